@@ -1,0 +1,118 @@
+//! The command line: clap definitions and one module per subcommand. Errors here are `anyhow`;
+//! the exit code says what kind of failure it was.
+
+mod list;
+mod output;
+mod parse;
+mod poll;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Config, ConfigError};
+use crate::store::Store;
+
+/// Watches the world's news for the UN Convention against Cybercrime, in every language.
+#[derive(Debug, Parser)]
+#[command(name = "treatywatch", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Config file [default: ./feeds.toml, then $XDG_CONFIG_HOME/treatywatch/feeds.toml, then
+    /// /etc/treatywatch/feeds.toml]
+    #[arg(long, global = true, env = "TREATYWATCH_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Store directory (overrides `[store] path`)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// More log output (-v: debug, -vv: trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output (-q: errors only, -qq: nothing)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch every feed once, store new articles, print a line per feed
+    Poll(poll::PollArgs),
+    /// List stored articles, newest first
+    List(list::ListArgs),
+    /// Show one stored article in full
+    Show(list::ShowArgs),
+    /// Parse one feed (file or URL) and print its entries without storing anything
+    Parse(parse::ParseArgs),
+}
+
+/// An error that maps to a specific exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Exit {
+    /// The process exit code.
+    pub code: u8,
+    /// What to print, if anything.
+    pub message: String,
+}
+
+/// Exit code for a bad config or bad arguments.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Poll(args) => poll::run(&cli, args),
+        Command::List(args) => list::list(&cli, args),
+        Command::Show(args) => list::show(&cli, args),
+        Command::Parse(args) => parse::run(&cli, args),
+    }
+}
+
+impl Cli {
+    /// The config, which must exist and be valid.
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        let path = config::locate(self.config.as_deref()).map_err(config_exit)?;
+        Config::load(&path).map_err(config_exit)
+    }
+
+    /// The config if one is given or found; `None` when there is none to find.
+    pub fn optional_config(&self) -> anyhow::Result<Option<Config>> {
+        match config::locate(self.config.as_deref()) {
+            Ok(path) => Config::load(&path).map(Some).map_err(config_exit),
+            Err(ConfigError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(config_exit(e)),
+        }
+    }
+
+    /// The store directory: `--store`, else the config's, else the default for this system.
+    pub fn store_path(&self, config: Option<&Config>) -> anyhow::Result<PathBuf> {
+        self.store
+            .clone()
+            .or_else(|| config.and_then(|c| c.store_path.clone()))
+            .or_else(crate::paths::default_store_dir)
+            .context("no store directory: pass --store, set [store] path, or set $HOME")
+    }
+
+    /// Opens the store for a command that needs the config anyway.
+    pub fn open_store(&self, config: Option<&Config>) -> anyhow::Result<Store> {
+        let path = self.store_path(config)?;
+        open_store_at(&path)
+    }
+}
+
+fn open_store_at(path: &Path) -> anyhow::Result<Store> {
+    Ok(Store::open(path)?)
+}
+
+fn config_exit(e: ConfigError) -> anyhow::Error {
+    Exit {
+        code: EXIT_USAGE,
+        message: e.to_string(),
+    }
+    .into()
+}

@@ -1,0 +1,73 @@
+//! `treatywatch poll --once`: fetch every feed once, concurrently within the fetch limits.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use futures_util::stream::{self, StreamExt};
+
+use super::Cli;
+use crate::pipeline::fetch::HttpClient;
+use crate::pipeline::lang::LangDetector;
+use crate::pipeline::{Pipeline, RefreshOutcome};
+
+/// Arguments of `poll`.
+#[derive(Debug, Args)]
+pub struct PollArgs {
+    /// Poll each feed once and exit (the only mode; `run` polls forever)
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// Polls every configured feed once; exit code 1 when any failed.
+pub fn run(cli: &Cli, _args: &PollArgs) -> anyhow::Result<ExitCode> {
+    let config = cli.load_config()?;
+    let store = cli.open_store(Some(&config))?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let failed = runtime.block_on(async {
+        let pipeline = Arc::new(Pipeline {
+            http: HttpClient::new(&config.fetch)?,
+            store: store.clone(),
+            detector: Arc::new(LangDetector::default()),
+        });
+        let now = chrono::Utc::now();
+        // The client's semaphores do the real limiting; this only bounds tasks in memory.
+        let mut results = stream::iter(config.feeds.iter())
+            .map(|feed| {
+                let pipeline = pipeline.clone();
+                async move { (feed, pipeline.refresh(feed, now).await) }
+            })
+            .buffer_unordered(config.fetch.concurrency.max(1));
+        let mut failed = 0usize;
+        while let Some((feed, result)) = results.next().await {
+            match result {
+                Ok(RefreshOutcome::NotModified) => println!("{}: not modified", feed.name),
+                Ok(RefreshOutcome::Stored { counts, skipped }) => {
+                    let skipped = if skipped > 0 {
+                        format!(", {skipped} without a link skipped")
+                    } else {
+                        String::new()
+                    };
+                    println!(
+                        "{}: {} new, {} updated, {} unchanged{skipped}",
+                        feed.name, counts.new, counts.updated, counts.unchanged
+                    );
+                }
+                Err(e) => {
+                    failed += 1;
+                    tracing::warn!(feed = %feed.name, error = %e, "poll failed");
+                    println!("{}: failed: {e}", feed.name);
+                }
+            }
+        }
+        anyhow::Ok(failed)
+    })?;
+    store.flush()?;
+    let total = config.feeds.len();
+    if failed > 0 {
+        eprintln!("{failed} of {total} feeds failed");
+        Ok(ExitCode::from(1))
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,390 @@
+//! The user's `feeds.toml`: plain serde structs, parsed and validated once at load, then turned
+//! into the runtime [`Config`]. Every error names the file, the line and the key.
+
+mod values;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::model::Feed;
+pub use values::{parse_byte_size, parse_duration};
+
+/// The whole file as written by the user.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    /// Where the store lives.
+    #[serde(default)]
+    store: StoreConfig,
+    /// How feeds are fetched.
+    #[serde(default)]
+    fetch: FetchConfig,
+    /// The sources to watch.
+    #[serde(default, rename = "feed")]
+    feeds: Vec<FeedConfig>,
+}
+
+/// `[store]`: where the sled database lives.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreConfig {
+    /// Directory of the store; relative paths are taken from the config file's directory.
+    path: Option<PathBuf>,
+}
+
+/// `[fetch]`: politeness and bounds for every HTTP request.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchConfig {
+    /// Requests in flight at once, over all hosts.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    #[serde(default = "default_per_host")]
+    pub per_host: usize,
+    /// Limit on a whole request, from connecting to the last body byte.
+    #[serde(default = "default_timeout", deserialize_with = "values::duration")]
+    pub timeout: Duration,
+    /// Limit on establishing the connection (TCP and TLS).
+    #[serde(default = "default_connect_timeout", deserialize_with = "values::duration")]
+    pub connect_timeout: Duration,
+    /// Largest body accepted, counted after decompression.
+    #[serde(default = "default_max_body", deserialize_with = "values::byte_size")]
+    pub max_body: u64,
+}
+
+fn default_concurrency() -> usize {
+    16
+}
+fn default_per_host() -> usize {
+    2
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_connect_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_max_body() -> u64 {
+    10 * 1024 * 1024
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            concurrency: default_concurrency(),
+            per_host: default_per_host(),
+            timeout: default_timeout(),
+            connect_timeout: default_connect_timeout(),
+            max_body: default_max_body(),
+        }
+    }
+}
+
+/// `[[feed]]`: one source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedConfig {
+    /// Unique name, used in logs, the CLI and the store.
+    name: Spanned<String>,
+    /// Address of the feed (http or https).
+    url: Spanned<String>,
+    /// Language hint (ISO 639-1), used when detection is unsure.
+    language: Option<Spanned<String>>,
+}
+
+/// The validated configuration the program runs on.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this came from.
+    pub source: PathBuf,
+    /// Store directory from `[store] path`, already resolved against the file's directory.
+    pub store_path: Option<PathBuf>,
+    /// Fetch bounds.
+    pub fetch: FetchConfig,
+    /// Feeds in file order.
+    pub feeds: Vec<Feed>,
+}
+
+/// One problem found in a config file, located by line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// What is wrong, naming the key.
+    pub message: String,
+}
+
+/// Why a config could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The file was read but is not a valid config.
+    #[error("{}", ProblemList { path, problems })]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+    /// No config file was given and none was found in the usual places.
+    #[error("no config file found (looked in: {})", looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NotFound { looked: Vec<PathBuf> },
+}
+
+struct ProblemList<'a> {
+    path: &'a Path,
+    problems: &'a [Problem],
+}
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}: {}", self.path.display(), p.line, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where to look for the config when `--config` is not given, in order.
+pub fn search_path() -> Vec<PathBuf> {
+    let mut looked = vec![PathBuf::from("feeds.toml")];
+    if let Some(dir) = crate::paths::xdg_config_home() {
+        looked.push(dir.join("treatywatch").join("feeds.toml"));
+    }
+    looked.push(PathBuf::from("/etc/treatywatch/feeds.toml"));
+    looked
+}
+
+/// Finds the config file: the explicit path (from `--config` or `$TREATYWATCH_CONFIG`) or the
+/// first of [`search_path`] that exists.
+pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(path) = explicit {
+        return Ok(path.to_path_buf());
+    }
+    let looked = search_path();
+    looked
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or(ConfigError::NotFound { looked })
+}
+
+impl Config {
+    /// Reads, parses and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config text; `path` names it in errors and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |problems| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let file: FileConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let mut message = e.message().trim().to_string();
+            if let Some(table) = enclosing_table(text, offset) {
+                message = format!("{message} in {table}");
+            }
+            invalid(vec![Problem {
+                line: line_of(text, offset),
+                message,
+            }])
+        })?;
+        let mut problems = Vec::new();
+        let fetch = file.fetch;
+        if fetch.concurrency == 0 {
+            problems.push(problem_at_key(
+                text,
+                "concurrency",
+                "[fetch] concurrency must be at least 1",
+            ));
+        }
+        if fetch.per_host == 0 {
+            problems.push(problem_at_key(
+                text,
+                "per_host",
+                "[fetch] per_host must be at least 1",
+            ));
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut feeds = Vec::with_capacity(file.feeds.len());
+        for feed in &file.feeds {
+            let name = feed.name.get_ref().trim();
+            let name_line = line_of(text, feed.name.span().start);
+            if name.is_empty() {
+                problems.push(Problem {
+                    line: name_line,
+                    message: "empty 'name' in [[feed]]".into(),
+                });
+            } else if let Some(first) = seen.insert(name, name_line) {
+                problems.push(Problem {
+                    line: name_line,
+                    message: format!("duplicate feed name '{name}' in [[feed]] (first at line {first})"),
+                });
+            }
+            let url_line = line_of(text, feed.url.span().start);
+            let url = match Url::parse(feed.url.get_ref().trim()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+                Ok(url) => {
+                    problems.push(Problem {
+                        line: url_line,
+                        message: format!(
+                            "'url' of feed '{name}' must be http or https with a host, not '{url}'"
+                        ),
+                    });
+                    None
+                }
+                Err(e) => {
+                    problems.push(Problem {
+                        line: url_line,
+                        message: format!("'url' of feed '{name}' does not parse: {e}"),
+                    });
+                    None
+                }
+            };
+            let language = feed.language.as_ref().and_then(|l| {
+                let code = l.get_ref().trim().to_ascii_lowercase();
+                let valid = (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase());
+                if !valid {
+                    problems.push(Problem {
+                        line: line_of(text, l.span().start),
+                        message: format!(
+                            "'language' of feed '{name}' must be an ISO 639 code such as \"vi\", not '{}'",
+                            l.get_ref()
+                        ),
+                    });
+                }
+                valid.then_some(code)
+            });
+            if let Some(url) = url {
+                feeds.push(Feed {
+                    name: name.to_string(),
+                    url,
+                    language,
+                });
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| p.line);
+            return Err(invalid(problems));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        Ok(Config {
+            source: path.to_path_buf(),
+            store_path: file.store.path.map(|p| base.join(p)),
+            fetch,
+            feeds,
+        })
+    }
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// The `[table]` or `[[array]]` header that a byte offset falls under, for messages.
+fn enclosing_table(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset)?;
+    before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.split('#').next().unwrap_or(l).trim().to_string())
+}
+
+/// Locates a problem at the first line assigning `key`, for values checked after parsing.
+fn problem_at_key(text: &str, key: &str, message: &str) -> Problem {
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map(|i| i + 1)
+        .unwrap_or(1);
+    Problem {
+        line,
+        message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("feeds.toml"))
+    }
+
+    fn problems(text: &str) -> Vec<Problem> {
+        match parse(text) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("expected invalid config, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shipped_feeds_toml_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
+        let config = Config::load(&path).expect("shipped feeds.toml must load");
+        assert!(config.feeds.len() >= 8);
+        assert!(config.feeds.iter().any(|f| f.name == "vnexpress-the-gioi"));
+    }
+
+    #[test]
+    fn unknown_key_names_line_key_and_table() {
+        let text = "[store]\npath = \"x\"\n\n[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\n\n[[feed]]\nnmae = \"b\"\nurl = \"https://b.example/rss\"\n";
+        let p = problems(text);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 9);
+        assert!(p[0].message.contains("nmae"), "{}", p[0].message);
+        assert!(p[0].message.contains("[[feed]]"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn semantic_errors_are_all_collected_with_lines() {
+        let text = "[[feed]]\nname = \"a\"\nurl = \"https://a.example/rss\"\n[[feed]]\nname = \"a\"\nurl = \"ftp://a.example/rss\"\n[[feed]]\nname = \"c\"\nurl = \"not a url\"\n";
+        let p = problems(text);
+        let lines: Vec<usize> = p.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![5, 6, 9], "{p:?}");
+        assert!(p[0].message.contains("duplicate feed name 'a'"));
+        assert!(p[1].message.contains("http or https"));
+        assert!(p[2].message.contains("does not parse"));
+    }
+
+    #[test]
+    fn bad_duration_is_located() {
+        let p = problems("[fetch]\ntimeout = \"30 parsecs\"\n");
+        assert_eq!(p[0].line, 2);
+        assert!(p[0].message.contains("duration"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn defaults_apply_and_store_path_is_relative_to_file() {
+        let c = Config::parse("[store]\npath = \"data\"\n", Path::new("/etc/tw/feeds.toml")).unwrap();
+        assert_eq!(c.store_path, Some(PathBuf::from("/etc/tw/data")));
+        assert_eq!(c.fetch, FetchConfig::default());
+        assert!(c.feeds.is_empty());
+    }
+
+    #[test]
+    fn error_display_is_file_line_message() {
+        let err = parse("[[feed]]\nname = \"a\"\nurl = 3\n").unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("feeds.toml:3: "), "{shown}");
+    }
+}

@@ -1,0 +1,18 @@
+//! treatywatch watches the world's news for one treaty, the UN Convention against Cybercrime (the
+//! "Hanoi Convention"), in every language it is covered in.
+//!
+//! # Layout
+//! The modules follow an article's path:
+//! - [`config`]: `feeds.toml`, validated once into runtime types.
+//! - [`pipeline`]: one source refresh: [`pipeline::fetch`] → [`pipeline::decode`] →
+//!   [`pipeline::feed`] → [`pipeline::lang`] → [`pipeline::dedup`] → store.
+//! - [`store`]: the sled database behind a typed API.
+//! - [`model`]: the nouns shared by every stage.
+//! - [`cli`]: the subcommands.
+
+pub mod cli;
+pub mod config;
+pub mod model;
+pub mod paths;
+pub mod pipeline;
+pub mod store;

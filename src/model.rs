@@ -1,0 +1,95 @@
+//! The nouns every stage shares: feeds, entries as parsed, and articles as stored.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// A configured source, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feed {
+    /// Unique name from the config.
+    pub name: String,
+    /// Where it is fetched from.
+    pub url: Url,
+    /// Language hint (ISO 639-1) from the config.
+    pub language: Option<String>,
+}
+
+/// How an article's language was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LangMethod {
+    /// whatlang was confident about the text.
+    Text,
+    /// The text's script belongs to only one allowed language (Arabic, Cyrillic, Han).
+    Script,
+    /// Detection was unsure; the feed's or page's declared language was used.
+    Hint,
+    /// Nothing decided it.
+    Unknown,
+}
+
+/// The language of a text as decided by the language stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LangGuess {
+    /// ISO 639-1 code where one exists (else 639-3), or `None` when unknown.
+    pub lang: Option<String>,
+    /// 0.0 to 1.0.
+    pub confidence: f64,
+    /// What decided it.
+    pub method: LangMethod,
+}
+
+/// One item of a feed, as parsed and judged, before it is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Canonical URL: the article's identity.
+    pub url: String,
+    /// The link exactly as the feed gave it.
+    pub link: String,
+    /// Title, plain text.
+    pub title: String,
+    /// Body or summary, plain text with paragraph breaks.
+    pub text: String,
+    /// Publication time as the feed states it.
+    pub published: Option<DateTime<Utc>>,
+    /// Last modification time as the feed states it.
+    pub updated: Option<DateTime<Utc>>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Detected language.
+    pub lang: LangGuess,
+}
+
+/// An article in the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    /// Store-assigned id, stable for the article's life.
+    pub id: u64,
+    /// Name of the feed that first brought it.
+    pub feed: String,
+    /// When it was first stored.
+    pub fetched: DateTime<Utc>,
+    /// When its content last changed in the store, if ever.
+    #[serde(default)]
+    pub changed: Option<DateTime<Utc>>,
+    /// What the feed said.
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+impl Article {
+    /// The time an article sorts by: publication if known, else first sight.
+    pub fn sort_time(&self) -> DateTime<Utc> {
+        sort_time(&self.entry, self.fetched)
+    }
+}
+
+/// The time an entry sorts by when stored at `fetched`: its publication time, unless it has none
+/// or claims to be from the future (some feeds stamp items days ahead), then first sight.
+pub fn sort_time(entry: &Entry, fetched: DateTime<Utc>) -> DateTime<Utc> {
+    entry
+        .published
+        .filter(|p| *p <= fetched + chrono::Duration::hours(1))
+        .unwrap_or(fetched)
+}

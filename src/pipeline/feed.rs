@@ -1,0 +1,201 @@
+//! feed-rs entries to our [`Entry`]: RSS 0.9x/1.0/2.0, Atom and JSON Feed, from text already
+//! decoded to UTF-8 by [`super::decode`].
+
+use feed_rs::model::{Entry as FeedEntry, Link};
+use url::Url;
+
+use super::dedup::canonical_url;
+use super::lang::LangDetector;
+use super::text::html_to_text;
+use crate::model::Entry;
+
+/// A parsed feed: its own metadata and its entries, judged and ready to store.
+#[derive(Debug, Clone)]
+pub struct ParsedFeed {
+    /// The feed's own title.
+    pub title: Option<String>,
+    /// The feed's declared language, as written.
+    pub language: Option<String>,
+    /// The feed's `<ttl>` in minutes (RSS 2.0).
+    pub ttl_minutes: Option<u32>,
+    /// Entries that have a usable link, in feed order.
+    pub entries: Vec<Entry>,
+    /// Entries dropped because they had no http(s) link to identify them.
+    pub skipped: usize,
+}
+
+/// Why a document is not a usable feed.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// The document is an HTML page, not a feed.
+    #[error("not a feed: the document is an HTML page")]
+    Html,
+    /// The document is empty.
+    #[error("not a feed: the document is empty")]
+    Empty,
+    /// feed-rs could not parse it.
+    #[error("malformed feed: {0}")]
+    Malformed(String),
+}
+
+/// Parses feed text fetched from `base` (relative links resolve against it). `hint` is the
+/// configured language, which wins over what the feed declares.
+pub fn parse_feed(
+    text: &str,
+    base: &Url,
+    hint: Option<&str>,
+    detector: &LangDetector,
+) -> Result<ParsedFeed, ParseError> {
+    let head = text.trim_start_matches('\u{feff}').trim_start();
+    if head.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    if looks_like_html(head) {
+        return Err(ParseError::Html);
+    }
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        .build();
+    let feed = parser
+        .parse(text.as_bytes())
+        .map_err(|e| ParseError::Malformed(e.to_string()))?;
+    let feed_language = feed.language.clone();
+    let mut entries = Vec::with_capacity(feed.entries.len());
+    let mut skipped = 0;
+    for item in feed.entries {
+        let item_language = item.language.clone();
+        let lang_hint = hint.or(item_language.as_deref()).or(feed_language.as_deref());
+        match to_entry(item, base, lang_hint, detector) {
+            Some(entry) => entries.push(entry),
+            None => skipped += 1,
+        }
+    }
+    Ok(ParsedFeed {
+        title: feed.title.map(|t| html_to_text(&t.content)),
+        language: feed_language,
+        ttl_minutes: feed.ttl,
+        entries,
+        skipped,
+    })
+}
+
+/// Whether text that is not a feed is an HTML page (servers hand out error and login pages with
+/// a 200 status).
+fn looks_like_html(head: &str) -> bool {
+    let mut rest = head;
+    // Skip an XML prolog and comments before the root element.
+    loop {
+        rest = rest.trim_start();
+        if rest.starts_with("<?") {
+            rest = rest.find("?>").map_or("", |i| &rest[i + 2..]);
+        } else if rest.starts_with("<!--") {
+            rest = rest.find("-->").map_or("", |i| &rest[i + 3..]);
+        } else {
+            break;
+        }
+    }
+    let start: String = rest.chars().take(14).collect::<String>().to_ascii_lowercase();
+    start.starts_with("<!doctype html") || start.starts_with("<html")
+}
+
+fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, detector: &LangDetector) -> Option<Entry> {
+    let link = article_link(&item.links, &item.id, base)?;
+    let title = item.title.map(|t| html_to_text(&t.content)).unwrap_or_default();
+    let body = item
+        .content
+        .and_then(|c| c.body)
+        .filter(|b| !b.trim().is_empty())
+        .or(item.summary.map(|s| s.content))
+        .map(|b| html_to_text(&b))
+        .unwrap_or_default();
+    let sample = format!("{title}\n{body}");
+    let lang = detector.detect(&sample, hint);
+    Some(Entry {
+        url: canonical_url(&link).to_string(),
+        link: link.to_string(),
+        title,
+        text: body,
+        published: item.published.or(item.updated),
+        updated: item.updated,
+        authors: item
+            .authors
+            .into_iter()
+            .filter_map(|p| p.name)
+            .filter(|n| !n.trim().is_empty())
+            .collect(),
+        lang,
+    })
+}
+
+/// The article's address: the entry's alternate (or only) link, else a GUID that is a URL.
+fn article_link(links: &[Link], id: &str, base: &Url) -> Option<Url> {
+    let preferred = links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| links.first())
+        .map(|l| l.href.as_str());
+    // Links may be relative; a GUID counts only when it is itself an absolute URL (feed-rs
+    // invents hashes for items without one).
+    let from_link = preferred.and_then(|href| base.join(href.trim()).ok());
+    from_link
+        .into_iter()
+        .chain(Url::parse(id.trim()).ok())
+        .find(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
+        parse_feed(
+            text,
+            &Url::parse("https://example.org/feed.xml").unwrap(),
+            None,
+            &LangDetector::default(),
+        )
+    }
+
+    #[test]
+    fn html_page_is_reported_as_html() {
+        let err = parse("<?xml version='1.0'?>\n<!DOCTYPE html><html><body>Login</body></html>").unwrap_err();
+        assert!(matches!(err, ParseError::Html), "{err}");
+        assert!(matches!(
+            parse("<html><p>x</p></html>").unwrap_err(),
+            ParseError::Html
+        ));
+    }
+
+    #[test]
+    fn malformed_and_empty() {
+        assert!(matches!(parse("   ").unwrap_err(), ParseError::Empty));
+        assert!(matches!(
+            parse("<rss version=\"2.0\"><channel><item><title>x</item>").unwrap_err(),
+            ParseError::Malformed(_)
+        ));
+        assert!(matches!(
+            parse("just some words").unwrap_err(),
+            ParseError::Malformed(_)
+        ));
+    }
+
+    #[test]
+    fn relative_links_resolve_and_linkless_items_are_counted() {
+        let rss = r#"<rss version="2.0"><channel><title>T</title>
+            <item><title>A</title><link>/news/a.html?utm_source=rss#x</link></item>
+            <item><title>B</title><description>no link</description></item>
+            <item><title>C</title><guid isPermaLink="true">https://example.org/c</guid></item>
+            </channel></rss>"#;
+        let feed = parse(rss).unwrap();
+        let urls: Vec<&str> = feed.entries.iter().map(|e| e.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec!["https://example.org/news/a.html", "https://example.org/c"]
+        );
+        assert_eq!(
+            feed.entries[0].link,
+            "https://example.org/news/a.html?utm_source=rss#x"
+        );
+        assert_eq!(feed.skipped, 1);
+    }
+}

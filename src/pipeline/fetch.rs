@@ -1,0 +1,351 @@
+//! HTTP for every source: conditional GET, bounded in time, size and redirects, limited per host
+//! and overall. Returns bytes and the headers that matter, never a decoded `String`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{self, HeaderMap};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+use crate::config::FetchConfig;
+
+/// Redirects followed before giving up.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// The User-Agent every request carries, so that site owners can see who polls them.
+pub fn user_agent() -> String {
+    format!(
+        "treatywatch/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
+/// Validators from a previous response, sent so the server can answer 304.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// The `ETag` last seen.
+    pub etag: Option<String>,
+    /// The `Last-Modified` last seen.
+    pub last_modified: Option<String>,
+}
+
+/// A response with status 2xx or 304.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// HTTP status: 2xx, or 304 with an empty body.
+    pub status: u16,
+    /// The address after redirects.
+    pub final_url: Url,
+    /// `Content-Type`, if sent.
+    pub content_type: Option<String>,
+    /// Validators to send next time.
+    pub validators: Validators,
+    /// `Cache-Control: max-age`, if sent.
+    pub max_age: Option<Duration>,
+    /// `Expires`, if sent and valid.
+    pub expires: Option<DateTime<Utc>>,
+    /// The body, decompressed, at most `max_body` bytes.
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// Whether the server answered 304 Not Modified.
+    pub fn not_modified(&self) -> bool {
+        self.status == 304
+    }
+}
+
+/// Why a fetch failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    /// The whole request took longer than the configured timeout.
+    #[error("timed out after {}", humantime::format_duration(*.0))]
+    Timeout(Duration),
+    /// No connection could be made (DNS, refused, TLS).
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// More than [`MAX_REDIRECTS`] redirects, or a loop.
+    #[error("too many redirects (more than {MAX_REDIRECTS})")]
+    TooManyRedirects,
+    /// The server answered with an error status.
+    #[error("http {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
+    Status {
+        /// The status code.
+        status: u16,
+        /// Its reason phrase.
+        reason: Option<String>,
+        /// When the server asked us to come back (`Retry-After`).
+        retry_after: Option<DateTime<Utc>>,
+    },
+    /// The body is larger than `max_body` (after decompression).
+    #[error("response larger than the {limit}-byte limit")]
+    TooLarge {
+        /// The limit that was hit.
+        limit: u64,
+    },
+    /// The connection broke or the body could not be decompressed.
+    #[error("bad response: {0}")]
+    Body(String),
+}
+
+impl FetchError {
+    /// Whether trying again later may succeed (everything but a client error).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            FetchError::TooLarge { .. } | FetchError::TooManyRedirects => false,
+            _ => true,
+        }
+    }
+
+    /// The time the server asked us to wait until, if it did.
+    pub fn retry_after(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// Shared HTTP client with global and per-host concurrency limits.
+pub struct HttpClient {
+    client: reqwest::Client,
+    max_body: u64,
+    timeout: Duration,
+    per_host: usize,
+    /// Bounds requests in flight over all hosts; a permit is held for one whole request.
+    global: Arc<Semaphore>,
+    /// One semaphore per `host:port`, created on first use and kept: the set of hosts is the
+    /// set of configured sources, so it stays small.
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl HttpClient {
+    /// Builds a client from the `[fetch]` settings.
+    pub fn new(config: &FetchConfig) -> Result<HttpClient, FetchError> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .user_agent(user_agent())
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .build()
+            .map_err(|e| FetchError::Connect(error_chain(&e)))?;
+        Ok(HttpClient {
+            client,
+            max_body: config.max_body,
+            timeout: config.timeout,
+            per_host: config.per_host.max(1),
+            global: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// GETs `url`, sending `validators` when given. 2xx and 304 are `Ok`.
+    pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let _permits = self.acquire(url).await;
+        // reqwest's own timeout covers connect through the last body byte; this outer one also
+        // bounds our chunk loop, whatever the server does.
+        match tokio::time::timeout(
+            self.timeout + Duration::from_secs(1),
+            self.get_unbounded(url, validators),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout(self.timeout)),
+        }
+    }
+
+    async fn get_unbounded(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let mut request = self.client.get(url.clone());
+        if let Some(etag) = &validators.etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(modified) = &validators.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, modified);
+        }
+        let mut response = request.send().await.map_err(|e| self.classify(e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if !(status.is_success() || status == reqwest::StatusCode::NOT_MODIFIED) {
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+                reason: status.canonical_reason().map(str::to_string),
+                retry_after: header_str(&headers, header::RETRY_AFTER)
+                    .and_then(|v| parse_retry_after(v, Utc::now())),
+            });
+        }
+        let mut body = Vec::new();
+        if status != reqwest::StatusCode::NOT_MODIFIED {
+            if response.content_length().is_some_and(|len| len > self.max_body) {
+                return Err(FetchError::TooLarge { limit: self.max_body });
+            }
+            // Read chunk by chunk under the cap: after decompression Content-Length is gone,
+            // so a gzip bomb is only stopped here.
+            while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
+                if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                    return Err(FetchError::TooLarge { limit: self.max_body });
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
+        Ok(Fetched {
+            status: status.as_u16(),
+            final_url: response.url().clone(),
+            content_type: header_str(&headers, header::CONTENT_TYPE).map(str::to_string),
+            validators: Validators {
+                etag: header_str(&headers, header::ETAG).map(str::to_string),
+                last_modified: header_str(&headers, header::LAST_MODIFIED).map(str::to_string),
+            },
+            max_age: header_str(&headers, header::CACHE_CONTROL).and_then(parse_max_age),
+            expires: header_str(&headers, header::EXPIRES).and_then(parse_http_date),
+            body,
+        })
+    }
+
+    async fn acquire(&self, url: &Url) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let host = {
+            // Invariant: the lock is never held across an await or a panic point.
+            let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+            hosts
+                .entry(key)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone()
+        };
+        // Host first, then global: a task waiting on a busy host must not hold a global slot.
+        // Invariant: the semaphores are never closed, so acquiring cannot fail.
+        let host_permit = host
+            .acquire_owned()
+            .await
+            .expect("host semaphore is never closed");
+        let global_permit = self
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("global semaphore is never closed");
+        (host_permit, global_permit)
+    }
+
+    fn classify(&self, e: reqwest::Error) -> FetchError {
+        if e.is_timeout() {
+            FetchError::Timeout(self.timeout)
+        } else if e.is_redirect() {
+            FetchError::TooManyRedirects
+        } else if e.is_connect() {
+            FetchError::Connect(error_chain(&e))
+        } else {
+            FetchError::Body(error_chain(&e))
+        }
+    }
+}
+
+/// rustls needs exactly one process-wide crypto provider; we build with ring only.
+fn install_crypto_provider() {
+    // Err means one is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// An error and its causes on one line, innermost last.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// `Retry-After`: delay in seconds or an HTTP date.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if let Ok(seconds) = value.trim().parse::<u64>() {
+        // A day is plenty; a bigger number is a server bug, not a request.
+        let seconds = seconds.min(24 * 3600) as i64;
+        return Some(now + chrono::Duration::seconds(seconds));
+    }
+    parse_http_date(value)
+}
+
+/// An HTTP date (RFC 7231 IMF-fixdate, which is RFC 2822 shaped).
+pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(value.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// `max-age` from a `Cache-Control` header (`no-cache`/`no-store` mean none).
+pub fn parse_max_age(value: &str) -> Option<Duration> {
+    let directives: Vec<String> = value.split(',').map(|d| d.trim().to_ascii_lowercase()).collect();
+    if directives.iter().any(|d| d == "no-cache" || d == "no-store") {
+        return None;
+    }
+    directives
+        .iter()
+        .find_map(|d| d.strip_prefix("max-age="))
+        .and_then(|v| v.trim_matches('"').parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let now = DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(now + chrono::Duration::seconds(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sat, 28 Nov 2026 13:00:00 GMT", now),
+            Some(now + chrono::Duration::hours(1))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn max_age_forms() {
+        assert_eq!(
+            parse_max_age("public, max-age=600"),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(parse_max_age("max-age=600, no-cache"), None);
+        assert_eq!(parse_max_age("private"), None);
+    }
+
+    #[test]
+    fn user_agent_names_version_and_url() {
+        let ua = user_agent();
+        assert!(
+            ua.starts_with(&format!("treatywatch/{} (+http", env!("CARGO_PKG_VERSION"))),
+            "{ua}"
+        );
+        assert!(ua.ends_with(')'));
+    }
+}

@@ -1,0 +1,199 @@
+//! Language of a text: whatlang restricted to the languages we expect, then the script, then the
+//! feed's declared language. A judge: pure and infallible.
+
+use whatlang::{Detector, Lang, Script};
+
+use crate::model::{LangGuess, LangMethod};
+
+/// Languages detection may choose from by default: the six UN languages and Vietnamese. Without
+/// this, short Arabic is often taken for Urdu or Persian, and Vietnamese without marks for Tagalog.
+pub const DEFAULT_ALLOWLIST: &[Lang] = &[
+    Lang::Ara,
+    Lang::Cmn,
+    Lang::Eng,
+    Lang::Fra,
+    Lang::Rus,
+    Lang::Spa,
+    Lang::Vie,
+];
+
+/// Fewer letters than this and whatlang's verdict is not trusted without a hint agreeing.
+const MIN_LETTERS: usize = 12;
+
+/// A language detector built once from an allowlist.
+pub struct LangDetector {
+    detector: Detector,
+    allowlist: Vec<Lang>,
+}
+
+impl Default for LangDetector {
+    fn default() -> Self {
+        LangDetector::new(DEFAULT_ALLOWLIST.to_vec())
+    }
+}
+
+impl LangDetector {
+    /// A detector that chooses only among `allowlist`.
+    pub fn new(allowlist: Vec<Lang>) -> Self {
+        LangDetector {
+            detector: Detector::with_allowlist(allowlist.clone()),
+            allowlist,
+        }
+    }
+
+    /// Decides the language of `text`, with `hint` (ISO 639-1 or 639-3, possibly with a region,
+    /// as feeds write it: "vi-VN", "ar") used when the text cannot decide.
+    pub fn detect(&self, text: &str, hint: Option<&str>) -> LangGuess {
+        let hint = hint.and_then(normalize_hint);
+        let letters = text
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .take(MIN_LETTERS)
+            .count();
+        let info = (letters > 0).then(|| self.detector.detect(text)).flatten();
+        if let Some(info) = &info {
+            if info.is_reliable() && letters >= MIN_LETTERS {
+                return guess(Some(code(info.lang())), info.confidence(), LangMethod::Text);
+            }
+            if let Some(lang) = self.only_language_of(info.script()) {
+                return guess(Some(code(lang)), 1.0, LangMethod::Script);
+            }
+        }
+        match (hint, info) {
+            (Some(hint), Some(info)) if code(info.lang()) == hint => {
+                guess(Some(hint), info.confidence().max(0.5), LangMethod::Hint)
+            }
+            (Some(hint), _) => guess(Some(hint), 0.5, LangMethod::Hint),
+            (None, _) => guess(None, 0.0, LangMethod::Unknown),
+        }
+    }
+
+    /// The allowed language written in `script`, when exactly one is.
+    fn only_language_of(&self, script: Script) -> Option<Lang> {
+        let mut candidates = self.allowlist.iter().filter(|l| script_of(**l) == Some(script));
+        let first = candidates.next()?;
+        candidates.next().is_none().then_some(*first)
+    }
+}
+
+fn guess(lang: Option<String>, confidence: f64, method: LangMethod) -> LangGuess {
+    LangGuess {
+        lang,
+        confidence: (confidence * 1000.0).round() / 1000.0,
+        method,
+    }
+}
+
+fn script_of(lang: Lang) -> Option<Script> {
+    Some(match lang {
+        Lang::Ara | Lang::Pes | Lang::Urd => Script::Arabic,
+        Lang::Cmn => Script::Mandarin,
+        Lang::Rus | Lang::Ukr | Lang::Bel | Lang::Bul | Lang::Srp | Lang::Mkd => Script::Cyrillic,
+        Lang::Jpn => Script::Hiragana,
+        Lang::Kor => Script::Hangul,
+        Lang::Heb | Lang::Yid => Script::Hebrew,
+        Lang::Ell => Script::Greek,
+        Lang::Tha => Script::Thai,
+        Lang::Hin | Lang::Mar | Lang::Nep => Script::Devanagari,
+        _ => return None,
+    })
+}
+
+/// ISO 639-1 code for a whatlang language where one exists, else its ISO 639-3 code.
+pub fn code(lang: Lang) -> String {
+    let two = match lang {
+        Lang::Ara => "ar",
+        Lang::Cmn => "zh",
+        Lang::Eng => "en",
+        Lang::Fra => "fr",
+        Lang::Rus => "ru",
+        Lang::Spa => "es",
+        Lang::Vie => "vi",
+        Lang::Deu => "de",
+        Lang::Por => "pt",
+        Lang::Ita => "it",
+        Lang::Nld => "nl",
+        Lang::Pol => "pl",
+        Lang::Ukr => "uk",
+        Lang::Tur => "tr",
+        Lang::Pes => "fa",
+        Lang::Urd => "ur",
+        Lang::Hin => "hi",
+        Lang::Jpn => "ja",
+        Lang::Kor => "ko",
+        Lang::Ind => "id",
+        Lang::Tha => "th",
+        Lang::Heb => "he",
+        Lang::Ell => "el",
+        Lang::Swe => "sv",
+        Lang::Ces => "cs",
+        Lang::Ron => "ro",
+        Lang::Hun => "hu",
+        Lang::Tgl => "tl",
+        _ => return lang.code().to_string(),
+    };
+    two.to_string()
+}
+
+/// Turns a declared language ("vi-VN", "AR", "zh_CN", "ara") into our code, if it looks like one.
+pub fn normalize_hint(hint: &str) -> Option<String> {
+    let primary = hint.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    match primary.len() {
+        2 if primary.bytes().all(|b| b.is_ascii_lowercase()) => Some(primary),
+        3 => Lang::from_code(&primary).map(code),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detect(text: &str, hint: Option<&str>) -> (Option<String>, LangMethod) {
+        let g = LangDetector::default().detect(text, hint);
+        (g.lang, g.method)
+    }
+
+    #[test]
+    fn sentences_in_each_language() {
+        let cases = [
+            ("ar", "عقد مكتب الأمم المتحدة المعني بالمخدرات والجريمة مشاورة إعلامية مع وفود الدول الأعضاء بشأن الاتفاقية"),
+            ("vi", "Việt Nam sẽ tổ chức lễ ký Công ước của Liên hợp quốc về chống tội phạm mạng tại Hà Nội"),
+            ("en", "Member states signed the United Nations Convention against Cybercrime at a ceremony in Hanoi"),
+            ("fr", "Les États membres ont signé la Convention des Nations Unies contre la cybercriminalité à Hanoï"),
+            ("es", "Los Estados miembros firmaron la Convención de las Naciones Unidas contra la Ciberdelincuencia"),
+            ("ru", "Государства-члены подписали Конвенцию ООН против киберпреступности в Ханое"),
+            ("zh", "各成员国在河内签署了联合国打击网络犯罪公约，这是一项重要的国际条约"),
+        ];
+        for (want, text) in cases {
+            assert_eq!(detect(text, None).0.as_deref(), Some(want), "for {text}");
+        }
+    }
+
+    #[test]
+    fn short_arabic_is_arabic_not_urdu() {
+        assert_eq!(detect("اتفاقية هانوي", None).0.as_deref(), Some("ar"));
+        // Too short for whatlang to be sure; the Arabic script alone decides among the allowed.
+        assert_eq!(detect("هانوي", None), (Some("ar".into()), LangMethod::Script));
+        assert_eq!(detect("Конвенция", None), (Some("ru".into()), LangMethod::Script));
+    }
+
+    #[test]
+    fn hint_decides_short_latin_text() {
+        assert_eq!(
+            detect("Hanoi", Some("vi-VN")),
+            (Some("vi".into()), LangMethod::Hint)
+        );
+        assert_eq!(detect("Hanoi", None), (None, LangMethod::Unknown));
+        assert_eq!(detect("", Some("fr")), (Some("fr".into()), LangMethod::Hint));
+    }
+
+    #[test]
+    fn hints_are_normalized() {
+        assert_eq!(normalize_hint("vi-VN").as_deref(), Some("vi"));
+        assert_eq!(normalize_hint("AR").as_deref(), Some("ar"));
+        assert_eq!(normalize_hint("zh_CN").as_deref(), Some("zh"));
+        assert_eq!(normalize_hint("ara").as_deref(), Some("ar"));
+        assert_eq!(normalize_hint("english"), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! What the store remembers about each feed between polls: health for operators, validators for
+//! cheap re-polls, and the schedule.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Per-feed health and fetch state. Every field has a default so that records written by an
+/// older version still load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FeedState {
+    /// The feed's address when last polled.
+    pub url: String,
+    /// When a poll last started.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// When a poll last succeeded (including 304).
+    pub last_success: Option<DateTime<Utc>>,
+    /// HTTP status of the last response, if one came.
+    pub last_status: Option<u16>,
+    /// Failures since the last success.
+    pub consecutive_failures: u32,
+    /// Why the last poll failed; cleared on success.
+    pub last_error: Option<String>,
+    /// When the feed is next due.
+    pub next_poll: Option<DateTime<Utc>>,
+    /// `ETag` to send next time.
+    pub etag: Option<String>,
+    /// `Last-Modified` to send next time.
+    pub last_modified: Option<String>,
+    /// The feed's own title, as it last said.
+    pub title: Option<String>,
+    /// Articles this feed brought that were new to the store.
+    pub articles_new: u64,
+    /// Entries this feed last listed.
+    pub last_entries: usize,
+}
