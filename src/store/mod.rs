@@ -23,6 +23,10 @@ pub use feed_state::FeedState;
 /// Bumped when stored data changes shape incompatibly.
 const SCHEMA_VERSION: u32 = 1;
 
+/// How often, and how far apart, opening a locked store is retried (half a second in all).
+const LOCK_RETRIES: u32 = 10;
+const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// sled's default page cache is about 1 GiB; this keeps a small server's RSS low.
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -182,7 +186,10 @@ impl Store {
                             };
                             let mut article: Article =
                                 decode(&bytes).map_err(ConflictableTransactionError::Abort)?;
-                            if same_content(&article.entry, entry) {
+                            // Only the feed that brought an article may update it: a second
+                            // feed carrying the same URL with another summary would otherwise
+                            // flip it back and forth on every poll.
+                            if article.feed != feed || same_content(&article.entry, entry) {
                                 counts.unchanged += 1;
                                 continue;
                             }
@@ -451,6 +458,43 @@ mod tests {
         let listed = store.list(&ArticleFilter::default()).unwrap();
         assert_eq!(listed.iter().map(|a| a.id).collect::<Vec<_>>().len(), 2);
         assert_eq!(listed[0].entry.title, "One, edited");
+    }
+
+    #[test]
+    fn another_feed_does_not_overwrite_an_article() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let original = entry("https://a/1", "One", "2026-11-01T00:00:00Z");
+        let copy = Entry {
+            text: "a shorter summary".into(),
+            ..original.clone()
+        };
+        store.upsert_entries("first", &[original.clone()], now()).unwrap();
+        for _ in 0..2 {
+            let c = store.upsert_entries("second", &[copy.clone()], now()).unwrap();
+            assert_eq!(
+                c,
+                UpsertCounts {
+                    new: 0,
+                    updated: 0,
+                    unchanged: 1
+                }
+            );
+            let c = store.upsert_entries("first", &[original.clone()], now()).unwrap();
+            assert_eq!(
+                c,
+                UpsertCounts {
+                    new: 0,
+                    updated: 0,
+                    unchanged: 1
+                }
+            );
+        }
+        let stored = store.article_by_url("https://a/1").unwrap().unwrap();
+        assert_eq!(
+            (stored.feed.as_str(), stored.entry.text.as_str()),
+            ("first", "One body")
+        );
     }
 
     #[test]

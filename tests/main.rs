@@ -1,0 +1,6 @@
+//! The one integration-test binary. What lives where:
+//! - `common`: a real HTTP server on 127.0.0.1 and a workspace that drives the real binary.
+//! - `skeleton`: config errors, `poll --once` over every feed format, `list`, `show`, `parse`.
+
+mod common;
+mod skeleton;

@@ -1,0 +1,322 @@
+//! The walking skeleton end to end: fixture feeds served on 127.0.0.1, polled by the real
+//! binary into a real sled store, read back through the CLI.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::common::{feed_block, Reply, TestServer, Workspace};
+
+/// Every fixture feed, served the way real servers serve them.
+fn fixture_server() -> TestServer {
+    TestServer::routes(vec![
+        (
+            "/vi.rss",
+            Reply::fixture("application/rss+xml; charset=utf-8", "feeds/rss2_vietnamese.xml"),
+        ),
+        // Declared only in the XML prolog: the HTTP header has no charset.
+        (
+            "/ar.rss",
+            Reply::fixture("application/rss+xml", "feeds/rss2_windows1256_arabic.xml"),
+        ),
+        (
+            "/fr.atom",
+            Reply::fixture("application/atom+xml", "feeds/atom_french.xml"),
+        ),
+        (
+            "/en.json",
+            Reply::fixture("application/feed+json", "feeds/jsonfeed_english.json"),
+        ),
+        (
+            "/ru.rdf",
+            Reply::fixture("application/rdf+xml", "feeds/rss1_rdf_russian.xml"),
+        ),
+        (
+            "/copies.rss",
+            Reply::fixture("text/xml", "feeds/rss2_utm_copies.xml"),
+        ),
+        (
+            "/page.html",
+            Reply::ok(
+                "text/html; charset=utf-8",
+                "<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>",
+            ),
+        ),
+        (
+            "/broken.rss",
+            Reply::ok(
+                "application/rss+xml",
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>x</item></channel>",
+            ),
+        ),
+        ("/error.rss", Reply::status(500)),
+    ])
+}
+
+fn good_feeds(server: &TestServer) -> String {
+    [
+        ("vnexpress", "/vi.rss"),
+        ("arabic-1256", "/ar.rss"),
+        ("onu-fr", "/fr.atom"),
+        ("un-en", "/en.json"),
+        ("oon-ru", "/ru.rdf"),
+        ("aggregator", "/copies.rss"),
+    ]
+    .iter()
+    .map(|(name, path)| feed_block(name, &server.url(path)))
+    .collect()
+}
+
+fn by_url(articles: &[Value]) -> HashMap<String, Value> {
+    articles
+        .iter()
+        .map(|a| (a["url"].as_str().unwrap().to_string(), a.clone()))
+        .collect()
+}
+
+#[test]
+fn poll_once_stores_every_format_with_language_and_canonical_url() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+
+    let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "poll failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("vnexpress: 3 new, 0 updated, 0 unchanged"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("arabic-1256: 2 new"), "{stdout}");
+
+    let articles = ws.list_json(&[]);
+    let urls = by_url(&articles);
+    // 3 vi + 2 ar + 2 fr + 2 en + 2 ru + 3 from the aggregator, of which one is a utm_ copy of a
+    // VnExpress article: 13 distinct articles.
+    assert_eq!(articles.len(), 13, "{:#?}", urls.keys().collect::<Vec<_>>());
+    for field in ["id", "url", "title", "lang", "feed", "published", "fetched"] {
+        assert!(
+            articles.iter().all(|a| a.get(field).is_some()),
+            "every article has {field}"
+        );
+    }
+
+    let expected_lang = [
+        (
+            "https://vnexpress.net/lhq-le-ky-cong-uoc-chong-toi-pham-mang-4812345.html",
+            "vi",
+        ),
+        ("https://vnexpress.net/hoi-nghi-khi-hau-4812500.html", "vi"),
+        (
+            "https://arabic.example.com/world/2025/02/un-cybercrime-convention-hanoi.html",
+            "ar",
+        ),
+        ("https://arabic.example.com/economy/2025/02/oil-prices.html", "ar"),
+        ("https://news.un.org/fr/story/2025/10/1157001", "fr"),
+        ("https://news.un.org/fr/story/2025/10/1157002", "fr"),
+        ("https://news.un.org/en/story/2025/10/1166001", "en"),
+        ("https://news.un.org/ru/story/2025/10/1467001", "ru"),
+        ("https://news.un.org/es/story/2025/10/1541001", "es"),
+        ("https://news.un.org/zh/story/2025/10/1142001", "zh"),
+    ];
+    for (url, lang) in expected_lang {
+        let article = urls
+            .get(url)
+            .unwrap_or_else(|| panic!("{url} not stored; have {:?}", urls.keys()));
+        assert_eq!(article["lang"], lang, "language of {url}");
+    }
+
+    // The utm_ copy (upper-case host, default port, fragment, tracking parameters) is the
+    // VnExpress article, stored once under the feed that brought it first.
+    let copies: Vec<_> = articles
+        .iter()
+        .filter(|a| a["url"].as_str().unwrap().contains("4812345"))
+        .collect();
+    assert_eq!(copies.len(), 1);
+
+    // The windows-1256 feed decoded to real Arabic, and the seed article is Arabic.
+    let seed = &urls["https://arabic.example.com/world/2025/02/un-cybercrime-convention-hanoi.html"];
+    assert_eq!(
+        seed["title"],
+        "الأمم المتحدة تعقد مشاورة بشأن اتفاقية مكافحة الجرائم الإلكترونية قبل حفل التوقيع في هانوي"
+    );
+    assert_eq!(seed["published"], "2025-02-07T12:00:00Z");
+    let shown = ws
+        .cmd()
+        .args(["show", &seed["id"].to_string(), "--json"])
+        .output()
+        .unwrap();
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert!(shown["text"]
+        .as_str()
+        .unwrap()
+        .contains("اتفاقية الأمم المتحدة لمكافحة الجرائم الإلكترونية"));
+
+    // A second poll adds nothing.
+    let again = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    let again_out = String::from_utf8_lossy(&again.stdout);
+    assert!(again.status.success());
+    assert_eq!(again_out.matches(" 0 new, 0 updated").count(), 6, "{again_out}");
+    assert_eq!(ws.list_json(&[]).len(), 13);
+}
+
+#[test]
+fn failing_feeds_are_reported_and_the_others_stored() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    let mut feeds = good_feeds(&server);
+    feeds.push_str(&feed_block("html-page", &server.url("/page.html")));
+    feeds.push_str(&feed_block("malformed", &server.url("/broken.rss")));
+    feeds.push_str(&feed_block("server-error", &server.url("/error.rss")));
+    feeds.push_str(&feed_block("missing", &server.url("/nothing-here.rss")));
+    ws.write_config(&feeds);
+
+    let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("html-page: failed: not a feed: the document is an HTML page"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("malformed: failed: malformed feed"), "{stdout}");
+    assert!(stdout.contains("server-error: failed: http 500"), "{stdout}");
+    assert!(stdout.contains("missing: failed: http 404"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("4 of 10 feeds failed"));
+    assert_eq!(ws.list_json(&[]).len(), 13);
+}
+
+#[test]
+fn list_filters_by_language_feed_and_limit() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+
+    let arabic = ws.list_json(&["--lang", "ar"]);
+    assert_eq!(arabic.len(), 2);
+    assert!(arabic
+        .iter()
+        .all(|a| a["lang"] == "ar" && a["feed"] == "arabic-1256"));
+    assert_eq!(ws.list_json(&["--feed", "oon-ru"]).len(), 2);
+    assert_eq!(ws.list_json(&["--limit", "4"]).len(), 4);
+    // Newest first; the fixtures are from 2025.
+    let all = ws.list_json(&[]);
+    let dates: Vec<&str> = all.iter().map(|a| a["published"].as_str().unwrap()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+    assert_eq!(ws.list_json(&["--since", "2025-10-25"]).len(), 5);
+
+    // The table keeps right-to-left titles isolated so the columns stay in place.
+    let table = ws.cmd().args(["list", "--lang", "ar"]).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.lines().next().unwrap().contains("TITLE"));
+    assert!(
+        table.contains("\u{2068}ارتفاع أسعار النفط بعد قرار خفض الإنتاج\u{2069}"),
+        "{table}"
+    );
+}
+
+#[test]
+fn show_finds_an_article_by_any_of_its_urls() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+    let out = ws
+        .cmd()
+        .args([
+            "show",
+            "https://news.un.org/es/story/2025/10/1541001?utm_campaign=x#comments",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(
+        text.contains("La Convención de las Naciones Unidas contra la Ciberdelincuencia"),
+        "{text}"
+    );
+    assert!(text.contains("lang:       es"), "{text}");
+    ws.cmd().args(["show", "999999"]).assert().failure();
+}
+
+#[test]
+fn config_typo_names_file_line_and_key() {
+    let ws = Workspace::new();
+    ws.write_raw_config(
+        "# my feeds\n[store]\npath = \"store\"\n\n[[feed]]\nname = \"a\"\nnmae = \"b\"\nurl = \"https://example.org/rss\"\n",
+    );
+    let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("feeds.toml:7: unknown field `nmae`"), "{stderr}");
+    assert!(stderr.contains("in [[feed]]"), "{stderr}");
+    assert!(!ws.store_path().exists(), "a bad config must not create a store");
+}
+
+#[test]
+fn config_semantic_errors_are_all_reported() {
+    let ws = Workspace::new();
+    ws.write_raw_config(
+        "[[feed]]\nname = \"a\"\nurl = \"https://example.org/a\"\n\n[[feed]]\nname = \"a\"\nurl = \"gopher://example.org/b\"\n",
+    );
+    let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("feeds.toml:6: duplicate feed name 'a'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("feeds.toml:7: 'url' of feed 'a' must be http or https"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn parse_prints_entries_without_storing() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config("");
+    // From a URL: the HTTP path.
+    let out = ws
+        .cmd()
+        .args(["parse", &server.url("/ar.rss"), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["feed_title"], "أخبار العالم");
+    assert_eq!(lines[0]["lang"], "ar");
+    assert!(lines[0]["id"].is_null());
+    // From a file: the same decoding rules.
+    let file = crate::common::fixture("feeds/rss2_vietnamese.xml");
+    let out = ws
+        .cmd()
+        .args(["parse", file.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let first: Value =
+        serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!(first["feed_language"], "vi-vn");
+    assert_eq!(first["lang"], "vi");
+    assert!(!ws.store_path().exists(), "parse must not create a store");
+    // Not a feed: a clear error.
+    let out = ws
+        .cmd()
+        .args(["parse", &server.url("/page.html")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a feed"));
+}
