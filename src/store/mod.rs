@@ -108,22 +108,29 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store in directory `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|source| {
-                if is_lock_error(&source) {
-                    StoreError::Locked {
+        // sled drops its file lock from a background thread after the last handle goes, so a
+        // store closed a moment ago (a test, a daemon that just exited) can still look locked.
+        let mut attempts = 0;
+        let db = loop {
+            match sled::Config::new().path(path).cache_capacity(CACHE_BYTES).open() {
+                Ok(db) => break db,
+                Err(e) if is_lock_error(&e) && attempts < LOCK_RETRIES => {
+                    attempts += 1;
+                    std::thread::sleep(LOCK_RETRY_PAUSE);
+                }
+                Err(e) if is_lock_error(&e) => {
+                    return Err(StoreError::Locked {
                         path: path.to_path_buf(),
-                    }
-                } else {
-                    StoreError::Open {
+                    })
+                }
+                Err(source) => {
+                    return Err(StoreError::Open {
                         path: path.to_path_buf(),
                         source,
-                    }
+                    })
                 }
-            })?;
+            }
+        };
         let meta = db.open_tree("meta")?;
         match meta.get("schema_version")? {
             Some(v) => {
@@ -469,9 +476,13 @@ mod tests {
             text: "a shorter summary".into(),
             ..original.clone()
         };
-        store.upsert_entries("first", &[original.clone()], now()).unwrap();
+        store
+            .upsert_entries("first", std::slice::from_ref(&original), now())
+            .unwrap();
         for _ in 0..2 {
-            let c = store.upsert_entries("second", &[copy.clone()], now()).unwrap();
+            let c = store
+                .upsert_entries("second", std::slice::from_ref(&copy), now())
+                .unwrap();
             assert_eq!(
                 c,
                 UpsertCounts {
@@ -480,7 +491,9 @@ mod tests {
                     unchanged: 1
                 }
             );
-            let c = store.upsert_entries("first", &[original.clone()], now()).unwrap();
+            let c = store
+                .upsert_entries("first", std::slice::from_ref(&original), now())
+                .unwrap();
             assert_eq!(
                 c,
                 UpsertCounts {
