@@ -6,6 +6,7 @@
 //! - [`config`]: `feeds.toml`, validated once into runtime types.
 //! - [`pipeline`]: one source refresh: [`pipeline::fetch`] → [`pipeline::decode`] →
 //!   [`pipeline::feed`] → [`pipeline::lang`] → [`pipeline::dedup`] → store.
+//! - [`schedule`]: when each feed is due (intervals, backoff, server wishes).
 //! - [`store`]: the sled database behind a typed API.
 //! - [`model`]: the nouns shared by every stage.
 //! - [`cli`]: the subcommands.
@@ -15,4 +16,5 @@ pub mod config;
 pub mod model;
 pub mod paths;
 pub mod pipeline;
+pub mod schedule;
 pub mod store;

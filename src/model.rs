@@ -1,5 +1,7 @@
 //! The nouns every stage shares: feeds, entries as parsed, and articles as stored.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -13,6 +15,32 @@ pub struct Feed {
     pub url: Url,
     /// Language hint (ISO 639-1) from the config.
     pub language: Option<String>,
+    /// How often it is polled.
+    pub schedule: Schedule,
+    /// Bounds on each request for it.
+    pub limits: RequestLimits,
+}
+
+/// How often a feed is polled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    /// The regular interval (the starting point when adaptive).
+    pub interval: Duration,
+    /// Whether the interval follows how often the feed publishes.
+    pub adaptive: bool,
+    /// Shortest adaptive interval.
+    pub min_interval: Duration,
+    /// Longest adaptive interval.
+    pub max_interval: Duration,
+}
+
+/// Bounds on one HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLimits {
+    /// The whole request, from connecting to the last body byte.
+    pub timeout: Duration,
+    /// Largest body accepted, after decompression.
+    pub max_body: u64,
 }
 
 /// How an article's language was decided.

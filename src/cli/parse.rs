@@ -12,6 +12,7 @@ use url::Url;
 use super::output::{print_table, ArticleJson, Row};
 use super::Cli;
 use crate::config::FetchConfig;
+use crate::model::RequestLimits;
 use crate::pipeline::fetch::{HttpClient, Validators};
 use crate::pipeline::lang::LangDetector;
 use crate::pipeline::{decode, feed};
@@ -49,9 +50,13 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
                 .map(|c| c.fetch)
                 .unwrap_or_else(FetchConfig::default);
             let client = HttpClient::new(&fetch)?;
+            let limits = RequestLimits {
+                timeout: fetch.timeout,
+                max_body: fetch.max_body,
+            };
             let runtime = tokio::runtime::Runtime::new()?;
             let fetched = runtime
-                .block_on(client.get(&url, &Validators::default()))
+                .block_on(client.get(&url, &Validators::default(), &limits))
                 .with_context(|| format!("fetching {url}"))?;
             (fetched.body, fetched.content_type, fetched.final_url)
         } else {

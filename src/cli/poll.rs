@@ -35,7 +35,7 @@ pub fn run(cli: &Cli, _args: &PollArgs) -> anyhow::Result<ExitCode> {
         let mut results = stream::iter(config.feeds.iter())
             .map(|feed| {
                 let pipeline = pipeline.clone();
-                async move { (feed, pipeline.refresh(feed, now).await) }
+                async move { (feed, pipeline.refresh(feed, now).await.result) }
             })
             .buffer_unordered(config.fetch.concurrency.max(1));
         let mut failed = 0usize;

@@ -12,8 +12,9 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use crate::model::Feed;
+use crate::model::{Feed, RequestLimits, Schedule};
 pub use values::{parse_byte_size, parse_duration};
+use values::{ByteSize, HumanDuration};
 
 /// The whole file as written by the user.
 #[derive(Debug, Deserialize)]
@@ -57,6 +58,18 @@ pub struct FetchConfig {
     /// Largest body accepted, counted after decompression.
     #[serde(default = "default_max_body", deserialize_with = "values::byte_size")]
     pub max_body: u64,
+    /// How often each feed is polled, unless it says otherwise.
+    #[serde(default = "default_interval", deserialize_with = "values::duration")]
+    pub interval: Duration,
+    /// Whether intervals follow how often each feed really publishes.
+    #[serde(default)]
+    pub adaptive: bool,
+    /// Shortest adaptive interval.
+    #[serde(default = "default_min_interval", deserialize_with = "values::duration")]
+    pub min_interval: Duration,
+    /// Longest adaptive interval.
+    #[serde(default = "default_max_interval", deserialize_with = "values::duration")]
+    pub max_interval: Duration,
 }
 
 fn default_concurrency() -> usize {
@@ -74,6 +87,19 @@ fn default_connect_timeout() -> Duration {
 fn default_max_body() -> u64 {
     10 * 1024 * 1024
 }
+fn default_interval() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+fn default_min_interval() -> Duration {
+    Duration::from_secs(5 * 60)
+}
+fn default_max_interval() -> Duration {
+    Duration::from_secs(6 * 3600)
+}
+
+/// Intervals shorter than this are accepted with a warning: few news feeds change that often,
+/// and their owners notice.
+const POLITE_INTERVAL: Duration = Duration::from_secs(60);
 
 impl Default for FetchConfig {
     fn default() -> Self {
@@ -83,6 +109,10 @@ impl Default for FetchConfig {
             timeout: default_timeout(),
             connect_timeout: default_connect_timeout(),
             max_body: default_max_body(),
+            interval: default_interval(),
+            adaptive: false,
+            min_interval: default_min_interval(),
+            max_interval: default_max_interval(),
         }
     }
 }
@@ -97,6 +127,18 @@ struct FeedConfig {
     url: Spanned<String>,
     /// Language hint (ISO 639-1), used when detection is unsure.
     language: Option<Spanned<String>>,
+    /// Overrides `[fetch] interval`.
+    interval: Option<Spanned<HumanDuration>>,
+    /// Overrides `[fetch] adaptive`.
+    adaptive: Option<bool>,
+    /// Overrides `[fetch] min_interval`.
+    min_interval: Option<Spanned<HumanDuration>>,
+    /// Overrides `[fetch] max_interval`.
+    max_interval: Option<Spanned<HumanDuration>>,
+    /// Overrides `[fetch] timeout`.
+    timeout: Option<HumanDuration>,
+    /// Overrides `[fetch] max_body`.
+    max_body: Option<ByteSize>,
 }
 
 /// The validated configuration the program runs on.
@@ -110,6 +152,8 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// Feeds in file order.
     pub feeds: Vec<Feed>,
+    /// Things that work but are probably not what the user wants.
+    pub warnings: Vec<Problem>,
 }
 
 /// One problem found in a config file, located by line.
@@ -219,6 +263,16 @@ impl Config {
                 "[fetch] per_host must be at least 1",
             ));
         }
+        let mut warnings = Vec::new();
+        check_schedule(
+            "[fetch]",
+            fetch.interval,
+            fetch.min_interval,
+            fetch.max_interval,
+            &|key| problem_at_key(text, key, "").line,
+            &mut problems,
+            &mut warnings,
+        );
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut feeds = Vec::with_capacity(file.feeds.len());
         for feed in &file.feeds {
@@ -269,11 +323,47 @@ impl Config {
                 }
                 valid.then_some(code)
             });
+            let line_or = |field: &Option<Spanned<HumanDuration>>| {
+                field
+                    .as_ref()
+                    .map(|f| line_of(text, f.span().start))
+                    .unwrap_or(name_line)
+            };
+            let pick = |field: &Option<Spanned<HumanDuration>>, default: Duration| {
+                field.as_ref().map(|f| f.get_ref().0).unwrap_or(default)
+            };
+            let schedule = Schedule {
+                interval: pick(&feed.interval, fetch.interval),
+                adaptive: feed.adaptive.unwrap_or(fetch.adaptive),
+                min_interval: pick(&feed.min_interval, fetch.min_interval),
+                max_interval: pick(&feed.max_interval, fetch.max_interval),
+            };
+            if feed.interval.is_some() || feed.min_interval.is_some() || feed.max_interval.is_some() {
+                check_schedule(
+                    &format!("feed '{name}'"),
+                    schedule.interval,
+                    schedule.min_interval,
+                    schedule.max_interval,
+                    &|key| match key {
+                        "interval" => line_or(&feed.interval),
+                        "min_interval" => line_or(&feed.min_interval),
+                        _ => line_or(&feed.max_interval),
+                    },
+                    &mut problems,
+                    &mut warnings,
+                );
+            }
+            let limits = RequestLimits {
+                timeout: feed.timeout.map(|t| t.0).unwrap_or(fetch.timeout),
+                max_body: feed.max_body.map(|b| b.0).unwrap_or(fetch.max_body),
+            };
             if let Some(url) = url {
                 feeds.push(Feed {
                     name: name.to_string(),
                     url,
                     language,
+                    schedule,
+                    limits,
                 });
             }
         }
@@ -282,12 +372,53 @@ impl Config {
             return Err(invalid(problems));
         }
         let base = path.parent().unwrap_or(Path::new("."));
+        warnings.sort_by_key(|p| p.line);
         Ok(Config {
             source: path.to_path_buf(),
             store_path: file.store.path.map(|p| base.join(p)),
             fetch,
             feeds,
+            warnings,
         })
+    }
+}
+
+/// Checks one set of schedule values: intervals of at least a second (below a minute only with
+/// a warning) and a minimum not above the maximum. `line` locates a key.
+fn check_schedule(
+    owner: &str,
+    interval: Duration,
+    min_interval: Duration,
+    max_interval: Duration,
+    line: &dyn Fn(&str) -> usize,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) {
+    for (key, value) in [
+        ("interval", interval),
+        ("min_interval", min_interval),
+        ("max_interval", max_interval),
+    ] {
+        if value < Duration::from_secs(1) {
+            problems.push(Problem {
+                line: line(key),
+                message: format!("'{key}' of {owner} must be at least 1s"),
+            });
+        } else if value < POLITE_INTERVAL {
+            warnings.push(Problem {
+                line: line(key),
+                message: format!(
+                    "'{key}' of {owner} is {}; polling more often than once a minute may get you blocked",
+                    humantime::format_duration(value)
+                ),
+            });
+        }
+    }
+    if min_interval > max_interval {
+        problems.push(Problem {
+            line: line("min_interval"),
+            message: format!("'min_interval' of {owner} is longer than its 'max_interval'"),
+        });
     }
 }
 
@@ -309,12 +440,27 @@ fn enclosing_table(text: &str, offset: usize) -> Option<String> {
         .map(|l| l.split('#').next().unwrap_or(l).trim().to_string())
 }
 
-/// Locates a problem at the first line assigning `key`, for values checked after parsing.
+/// Locates a problem in `[fetch]` at the line assigning `key` (or the table's header when the
+/// key is a default), for values checked after parsing.
 fn problem_at_key(text: &str, key: &str, message: &str) -> Problem {
-    let line = text
-        .lines()
-        .position(|l| l.trim_start().starts_with(key))
-        .map(|i| i + 1)
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines.iter().position(|l| l.trim() == "[fetch]");
+    let section = header.map(|h| h + 1).unwrap_or(0);
+    let end = lines[section..]
+        .iter()
+        .position(|l| l.trim_start().starts_with('['))
+        .map(|e| e + section)
+        .unwrap_or(lines.len());
+    let assigns = |l: &&str| {
+        let l = l.trim_start();
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    };
+    let line = lines[section..end]
+        .iter()
+        .position(assigns)
+        .map(|i| i + section + 1)
+        .or(header.map(|h| h + 1))
         .unwrap_or(1);
     Problem {
         line,
@@ -379,6 +525,31 @@ mod tests {
         assert_eq!(c.store_path, Some(PathBuf::from("/etc/tw/data")));
         assert_eq!(c.fetch, FetchConfig::default());
         assert!(c.feeds.is_empty());
+    }
+
+    #[test]
+    fn per_feed_overrides_and_schedule_checks() {
+        let text = "[fetch]\ninterval = \"10m\"\ntimeout = \"20s\"\n\n[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\ninterval = \"30s\"\nmax_body = \"1MiB\"\nadaptive = true\n\n[[feed]]\nname = \"b\"\nurl = \"https://b.example/\"\n";
+        let c = parse(text).unwrap();
+        assert_eq!(c.feeds[0].schedule.interval, Duration::from_secs(30));
+        assert!(c.feeds[0].schedule.adaptive);
+        assert_eq!(
+            c.feeds[0].limits,
+            RequestLimits {
+                timeout: Duration::from_secs(20),
+                max_body: 1 << 20
+            }
+        );
+        assert_eq!(c.feeds[1].schedule.interval, Duration::from_secs(600));
+        assert!(!c.feeds[1].schedule.adaptive);
+        assert_eq!(c.warnings.len(), 1);
+        assert_eq!(c.warnings[0].line, 8);
+        assert!(c.warnings[0].message.contains("feed 'a'"), "{:?}", c.warnings);
+
+        let p = problems(
+            "[fetch]\nconcurrency = 4\ninterval = \"0s\"\nmin_interval = \"2h\"\nmax_interval = \"1h\"\n",
+        );
+        assert_eq!(p.iter().map(|p| p.line).collect::<Vec<_>>(), vec![3, 4], "{p:?}");
     }
 
     #[test]

@@ -37,6 +37,26 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
     Ok((number * factor as f64) as u64)
 }
 
+/// A duration written by a human, for optional fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        duration(d).map(HumanDuration)
+    }
+}
+
+/// A byte size written by a human, for optional fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        byte_size(d).map(ByteSize)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum StringOrNumber {

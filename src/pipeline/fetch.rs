@@ -11,6 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::FetchConfig;
+use crate::model::RequestLimits;
 
 /// Redirects followed before giving up.
 pub const MAX_REDIRECTS: usize = 5;
@@ -114,8 +115,6 @@ impl FetchError {
 /// Shared HTTP client with global and per-host concurrency limits.
 pub struct HttpClient {
     client: reqwest::Client,
-    max_body: u64,
-    timeout: Duration,
     per_host: usize,
     /// Bounds requests in flight over all hosts; a permit is held for one whole request.
     global: Arc<Semaphore>,
@@ -130,46 +129,54 @@ impl HttpClient {
         install_crypto_provider();
         let client = reqwest::Client::builder()
             .user_agent(user_agent())
-            .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
             .build()
             .map_err(|e| FetchError::Connect(error_chain(&e)))?;
         Ok(HttpClient {
             client,
-            max_body: config.max_body,
-            timeout: config.timeout,
             per_host: config.per_host.max(1),
             global: Arc::new(Semaphore::new(config.concurrency.max(1))),
             hosts: Mutex::new(HashMap::new()),
         })
     }
 
-    /// GETs `url`, sending `validators` when given. 2xx and 304 are `Ok`.
-    pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+    /// GETs `url` within `limits`, sending `validators` when given. 2xx and 304 are `Ok`.
+    pub async fn get(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        limits: &RequestLimits,
+    ) -> Result<Fetched, FetchError> {
         let _permits = self.acquire(url).await;
         // reqwest's own timeout covers connect through the last body byte; this outer one also
         // bounds our chunk loop, whatever the server does.
         match tokio::time::timeout(
-            self.timeout + Duration::from_secs(1),
-            self.get_unbounded(url, validators),
+            limits.timeout + Duration::from_secs(1),
+            self.get_unbounded(url, validators, limits),
         )
         .await
         {
             Ok(result) => result,
-            Err(_) => Err(FetchError::Timeout(self.timeout)),
+            Err(_) => Err(FetchError::Timeout(limits.timeout)),
         }
     }
 
-    async fn get_unbounded(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        let mut request = self.client.get(url.clone());
+    async fn get_unbounded(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        limits: &RequestLimits,
+    ) -> Result<Fetched, FetchError> {
+        let classify = |e| classify(e, limits.timeout);
+        let mut request = self.client.get(url.clone()).timeout(limits.timeout);
         if let Some(etag) = &validators.etag {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
         if let Some(modified) = &validators.last_modified {
             request = request.header(header::IF_MODIFIED_SINCE, modified);
         }
-        let mut response = request.send().await.map_err(|e| self.classify(e))?;
+        let mut response = request.send().await.map_err(classify)?;
         let status = response.status();
         let headers = response.headers().clone();
         if !(status.is_success() || status == reqwest::StatusCode::NOT_MODIFIED) {
@@ -182,14 +189,18 @@ impl HttpClient {
         }
         let mut body = Vec::new();
         if status != reqwest::StatusCode::NOT_MODIFIED {
-            if response.content_length().is_some_and(|len| len > self.max_body) {
-                return Err(FetchError::TooLarge { limit: self.max_body });
+            if response.content_length().is_some_and(|len| len > limits.max_body) {
+                return Err(FetchError::TooLarge {
+                    limit: limits.max_body,
+                });
             }
             // Read chunk by chunk under the cap: after decompression Content-Length is gone,
             // so a gzip bomb is only stopped here.
-            while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
-                if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                    return Err(FetchError::TooLarge { limit: self.max_body });
+            while let Some(chunk) = response.chunk().await.map_err(classify)? {
+                if body.len() as u64 + chunk.len() as u64 > limits.max_body {
+                    return Err(FetchError::TooLarge {
+                        limit: limits.max_body,
+                    });
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -236,17 +247,17 @@ impl HttpClient {
             .expect("global semaphore is never closed");
         (host_permit, global_permit)
     }
+}
 
-    fn classify(&self, e: reqwest::Error) -> FetchError {
-        if e.is_timeout() {
-            FetchError::Timeout(self.timeout)
-        } else if e.is_redirect() {
-            FetchError::TooManyRedirects
-        } else if e.is_connect() {
-            FetchError::Connect(error_chain(&e))
-        } else {
-            FetchError::Body(error_chain(&e))
-        }
+fn classify(e: reqwest::Error, timeout: Duration) -> FetchError {
+    if e.is_timeout() {
+        FetchError::Timeout(timeout)
+    } else if e.is_redirect() {
+        FetchError::TooManyRedirects
+    } else if e.is_connect() {
+        FetchError::Connect(error_chain(&e))
+    } else {
+        FetchError::Body(error_chain(&e))
     }
 }
 

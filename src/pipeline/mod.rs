@@ -9,13 +9,15 @@ pub mod lang;
 pub mod text;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::model::Feed;
+use crate::schedule::{self, PollResult};
 use crate::store::{FeedState, Store, StoreError, UpsertCounts};
 use feed::{ParseError, ParsedFeed};
-use fetch::{FetchError, HttpClient, Validators};
+use fetch::{FetchError, Fetched, HttpClient, Validators};
 use lang::LangDetector;
 
 /// What one refresh of one feed did.
@@ -46,6 +48,21 @@ pub enum RefreshError {
     Store(#[from] StoreError),
 }
 
+/// The result of one refresh and when the feed is due again.
+#[derive(Debug)]
+pub struct Refreshed {
+    /// What happened.
+    pub result: Result<RefreshOutcome, RefreshError>,
+    /// When to poll next (already recorded in the store when the store works).
+    pub next_poll: DateTime<Utc>,
+}
+
+/// A successful poll and the earliest time the server allows the next one.
+struct Polled {
+    outcome: RefreshOutcome,
+    not_before: Option<DateTime<Utc>>,
+}
+
 /// Everything a refresh needs, shared by all feeds.
 pub struct Pipeline {
     /// The HTTP client with its limits.
@@ -57,45 +74,89 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Fetches, parses and stores one feed, and records its health in the store.
-    pub async fn refresh(&self, feed: &Feed, now: DateTime<Utc>) -> Result<RefreshOutcome, RefreshError> {
-        let previous = self
+    /// Fetches, parses and stores one feed, records its health and next poll in the store.
+    /// Never fails as a whole: whatever happens is in `result`, and a next poll time is always
+    /// given, so one feed's trouble never stops the caller.
+    pub async fn refresh(&self, feed: &Feed, now: DateTime<Utc>) -> Refreshed {
+        let jitter = schedule::random_jitter(&feed.name);
+        let previous = match self
             .blocking_store(|s, name| s.feed_state(name), &feed.name)
-            .await?
-            .unwrap_or_default();
+            .await
+        {
+            Ok(state) => state.unwrap_or_default(),
+            Err(e) => {
+                let result = PollResult::Failure {
+                    consecutive: 1,
+                    retry_after: None,
+                };
+                return Refreshed {
+                    next_poll: schedule::next_poll(&feed.schedule, &result, now, jitter),
+                    result: Err(e.into()),
+                };
+            }
+        };
         let mut state = FeedState {
-            url: feed.url.to_string(),
             last_attempt: Some(now),
             ..previous.clone()
         };
-        // Validators only apply to the address they came from.
-        let validators = if previous.url == feed.url.as_str() {
-            Validators {
-                etag: previous.etag.clone(),
-                last_modified: previous.last_modified.clone(),
-            }
-        } else {
+        if previous.url != feed.url.as_str() {
+            // A new address: what we knew about the old one does not apply.
+            state = FeedState {
+                url: feed.url.to_string(),
+                last_attempt: Some(now),
+                articles_new: previous.articles_new,
+                ..FeedState::default()
+            };
+        }
+        let unconditional = schedule::due_unconditional(state.last_unconditional, now);
+        let validators = if unconditional {
             Validators::default()
+        } else {
+            Validators {
+                etag: state.etag.clone(),
+                last_modified: state.last_modified.clone(),
+            }
         };
         let result = self.refresh_inner(feed, &validators, now, &mut state).await;
-        match &result {
-            Ok(_) => {
+        let poll_result = match &result {
+            Ok(polled) => {
                 state.last_success = Some(now);
                 state.consecutive_failures = 0;
                 state.last_error = None;
+                if unconditional {
+                    state.last_unconditional = Some(now);
+                }
+                PollResult::Success {
+                    adaptive_interval: state.adaptive_interval_secs.map(Duration::from_secs),
+                    not_before: polled.not_before,
+                }
             }
             Err(e) => {
-                state.consecutive_failures += 1;
+                state.consecutive_failures = state.consecutive_failures.saturating_add(1);
                 state.last_error = Some(e.to_string());
                 if let RefreshError::Fetch(FetchError::Status { status, .. }) = e {
                     state.last_status = Some(*status);
                 }
+                PollResult::Failure {
+                    consecutive: state.consecutive_failures,
+                    retry_after: match e {
+                        RefreshError::Fetch(f) => f.retry_after(),
+                        _ => None,
+                    },
+                }
             }
-        }
+        };
+        let next_poll = schedule::next_poll(&feed.schedule, &poll_result, now, jitter);
+        state.next_poll = Some(next_poll);
         let name = feed.name.clone();
-        self.blocking_store(move |s, _| s.put_feed_state(&name, &state), &feed.name)
-            .await?;
-        result
+        let saved = self
+            .blocking_store(move |s, _| s.put_feed_state(&name, &state), &feed.name)
+            .await;
+        let result = match (result, saved) {
+            (Ok(_), Err(e)) => Err(e.into()),
+            (result, _) => result.map(|polled| polled.outcome),
+        };
+        Refreshed { result, next_poll }
     }
 
     async fn refresh_inner(
@@ -104,42 +165,66 @@ impl Pipeline {
         validators: &Validators,
         now: DateTime<Utc>,
         state: &mut FeedState,
-    ) -> Result<RefreshOutcome, RefreshError> {
-        let fetched = self.http.get(&feed.url, validators).await?;
+    ) -> Result<Polled, RefreshError> {
+        let fetched = self.http.get(&feed.url, validators, &feed.limits).await?;
         state.last_status = Some(fetched.status);
+        let (max_age, expires) = (fetched.max_age, fetched.expires);
         if fetched.not_modified() {
-            return Ok(RefreshOutcome::NotModified);
+            let ttl = state.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
+            return Ok(Polled {
+                outcome: RefreshOutcome::NotModified,
+                not_before: schedule::server_not_before(now, ttl, max_age, expires),
+            });
         }
-        let detector = self.detector.clone();
-        let hint = feed.language.clone();
-        let base = fetched.final_url.clone();
-        let new_validators = fetched.validators.clone();
-        let name = feed.name.clone();
-        let parsed: ParsedFeed = tokio::task::spawn_blocking(move || {
-            let decoded = decode::decode(&fetched.body, fetched.content_type.as_deref());
-            if decoded.source == decode::CharsetSource::Guessed || decoded.lossy {
-                tracing::warn!(feed = %name, encoding = decoded.encoding.name(), lossy = decoded.lossy, "charset not declared or wrong; decoded by best guess");
-            }
-            feed::parse_feed(&decoded.text, &base, hint.as_deref(), &detector)
-        })
-        .await
-        .map_err(|e| ParseError::Malformed(format!("parser crashed: {e}")))??;
+        // Keep validators the server stopped sending out of the next request.
+        state.etag = fetched.validators.etag.clone();
+        state.last_modified = fetched.validators.last_modified.clone();
+        let parsed = self.parse(feed, fetched).await?;
+        state.title = parsed.title.clone();
+        state.ttl_minutes = parsed.ttl_minutes;
+        let published: Vec<DateTime<Utc>> = parsed.entries.iter().filter_map(|e| e.published).collect();
+        if let Some(interval) = schedule::adaptive_interval(&feed.schedule, &published) {
+            state.adaptive_interval_secs = Some(interval.as_secs());
+        }
         let store = self.store.clone();
         let name = feed.name.clone();
         let entries = parsed.entries;
-        let count = entries.len();
+        state.last_entries = entries.len();
         let counts = tokio::task::spawn_blocking(move || store.upsert_entries(&name, &entries, now))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))??;
-        state.etag = new_validators.etag;
-        state.last_modified = new_validators.last_modified;
-        state.title = parsed.title;
         state.articles_new += counts.new as u64;
-        state.last_entries = count;
-        Ok(RefreshOutcome::Stored {
-            counts,
-            skipped: parsed.skipped,
+        let ttl = state.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
+        Ok(Polled {
+            outcome: RefreshOutcome::Stored {
+                counts,
+                skipped: parsed.skipped,
+            },
+            not_before: schedule::server_not_before(now, ttl, max_age, expires),
         })
+    }
+
+    /// Decodes and parses on the blocking pool: HTML stripping and language detection are CPU
+    /// work that must not stall the reactor.
+    async fn parse(&self, feed: &Feed, fetched: Fetched) -> Result<ParsedFeed, RefreshError> {
+        let detector = self.detector.clone();
+        let hint = feed.language.clone();
+        let name = feed.name.clone();
+        let parsed = tokio::task::spawn_blocking(move || {
+            let decoded = decode::decode(&fetched.body, fetched.content_type.as_deref());
+            if decoded.source == decode::CharsetSource::Guessed || decoded.lossy {
+                tracing::warn!(
+                    feed = %name,
+                    encoding = decoded.encoding.name(),
+                    lossy = decoded.lossy,
+                    "charset undeclared or wrong; decoded by best guess"
+                );
+            }
+            feed::parse_feed(&decoded.text, &fetched.final_url, hint.as_deref(), &detector)
+        })
+        .await
+        .map_err(|e| ParseError::Malformed(format!("parser crashed: {e}")))??;
+        Ok(parsed)
     }
 
     async fn blocking_store<T, F>(&self, f: F, name: &str) -> Result<T, StoreError>

@@ -33,4 +33,10 @@ pub struct FeedState {
     pub articles_new: u64,
     /// Entries this feed last listed.
     pub last_entries: usize,
+    /// When the feed was last fetched without validators (see `schedule::UNCONDITIONAL_EVERY`).
+    pub last_unconditional: Option<DateTime<Utc>>,
+    /// The interval estimated from the feed's rhythm, in seconds, when adaptive.
+    pub adaptive_interval_secs: Option<u64>,
+    /// The feed's own `<ttl>`, in minutes.
+    pub ttl_minutes: Option<u32>,
 }
