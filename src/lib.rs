@@ -9,10 +9,13 @@
 //! - [`schedule`]: when each feed is due (intervals, backoff, server wishes).
 //! - [`store`]: the sled database behind a typed API.
 //! - [`model`]: the nouns shared by every stage.
+//! - [`daemon`]: `run`: one task per feed, signals, reload, systemd.
 //! - [`cli`]: the subcommands.
 
 pub mod cli;
 pub mod config;
+pub mod daemon;
+pub mod logging;
 pub mod model;
 pub mod paths;
 pub mod pipeline;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use url::Url;
@@ -131,21 +131,14 @@ fn print_article(a: &Article) {
     println!("{}", e.text);
 }
 
-/// Opens the store for reading, refusing to create an empty one where none exists.
+/// Opens the store for reading; the config is only needed for its store path.
 fn open_existing(cli: &Cli) -> anyhow::Result<Store> {
     let config = if cli.store.is_some() {
         None
     } else {
         cli.optional_config()?
     };
-    let path = cli.store_path(config.as_ref())?;
-    if !path.exists() {
-        bail!(
-            "no store at {} yet: run `treatywatch poll --once` first",
-            path.display()
-        );
-    }
-    Store::open(&path).with_context(|| format!("opening store {}", path.display()))
+    super::open_existing_store(cli, config.as_ref())
 }
 
 /// `--since`: a duration back from `now` ("2d", "12h"), a date, or an RFC 3339 time.

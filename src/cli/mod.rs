@@ -1,10 +1,12 @@
 //! The command line: clap definitions and one module per subcommand. Errors here are `anyhow`;
 //! the exit code says what kind of failure it was.
 
+mod feeds;
 mod list;
 mod output;
 mod parse;
 mod poll;
+mod run;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,6 +50,10 @@ pub enum Command {
     Show(list::ShowArgs),
     /// Parse one feed (file or URL) and print its entries without storing anything
     Parse(parse::ParseArgs),
+    /// Run the daemon: poll every feed on its schedule until SIGTERM (SIGHUP reloads the config)
+    Run(run::RunArgs),
+    /// Show every feed's health: last success, failures, last error, next poll
+    Feeds(feeds::FeedsArgs),
 }
 
 /// An error that maps to a specific exit code.
@@ -70,6 +76,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::List(args) => list::list(&cli, args),
         Command::Show(args) => list::show(&cli, args),
         Command::Parse(args) => parse::run(&cli, args),
+        Command::Run(args) => run::run(&cli, args),
+        Command::Feeds(args) => feeds::run(&cli, args),
     }
 }
 
@@ -107,6 +115,18 @@ impl Cli {
 
 fn open_store_at(path: &Path) -> anyhow::Result<Store> {
     Ok(Store::open(path)?)
+}
+
+/// Opens the store for reading, refusing to create an empty one where none exists.
+fn open_existing_store(cli: &Cli, config: Option<&Config>) -> anyhow::Result<Store> {
+    let path = cli.store_path(config)?;
+    if !path.exists() {
+        anyhow::bail!(
+            "no store at {} yet: run `treatywatch poll --once` or `treatywatch run` first",
+            path.display()
+        );
+    }
+    open_store_at(&path)
 }
 
 fn config_exit(e: ConfigError) -> anyhow::Error {

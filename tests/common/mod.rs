@@ -224,7 +224,12 @@ impl Workspace {
     /// The real binary, with the workspace's config and an environment that cannot leak in
     /// the developer's own files.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("treatywatch").expect("binary built");
+        Command::from_std(self.std_cmd())
+    }
+
+    /// The same, as a `std::process::Command`, for running the daemon as a child.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_treatywatch"));
         cmd.current_dir(self.dir.path())
             .env_remove("TREATYWATCH_CONFIG")
             .env_remove("STATE_DIRECTORY")
@@ -255,6 +260,16 @@ impl Workspace {
             .lines()
             .map(|l| serde_json::from_str(l).expect("each line is JSON"))
             .collect()
+    }
+}
+
+/// Waits for `condition`, polling. The bound only turns a hang into a failure with a message;
+/// it is far above what any healthy run needs, so it asserts nothing about speed.
+pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "gave up waiting for {what}");
+        thread::sleep(Duration::from_millis(50));
     }
 }
 

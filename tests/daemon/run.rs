@@ -1,0 +1,220 @@
+//! The real daemon as a child process: it polls on its schedule, tells systemd (a real
+//! `NOTIFY_SOCKET` datagram socket) when it is ready and stopping, survives a broken config on
+//! SIGHUP, picks up a fixed one, and exits 0 on SIGTERM with the store intact.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixDatagram;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use crate::common::{feed_block, wait_for, Reply, TestServer, Workspace};
+
+/// A running `treatywatch run`, its stderr and its systemd notifications collected as they come.
+struct Daemon {
+    child: Child,
+    logs: Arc<Mutex<Vec<String>>>,
+    notices: Arc<Mutex<Vec<String>>>,
+}
+
+impl Daemon {
+    fn start(ws: &Workspace) -> Daemon {
+        let socket_path = ws.dir.path().join("notify.sock");
+        let socket = UnixDatagram::bind(&socket_path).expect("bind notify socket");
+        let mut child = ws
+            .std_cmd()
+            .arg("run")
+            .env("NOTIFY_SOCKET", &socket_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start daemon");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = logs.clone();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let sink = notices.clone();
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = socket.recv(&mut buf) {
+                sink.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            }
+        });
+        Daemon { child, logs, notices }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn logged(&self, needle: &str) -> bool {
+        self.logs.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+
+    fn notified(&self, needle: &str) -> bool {
+        self.notices.lock().unwrap().iter().any(|n| n.contains(needle))
+    }
+
+    fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        self.signal("TERM");
+        let status = self.child.wait().unwrap();
+        let logs = self.logs.lock().unwrap().clone();
+        (status, logs)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn requests_to(server: &TestServer, path: &str) -> usize {
+    server.seen().iter().filter(|s| s.path == path).count()
+}
+
+#[test]
+fn daemon_polls_on_schedule_and_exits_cleanly_on_sigterm() {
+    let vi = std::fs::read(crate::common::fixture("feeds/rss2_vietnamese.xml")).unwrap();
+    let server = TestServer::handler(move |req| {
+        if req.headers.contains_key("if-none-match") {
+            return Reply::status(304).header("ETag", "\"x\"");
+        }
+        Reply::ok("application/rss+xml", vi.clone()).header("ETag", "\"x\"")
+    });
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "{}interval = \"1s\"\n",
+        feed_block("vn", &server.url("/vi.rss"))
+    ));
+
+    let daemon = Daemon::start(&ws);
+    wait_for("READY=1", || daemon.notified("READY=1"));
+    wait_for("three polls", || requests_to(&server, "/vi.rss") >= 3);
+    assert!(
+        daemon.logged("polling more often than once a minute"),
+        "a 1s interval is warned about"
+    );
+    // The first poll was unconditional, the ones after it sent the ETag and got 304.
+    let seen = server.seen();
+    assert!(!seen[0].headers.contains_key("if-none-match"));
+    assert!(seen[1..]
+        .iter()
+        .all(|s| s.headers.get("if-none-match").map(String::as_str) == Some("\"x\"")));
+
+    let notices = daemon.notices.clone();
+    let (status, logs) = daemon.stop();
+    assert!(
+        status.success(),
+        "exit status {status:?}; logs:\n{}",
+        logs.join("\n")
+    );
+    assert!(notices.lock().unwrap().iter().any(|n| n.contains("STOPPING=1")));
+    assert!(logs.iter().any(|l| l.contains("daemon stopped")), "{logs:?}");
+
+    // The store is intact and readable by the next process.
+    let articles = ws.list_json(&[]);
+    assert_eq!(articles.len(), 3);
+    let out = ws.cmd().args(["feeds", "--json"]).output().unwrap();
+    let health: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(health["name"], "vn");
+    assert_eq!(health["last_status"], 304);
+    assert!(health["next_poll"].is_string());
+}
+
+#[test]
+fn sighup_keeps_running_on_a_broken_config_and_applies_a_good_one() {
+    let vi = std::fs::read(crate::common::fixture("feeds/rss2_vietnamese.xml")).unwrap();
+    let ru = std::fs::read(crate::common::fixture("feeds/rss1_rdf_russian.xml")).unwrap();
+    let server = TestServer::routes(vec![
+        ("/vi.rss", Reply::ok("application/rss+xml", vi)),
+        ("/ru.rdf", Reply::ok("application/rdf+xml", ru)),
+    ]);
+    let ws = Workspace::new();
+    let first = format!("{}interval = \"1s\"\n", feed_block("vn", &server.url("/vi.rss")));
+    ws.write_config(&first);
+    let mut daemon = Daemon::start(&ws);
+    wait_for("the first poll", || requests_to(&server, "/vi.rss") >= 1);
+
+    ws.write_config(&format!("{first}\n[[feed]]\nname = \"ru\"\nurll = \"x\"\n"));
+    daemon.signal("HUP");
+    wait_for("the reload error", || daemon.logged("keeping the running config"));
+    assert!(daemon.logged("unknown field `urll`"), "the log names the key");
+    let before = requests_to(&server, "/vi.rss");
+    wait_for("polling to go on", || {
+        requests_to(&server, "/vi.rss") > before + 1
+    });
+    assert!(daemon.running());
+
+    // Remove vn, add ru.
+    ws.write_config(&format!(
+        "{}interval = \"1s\"\n",
+        feed_block("ru", &server.url("/ru.rdf"))
+    ));
+    daemon.signal("HUP");
+    wait_for("the reload", || daemon.logged("config reloaded"));
+    wait_for("the new feed's poll", || requests_to(&server, "/ru.rdf") >= 1);
+    assert!(
+        daemon.logged("added=1 removed=1 changed=0"),
+        "{:?}",
+        daemon.logs.lock().unwrap()
+    );
+    wait_for("the new feed's articles", || {
+        daemon
+            .logs
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("feed=ru") && l.contains("new=2"))
+    });
+    // vn is no longer polled: after one more ru poll, its count stays put.
+    let vn_after = requests_to(&server, "/vi.rss");
+    let ru_now = requests_to(&server, "/ru.rdf");
+    wait_for("two more ru polls", || {
+        requests_to(&server, "/ru.rdf") >= ru_now + 2
+    });
+    assert_eq!(requests_to(&server, "/vi.rss"), vn_after);
+
+    let (status, logs) = daemon.stop();
+    assert!(status.success(), "{logs:?}");
+    assert_eq!(ws.list_json(&[]).len(), 5);
+}
+
+#[test]
+fn sigterm_during_a_slow_fetch_still_exits_promptly_and_cleanly() {
+    // A server that never finishes: the refresh is in flight when SIGTERM comes.
+    let server = TestServer::routes(vec![(
+        "/slow.rss",
+        Reply {
+            drip: Some((1, Duration::from_secs(1))),
+            ..Reply::ok("application/rss+xml", vec![b' '; 600])
+        },
+    )]);
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "{}timeout = \"5m\"\n",
+        feed_block("slow", &server.url("/slow.rss"))
+    ));
+    let daemon = Daemon::start(&ws);
+    wait_for("the fetch to start", || requests_to(&server, "/slow.rss") >= 1);
+    let (status, logs) = daemon.stop();
+    assert!(status.success(), "{logs:?}");
+    assert!(logs.iter().any(|l| l.contains("abandoning")), "{logs:?}");
+}
