@@ -85,7 +85,9 @@ impl Cli {
     /// The config, which must exist and be valid.
     pub fn load_config(&self) -> anyhow::Result<Config> {
         let path = config::locate(self.config.as_deref()).map_err(config_exit)?;
-        Config::load(&path).map_err(config_exit)
+        let config = Config::load(&path).map_err(config_exit)?;
+        config.log_warnings();
+        Ok(config)
     }
 
     /// The config if one is given or found; `None` when there is none to find.

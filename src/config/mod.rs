@@ -221,6 +221,13 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
 }
 
 impl Config {
+    /// Logs what works but is probably not what the user wants.
+    pub fn log_warnings(&self) {
+        for w in &self.warnings {
+            tracing::warn!(config = %self.source.display(), line = w.line, "{}", w.message);
+        }
+    }
+
     /// Reads, parses and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

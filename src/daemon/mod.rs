@@ -81,7 +81,6 @@ pub async fn run(config: Config, store: Store) -> Result<(), DaemonError> {
         shutdown: CancellationToken::new(),
         tracker: TaskTracker::new(),
     };
-    log_warnings(&config);
     for feed in &config.feeds {
         daemon.start_feed(feed.clone()).await;
     }
@@ -177,46 +176,45 @@ impl Daemon {
                 return;
             }
         };
-        log_warnings(&config);
+        config.log_warnings();
+        let wanted: HashMap<&str, &Feed> = config.feeds.iter().map(|f| (f.name.as_str(), f)).collect();
+        let added = wanted.keys().filter(|n| !self.tasks.contains_key(**n)).count();
+        let removed = self
+            .tasks
+            .keys()
+            .filter(|n| !wanted.contains_key(n.as_str()))
+            .count();
+        let changed = self
+            .tasks
+            .iter()
+            .filter(|(n, t)| wanted.get(n.as_str()).is_some_and(|f| **f != t.feed))
+            .count();
+        let mut restart_all = false;
         if config.fetch != self.fetch {
             match build_pipeline(&config.fetch, &self.store) {
                 Ok(pipeline) => {
                     // Every feed shares the client, so every feed restarts on the new one.
                     self.pipeline = Arc::new(pipeline);
                     self.fetch = config.fetch.clone();
-                    for task in std::mem::take(&mut self.tasks).into_values() {
-                        task.cancel.cancel();
-                    }
+                    restart_all = true;
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "SIGHUP: cannot apply [fetch]; keeping the old settings")
                 }
             }
         }
-        let wanted: HashMap<&str, &Feed> = config.feeds.iter().map(|f| (f.name.as_str(), f)).collect();
-        let removed = self
-            .tasks
-            .keys()
-            .filter(|n| !wanted.contains_key(n.as_str()))
-            .count();
-        let mut changed = 0;
         self.tasks.retain(|name, task| {
-            let keep = wanted.get(name.as_str()).is_some_and(|feed| **feed == task.feed);
+            let keep = !restart_all && wanted.get(name.as_str()).is_some_and(|feed| **feed == task.feed);
             if !keep {
-                changed += usize::from(wanted.contains_key(name.as_str()));
                 task.cancel.cancel();
             }
             keep
         });
-        let mut added = 0;
         for feed in &config.feeds {
             if !self.tasks.contains_key(&feed.name) {
-                added += 1;
                 self.start_feed(feed.clone()).await;
             }
         }
-        // Changed feeds were restarted, not added.
-        let added = added - changed.min(added);
         tracing::info!(
             added,
             removed,
@@ -268,10 +266,4 @@ fn build_pipeline(fetch: &FetchConfig, store: &Store) -> Result<Pipeline, FetchE
         store: store.clone(),
         detector: Arc::new(LangDetector::default()),
     })
-}
-
-fn log_warnings(config: &Config) {
-    for w in &config.warnings {
-        tracing::warn!(config = %config.source.display(), line = w.line, "{}", w.message);
-    }
 }
