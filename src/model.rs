@@ -87,6 +87,20 @@ pub struct Entry {
     pub authors: Vec<String>,
     /// Detected language.
     pub lang: LangGuess,
+    /// Topics it is about.
+    #[serde(default)]
+    pub topics: Vec<TopicMatch>,
+}
+
+/// A topic an article matched, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicMatch {
+    /// The topic's name.
+    pub name: String,
+    /// Phrases found, each counting 1, or 2 when in the title.
+    pub score: f64,
+    /// The phrases found, as the topic writes them.
+    pub matched: Vec<String>,
 }
 
 /// An article in the store.

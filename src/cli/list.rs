@@ -22,6 +22,9 @@ pub struct ListArgs {
     /// Only articles from this feed
     #[arg(long, value_name = "NAME")]
     pub feed: Option<String>,
+    /// Only articles about this topic (e.g. un-cybercrime-convention)
+    #[arg(long, value_name = "NAME")]
+    pub topic: Option<String>,
     /// Only articles published since a duration ago ("2d", "12h") or a date ("2026-11-01")
     #[arg(long, value_name = "DURATION|DATE")]
     pub since: Option<String>,
@@ -54,6 +57,7 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let filter = ArticleFilter {
         lang: args.lang.as_ref().map(|l| l.to_ascii_lowercase()),
         feed: args.feed.clone(),
+        topic: args.topic.clone(),
         since,
         limit: args.limit,
     };
@@ -126,6 +130,14 @@ fn print_article(a: &Article) {
     }
     if !e.authors.is_empty() {
         println!("authors:    {}", e.authors.join(", "));
+    }
+    for t in &e.topics {
+        println!(
+            "topic:      {} (score {}: {})",
+            t.name,
+            t.score,
+            t.matched.join("; ")
+        );
     }
     println!();
     println!("{}", e.text);

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one module per subcommand. Errors here are `anyhow`;
 //! the exit code says what kind of failure it was.
 
+mod classify;
 mod feeds;
 mod list;
 mod output;
@@ -54,6 +55,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Show every feed's health: last success, failures, last error, next poll
     Feeds(feeds::FeedsArgs),
+    /// Print the language and topics of a text (file or stdin), with the phrases that matched
+    Classify(classify::ClassifyArgs),
 }
 
 /// An error that maps to a specific exit code.
@@ -78,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Parse(args) => parse::run(&cli, args),
         Command::Run(args) => run::run(&cli, args),
         Command::Feeds(args) => feeds::run(&cli, args),
+        Command::Classify(args) => classify::run(&cli, args),
     }
 }
 

@@ -40,6 +40,8 @@ pub struct ArticleJson<'a> {
     pub updated: Option<String>,
     /// Authors.
     pub authors: &'a [String],
+    /// Names of the topics it matched.
+    pub topics: Vec<&'a str>,
     /// Body text, only for `show` and `parse`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<&'a str>,
@@ -67,6 +69,7 @@ impl<'a> ArticleJson<'a> {
             fetched: rfc3339(fetched),
             updated: entry.updated.map(rfc3339),
             authors: &entry.authors,
+            topics: entry.topics.iter().map(|t| t.name.as_str()).collect(),
             text: with_text.then_some(entry.text.as_str()),
         }
     }

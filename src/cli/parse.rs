@@ -14,8 +14,7 @@ use super::Cli;
 use crate::config::FetchConfig;
 use crate::model::RequestLimits;
 use crate::pipeline::fetch::{HttpClient, Validators};
-use crate::pipeline::lang::LangDetector;
-use crate::pipeline::{decode, feed};
+use crate::pipeline::{decode, feed, Judges};
 
 /// Arguments of `parse`.
 #[derive(Debug, Args)]
@@ -41,13 +40,15 @@ struct ParsedJson<'a> {
 /// Fetches or reads one feed and prints its entries.
 pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
     let fetched_at = Utc::now();
+    let config = cli.optional_config()?;
+    let judges = config.as_ref().map(Judges::from_config).unwrap_or_default();
     let (bytes, content_type, base) =
         if args.source.starts_with("http://") || args.source.starts_with("https://") {
             let url =
                 Url::parse(&args.source).with_context(|| format!("'{}' is not a valid URL", args.source))?;
-            let fetch = cli
-                .optional_config()?
-                .map(|c| c.fetch)
+            let fetch = config
+                .as_ref()
+                .map(|c| c.fetch.clone())
                 .unwrap_or_else(FetchConfig::default);
             let client = HttpClient::new(&fetch)?;
             let limits = RequestLimits {
@@ -67,13 +68,8 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
             (bytes, None, base)
         };
     let decoded = decode::decode(&bytes, content_type.as_deref());
-    let parsed = feed::parse_feed(
-        &decoded.text,
-        &base,
-        args.language.as_deref(),
-        &LangDetector::default(),
-    )
-    .with_context(|| format!("parsing {}", args.source))?;
+    let parsed = feed::parse_feed(&decoded.text, &base, args.language.as_deref(), &judges)
+        .with_context(|| format!("parsing {}", args.source))?;
     if args.json {
         for entry in &parsed.entries {
             let line = ParsedJson {

@@ -8,8 +8,7 @@ use futures_util::stream::{self, StreamExt};
 
 use super::Cli;
 use crate::pipeline::fetch::HttpClient;
-use crate::pipeline::lang::LangDetector;
-use crate::pipeline::{Pipeline, RefreshOutcome};
+use crate::pipeline::{Judges, Pipeline, RefreshOutcome};
 
 /// Arguments of `poll`.
 #[derive(Debug, Args)]
@@ -28,7 +27,7 @@ pub fn run(cli: &Cli, _args: &PollArgs) -> anyhow::Result<ExitCode> {
         let pipeline = Arc::new(Pipeline {
             http: HttpClient::new(&config.fetch)?,
             store: store.clone(),
-            detector: Arc::new(LangDetector::default()),
+            judges: Arc::new(Judges::from_config(&config)),
         });
         let now = chrono::Utc::now();
         // The client's semaphores do the real limiting; this only bounds tasks in memory.

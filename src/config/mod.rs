@@ -13,6 +13,7 @@ use toml::Spanned;
 use url::Url;
 
 use crate::model::{Feed, RequestLimits, Schedule};
+use crate::pipeline::topic::TopicConfig;
 pub use values::{parse_byte_size, parse_duration};
 use values::{ByteSize, HumanDuration};
 
@@ -29,7 +30,40 @@ struct FileConfig {
     /// The sources to watch.
     #[serde(default, rename = "feed")]
     feeds: Vec<FeedConfig>,
+    /// Language detection.
+    #[serde(default)]
+    language: LanguageConfig,
+    /// What articles are about; the built-in convention topic when none is given.
+    #[serde(default, rename = "topic")]
+    topics: Vec<TopicConfig>,
 }
+
+/// `[language]`: which languages detection may choose from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LanguageConfig {
+    /// ISO 639-1 codes; feed `language` hints and topic languages are added to these.
+    #[serde(default = "default_allow")]
+    allow: Vec<Spanned<String>>,
+}
+
+impl Default for LanguageConfig {
+    fn default() -> Self {
+        LanguageConfig {
+            allow: default_allow(),
+        }
+    }
+}
+
+fn default_allow() -> Vec<Spanned<String>> {
+    DEFAULT_LANGUAGES
+        .iter()
+        .map(|l| Spanned::new(0..0, l.to_string()))
+        .collect()
+}
+
+/// The six UN languages and Vietnamese: where the convention is covered.
+pub const DEFAULT_LANGUAGES: &[&str] = &["ar", "zh", "en", "fr", "ru", "es", "vi"];
 
 /// `[store]`: where the sled database lives.
 #[derive(Debug, Default, Deserialize)]
@@ -152,6 +186,10 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// Feeds in file order.
     pub feeds: Vec<Feed>,
+    /// Languages detection may choose from (ISO 639-1), including those feeds and topics name.
+    pub languages: Vec<String>,
+    /// Topic definitions, in file order (empty: the built-in topic applies).
+    pub topics: Vec<TopicConfig>,
     /// Things that work but are probably not what the user wants.
     pub warnings: Vec<Problem>,
 }
@@ -374,17 +412,78 @@ impl Config {
                 });
             }
         }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut languages: Vec<String> = Vec::new();
+        for code in &file.language.allow {
+            match crate::pipeline::lang::lang_of_code(code.get_ref()) {
+                Some(_) => languages.push(code.get_ref().trim().to_ascii_lowercase()),
+                None => problems.push(Problem {
+                    line: line_of(text, code.span().start),
+                    message: format!(
+                        "[language] allow: '{}' is not a language detection knows",
+                        code.get_ref()
+                    ),
+                }),
+            }
+        }
+        let mut topic_names: HashMap<&str, ()> = HashMap::new();
+        for (i, topic) in file.topics.iter().enumerate() {
+            let line = nth_header_line(text, "[[topic]]", i);
+            if topic.name.trim().is_empty() {
+                problems.push(Problem {
+                    line,
+                    message: "empty 'name' in [[topic]]".into(),
+                });
+            } else if topic_names.insert(topic.name.as_str(), ()).is_some() {
+                problems.push(Problem {
+                    line,
+                    message: format!("duplicate topic name '{}' in [[topic]]", topic.name),
+                });
+            }
+            if topic
+                .phrases
+                .values()
+                .all(|p| p.iter().all(|p| p.trim().is_empty()))
+            {
+                problems.push(Problem {
+                    line,
+                    message: format!("topic '{}' has no phrases", topic.name),
+                });
+            }
+            for lang in topic.phrases.keys().chain(topic.exclude.keys()) {
+                match crate::pipeline::lang::lang_of_code(lang) {
+                    Some(_) => languages.push(lang.clone()),
+                    None => problems.push(Problem {
+                        line,
+                        message: format!(
+                            "topic '{}': '{lang}' is not an ISO 639-1 language code",
+                            topic.name
+                        ),
+                    }),
+                }
+            }
+        }
+        for feed in &feeds {
+            if let Some(lang) = &feed.language {
+                if crate::pipeline::lang::lang_of_code(lang).is_some() {
+                    languages.push(lang.clone());
+                }
+            }
+        }
+        languages.sort();
+        languages.dedup();
         if !problems.is_empty() {
             problems.sort_by_key(|p| p.line);
             return Err(invalid(problems));
         }
-        let base = path.parent().unwrap_or(Path::new("."));
         warnings.sort_by_key(|p| p.line);
         Ok(Config {
             source: path.to_path_buf(),
             store_path: file.store.path.map(|p| base.join(p)),
             fetch,
             feeds,
+            languages,
+            topics: file.topics,
             warnings,
         })
     }
@@ -427,6 +526,16 @@ fn check_schedule(
             message: format!("'min_interval' of {owner} is longer than its 'max_interval'"),
         });
     }
+}
+
+/// The line of the `n`th (0-based) occurrence of a table header such as `[[topic]]`.
+fn nth_header_line(text: &str, header: &str, n: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == header)
+        .nth(n)
+        .map(|(i, _)| i + 1)
+        .unwrap_or(1)
 }
 
 /// 1-based line number of a byte offset.
@@ -557,6 +666,22 @@ mod tests {
             "[fetch]\nconcurrency = 4\ninterval = \"0s\"\nmin_interval = \"2h\"\nmax_interval = \"1h\"\n",
         );
         assert_eq!(p.iter().map(|p| p.line).collect::<Vec<_>>(), vec![3, 4], "{p:?}");
+    }
+
+    #[test]
+    fn topics_and_languages() {
+        let text = "[language]\nallow = [\"en\", \"de\"]\n\n[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\nlanguage = \"it\"\n\n[[topic]]\nname = \"t\"\nphrases = { fr = [\"traité\"] }\n";
+        let c = parse(text).unwrap();
+        assert_eq!(c.languages, vec!["de", "en", "fr", "it"]);
+        assert_eq!(c.topics[0].name, "t");
+        assert_eq!(parse("").unwrap().languages.len(), 7);
+
+        let p = problems("[language]\nallow = [\"xx\"]\n[[topic]]\nname = \"t\"\n[[topic]]\nname = \"t\"\nphrases = { qq = [\"a\"] }\n");
+        let lines: Vec<usize> = p.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![2, 3, 5, 5], "{p:?}");
+        assert!(p[1].message.contains("no phrases"));
+        assert!(p[2].message.contains("duplicate topic name"));
+        assert!(p[3].message.contains("'qq'"));
     }
 
     #[test]

@@ -17,8 +17,8 @@ use tokio_util::task::TaskTracker;
 use crate::config::{Config, FetchConfig};
 use crate::model::Feed;
 use crate::pipeline::fetch::{FetchError, HttpClient};
-use crate::pipeline::lang::LangDetector;
-use crate::pipeline::{Pipeline, RefreshOutcome};
+use crate::pipeline::topic::TopicConfig;
+use crate::pipeline::{Judges, Pipeline, RefreshOutcome};
 use crate::schedule;
 use crate::store::{Store, StoreError};
 
@@ -55,7 +55,10 @@ struct FeedTask {
 /// The daemon's running state: the current config, the shared pipeline and one task per feed.
 struct Daemon {
     config_path: PathBuf,
+    /// The settings every feed task shares; a change restarts them all.
     fetch: FetchConfig,
+    topics: Vec<TopicConfig>,
+    languages: Vec<String>,
     pipeline: Arc<Pipeline>,
     store: Store,
     tasks: HashMap<String, FeedTask>,
@@ -75,7 +78,9 @@ pub async fn run(config: Config, store: Store) -> Result<(), DaemonError> {
     let mut daemon = Daemon {
         config_path: config.source.clone(),
         fetch: config.fetch.clone(),
-        pipeline: Arc::new(build_pipeline(&config.fetch, &store)?),
+        topics: config.topics.clone(),
+        languages: config.languages.clone(),
+        pipeline: Arc::new(build_pipeline(&config, &store)?),
         store: store.clone(),
         tasks: HashMap::new(),
         shutdown: CancellationToken::new(),
@@ -190,12 +195,15 @@ impl Daemon {
             .filter(|(n, t)| wanted.get(n.as_str()).is_some_and(|f| **f != t.feed))
             .count();
         let mut restart_all = false;
-        if config.fetch != self.fetch {
-            match build_pipeline(&config.fetch, &self.store) {
+        // Every feed shares the client and the judges: when [fetch], the topics or the
+        // languages change, every feed restarts on new ones.
+        if config.fetch != self.fetch || config.topics != self.topics || config.languages != self.languages {
+            match build_pipeline(&config, &self.store) {
                 Ok(pipeline) => {
-                    // Every feed shares the client, so every feed restarts on the new one.
                     self.pipeline = Arc::new(pipeline);
                     self.fetch = config.fetch.clone();
+                    self.topics = config.topics.clone();
+                    self.languages = config.languages.clone();
                     restart_all = true;
                 }
                 Err(e) => {
@@ -260,10 +268,10 @@ async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, cancel: CancellationToke
     }
 }
 
-fn build_pipeline(fetch: &FetchConfig, store: &Store) -> Result<Pipeline, FetchError> {
+fn build_pipeline(config: &Config, store: &Store) -> Result<Pipeline, FetchError> {
     Ok(Pipeline {
-        http: HttpClient::new(fetch)?,
+        http: HttpClient::new(&config.fetch)?,
         store: store.clone(),
-        detector: Arc::new(LangDetector::default()),
+        judges: Arc::new(Judges::from_config(config)),
     })
 }

@@ -5,8 +5,8 @@ use feed_rs::model::{Entry as FeedEntry, Link};
 use url::Url;
 
 use super::dedup::canonical_url;
-use super::lang::LangDetector;
 use super::text::html_to_text;
+use super::Judges;
 use crate::model::Entry;
 
 /// A parsed feed: its own metadata and its entries, judged and ready to store.
@@ -44,7 +44,7 @@ pub fn parse_feed(
     text: &str,
     base: &Url,
     hint: Option<&str>,
-    detector: &LangDetector,
+    judges: &Judges,
 ) -> Result<ParsedFeed, ParseError> {
     let head = text.trim_start_matches('\u{feff}').trim_start();
     if head.is_empty() {
@@ -65,7 +65,7 @@ pub fn parse_feed(
     for item in feed.entries {
         let item_language = item.language.clone();
         let lang_hint = hint.or(item_language.as_deref()).or(feed_language.as_deref());
-        match to_entry(item, base, lang_hint, detector) {
+        match to_entry(item, base, lang_hint, judges) {
             Some(entry) => entries.push(entry),
             None => skipped += 1,
         }
@@ -98,7 +98,7 @@ fn looks_like_html(head: &str) -> bool {
     start.starts_with("<!doctype html") || start.starts_with("<html")
 }
 
-fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, detector: &LangDetector) -> Option<Entry> {
+fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) -> Option<Entry> {
     let link = article_link(&item.links, &item.id, base)?;
     let title = item.title.map(|t| html_to_text(&t.content)).unwrap_or_default();
     let body = item
@@ -109,7 +109,8 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, detector: &LangDete
         .map(|b| html_to_text(&b))
         .unwrap_or_default();
     let sample = format!("{title}\n{body}");
-    let lang = detector.detect(&sample, hint);
+    let lang = judges.lang.detect(&sample, hint);
+    let topics = judges.topics.classify(&title, &body, lang.lang.as_deref());
     Some(Entry {
         url: canonical_url(&link).to_string(),
         link: link.to_string(),
@@ -124,6 +125,7 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, detector: &LangDete
             .filter(|n| !n.trim().is_empty())
             .collect(),
         lang,
+        topics,
     })
 }
 
@@ -152,7 +154,7 @@ mod tests {
             text,
             &Url::parse("https://example.org/feed.xml").unwrap(),
             None,
-            &LangDetector::default(),
+            &Judges::default(),
         )
     }
 

@@ -33,6 +33,15 @@ impl Default for LangDetector {
 }
 
 impl LangDetector {
+    /// A detector for ISO 639 codes (unknown codes are skipped; validated config has none).
+    pub fn from_codes(codes: &[String]) -> Self {
+        let langs: Vec<Lang> = codes.iter().filter_map(|c| lang_of_code(c)).collect();
+        if langs.is_empty() {
+            return LangDetector::default();
+        }
+        LangDetector::new(langs)
+    }
+
     /// A detector that chooses only among `allowlist`.
     pub fn new(allowlist: Vec<Lang>) -> Self {
         LangDetector {
@@ -152,6 +161,15 @@ pub fn code(lang: Lang) -> String {
     two.to_string()
 }
 
+/// The whatlang language for an ISO 639-1 (or 639-3) code.
+pub fn lang_of_code(code: &str) -> Option<Lang> {
+    let code = code.trim().to_ascii_lowercase();
+    Lang::all()
+        .iter()
+        .copied()
+        .find(|l| self::code(*l) == code || l.code() == code)
+}
+
 /// Turns a declared language ("vi-VN", "AR", "zh_CN", "ara") into our code, if it looks like one.
 pub fn normalize_hint(hint: &str) -> Option<String> {
     let primary = hint.trim().split(['-', '_']).next()?.to_ascii_lowercase();
@@ -203,6 +221,14 @@ mod tests {
         );
         assert_eq!(detect("Hanoi", None), (None, LangMethod::Unknown));
         assert_eq!(detect("", Some("fr")), (Some("fr".into()), LangMethod::Hint));
+    }
+
+    #[test]
+    fn codes_map_to_languages() {
+        assert_eq!(lang_of_code("vi"), Some(Lang::Vie));
+        assert_eq!(lang_of_code("ZH"), Some(Lang::Cmn));
+        assert_eq!(lang_of_code("ara"), Some(Lang::Ara));
+        assert_eq!(lang_of_code("xx"), None);
     }
 
     #[test]

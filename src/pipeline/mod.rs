@@ -7,18 +7,21 @@ pub mod feed;
 pub mod fetch;
 pub mod lang;
 pub mod text;
+pub mod topic;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::Config;
 use crate::model::Feed;
 use crate::schedule::{self, PollResult};
 use crate::store::{FeedState, Store, StoreError, UpsertCounts};
 use feed::{ParseError, ParsedFeed};
 use fetch::{FetchError, Fetched, HttpClient, Validators};
 use lang::LangDetector;
+use topic::Topics;
 
 /// What one refresh of one feed did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,14 +66,33 @@ struct Polled {
     not_before: Option<DateTime<Utc>>,
 }
 
+/// The pure judges every entry passes: language, then topics. Built once from the config.
+#[derive(Default)]
+pub struct Judges {
+    /// Language detection over the allowed languages.
+    pub lang: LangDetector,
+    /// The topics (the built-in one when the config has none).
+    pub topics: Topics,
+}
+
+impl Judges {
+    /// The judges a config asks for.
+    pub fn from_config(config: &Config) -> Judges {
+        Judges {
+            lang: LangDetector::from_codes(&config.languages),
+            topics: Topics::new(&config.topics),
+        }
+    }
+}
+
 /// Everything a refresh needs, shared by all feeds.
 pub struct Pipeline {
     /// The HTTP client with its limits.
     pub http: HttpClient,
     /// The store.
     pub store: Store,
-    /// The language detector.
-    pub detector: Arc<LangDetector>,
+    /// Language and topic judges.
+    pub judges: Arc<Judges>,
 }
 
 impl Pipeline {
@@ -207,7 +229,7 @@ impl Pipeline {
     /// Decodes and parses on the blocking pool: HTML stripping and language detection are CPU
     /// work that must not stall the reactor.
     async fn parse(&self, feed: &Feed, fetched: Fetched) -> Result<ParsedFeed, RefreshError> {
-        let detector = self.detector.clone();
+        let judges = self.judges.clone();
         let hint = feed.language.clone();
         let name = feed.name.clone();
         let parsed = tokio::task::spawn_blocking(move || {
@@ -220,7 +242,7 @@ impl Pipeline {
                     "charset undeclared or wrong; decoded by best guess"
                 );
             }
-            feed::parse_feed(&decoded.text, &fetched.final_url, hint.as_deref(), &detector)
+            feed::parse_feed(&decoded.text, &fetched.final_url, hint.as_deref(), &judges)
         })
         .await
         .map_err(|e| ParseError::Malformed(format!("parser crashed: {e}")))??;

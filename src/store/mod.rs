@@ -89,6 +89,8 @@ pub struct ArticleFilter {
     pub lang: Option<String>,
     /// Only from this feed.
     pub feed: Option<String>,
+    /// Only articles that matched this topic.
+    pub topic: Option<String>,
     /// Only articles whose sort time is at or after this.
     pub since: Option<DateTime<Utc>>,
     /// At most this many.
@@ -279,6 +281,13 @@ impl Store {
             if filter.feed.as_deref().is_some_and(|f| article.feed != f) {
                 continue;
             }
+            if filter
+                .topic
+                .as_deref()
+                .is_some_and(|t| !article.entry.topics.iter().any(|m| m.name == t))
+            {
+                continue;
+            }
             out.push(article);
         }
         Ok(out)
@@ -406,6 +415,7 @@ mod tests {
             published: Some(published.parse().unwrap()),
             updated: None,
             authors: vec![],
+            topics: vec![],
             lang: LangGuess {
                 lang: Some("en".into()),
                 confidence: 1.0,

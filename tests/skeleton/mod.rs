@@ -130,6 +130,35 @@ fn poll_once_stores_every_format_with_language_and_canonical_url() {
         assert_eq!(article["lang"], lang, "language of {url}");
     }
 
+    // The built-in topic finds the convention in every language and nothing else.
+    let about: Vec<&str> = articles
+        .iter()
+        .filter(|a| {
+            a["topics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "un-cybercrime-convention")
+        })
+        .map(|a| a["url"].as_str().unwrap())
+        .collect();
+    let mut about = about;
+    about.sort();
+    assert_eq!(
+        about,
+        vec![
+            "https://arabic.example.com/world/2025/02/un-cybercrime-convention-hanoi.html",
+            "https://news.un.org/en/story/2025/10/1166001",
+            "https://news.un.org/es/story/2025/10/1541001",
+            "https://news.un.org/fr/story/2025/10/1157001",
+            "https://news.un.org/ru/story/2025/10/1467001",
+            "https://news.un.org/zh/story/2025/10/1142001",
+            "https://vnexpress.net/lhq-le-ky-cong-uoc-chong-toi-pham-mang-4812345.html",
+        ]
+    );
+    let topic_listed = ws.list_json(&["--topic", "un-cybercrime-convention"]);
+    assert_eq!(topic_listed.len(), 7);
+
     // The utm_ copy (upper-case host, default port, fragment, tracking parameters) is the
     // VnExpress article, stored once under the feed that brought it first.
     let copies: Vec<_> = articles

@@ -1,0 +1,624 @@
+//! Is an article about a topic? Topics are lists of phrases per language, compiled once; a judge
+//! that is pure and infallible. Matching survives real text: NFKC and case folding, Arabic
+//! diacritics, tatweel and letter variants, attached clitics and inflection (Snowball stemmers,
+//! chosen per word by its script, or by the article's language for Latin script), Vietnamese in
+//! NFC or NFD alike, and Chinese without word boundaries (substring matching).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+pub use crate::model::TopicMatch;
+
+/// A topic as the config writes it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfig {
+    /// Unique name, shown in the CLI and digests.
+    pub name: String,
+    /// Phrases that mean "this is about it", by language code.
+    #[serde(default)]
+    pub phrases: BTreeMap<String, Vec<String>>,
+    /// Phrases that mean "this is about something else", by language code; any one vetoes.
+    #[serde(default)]
+    pub exclude: BTreeMap<String, Vec<String>>,
+    /// Score needed to match: 1 is one phrase in the body (a phrase in the title scores 2).
+    #[serde(default = "default_min_score")]
+    pub min_score: f64,
+    /// Words allowed between two words of a phrase of three or more words ("the UN's new
+    /// cybercrime treaty"). Two-word names and Vietnamese phrases (whose words are syllables)
+    /// must appear as written: "Hanoi National Convention Center" is not the Hanoi Convention.
+    #[serde(default = "default_max_gap")]
+    pub max_gap: usize,
+}
+
+fn default_min_score() -> f64 {
+    1.0
+}
+fn default_max_gap() -> usize {
+    2
+}
+
+/// The name of the topic treatywatch watches when the config defines none.
+pub const BUILTIN_TOPIC: &str = "un-cybercrime-convention";
+
+/// The built-in topic: the convention's names in the seven languages and the ways outlets
+/// shorten them. Deliberately absent: "Convention on Cybercrime" alone and its translations,
+/// which name the Council of Europe's Budapest Convention.
+pub fn builtin_topic() -> TopicConfig {
+    let lists: [(&str, &[&str]); 7] = [
+        (
+            "en",
+            &[
+                "UN Convention against Cybercrime",
+                "United Nations Convention against Cybercrime",
+                "Convention against Cybercrime",
+                "UN cybercrime convention",
+                "UN cybercrime treaty",
+                "United Nations cybercrime convention",
+                "United Nations cybercrime treaty",
+                "UN convention on cybercrime",
+                "UN treaty on cybercrime",
+                "Hanoi Convention",
+            ],
+        ),
+        (
+            "vi",
+            &[
+                "Công ước của Liên hợp quốc về chống tội phạm mạng",
+                "Công ước Liên hợp quốc về chống tội phạm mạng",
+                "Công ước LHQ về chống tội phạm mạng",
+                "Công ước về chống tội phạm mạng",
+                "Công ước chống tội phạm mạng",
+                "Công ước Hà Nội",
+            ],
+        ),
+        (
+            "ar",
+            &[
+                "اتفاقية الأمم المتحدة لمكافحة الجريمة السيبرانية",
+                "اتفاقية الأمم المتحدة لمكافحة الجرائم السيبرانية",
+                "اتفاقية الأمم المتحدة لمكافحة الجرائم الإلكترونية",
+                "اتفاقية الأمم المتحدة لمكافحة الجريمة الإلكترونية",
+                "اتفاقية الأمم المتحدة بشأن الجرائم الإلكترونية",
+                "اتفاقية مكافحة الجرائم الإلكترونية",
+                "اتفاقية مكافحة الجريمة السيبرانية",
+                "اتفاقية هانوي",
+            ],
+        ),
+        (
+            "fr",
+            &[
+                "Convention des Nations Unies contre la cybercriminalité",
+                "Convention de l'ONU contre la cybercriminalité",
+                "convention contre la cybercriminalité",
+                "traité de l'ONU sur la cybercriminalité",
+                "convention de l'ONU sur la cybercriminalité",
+                "Convention de Hanoï",
+                "Convention de Hanoi",
+            ],
+        ),
+        (
+            "es",
+            &[
+                "Convención de las Naciones Unidas contra la Ciberdelincuencia",
+                "Convención de la ONU contra la Ciberdelincuencia",
+                "Convención contra la Ciberdelincuencia",
+                "tratado de la ONU sobre ciberdelincuencia",
+                "tratado de la ONU contra la ciberdelincuencia",
+                "Convención de Hanói",
+                "Convención de Hanoi",
+            ],
+        ),
+        (
+            "ru",
+            &[
+                "Конвенция ООН против киберпреступности",
+                "Конвенция Организации Объединенных Наций против киберпреступности",
+                "Конвенция ООН о борьбе с киберпреступностью",
+                "Конвенция ООН о противодействии киберпреступности",
+                "конвенция против киберпреступности",
+                "Ханойская конвенция",
+            ],
+        ),
+        (
+            "zh",
+            &[
+                "联合国打击网络犯罪公约",
+                "打击网络犯罪公约",
+                "联合国网络犯罪公约",
+                "河内公约",
+            ],
+        ),
+    ];
+    TopicConfig {
+        name: BUILTIN_TOPIC.to_string(),
+        phrases: lists
+            .iter()
+            .map(|(lang, phrases)| (lang.to_string(), phrases.iter().map(|p| p.to_string()).collect()))
+            .collect(),
+        exclude: BTreeMap::new(),
+        min_score: default_min_score(),
+        max_gap: default_max_gap(),
+    }
+}
+
+/// One phrase, analysed as its language's text would be.
+#[derive(Debug, Clone)]
+struct Phrase {
+    /// As the topic writes it, for showing why an article matched.
+    written: String,
+    /// Normalised words.
+    plain: Vec<String>,
+    /// Normalised, stemmed words.
+    stemmed: Vec<String>,
+    /// Normalised text without spaces, for Chinese.
+    compact: Option<String>,
+    /// Words allowed between two of its words.
+    max_gap: usize,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledTopic {
+    name: String,
+    phrases: Vec<Phrase>,
+    excludes: Vec<Phrase>,
+    min_score: f64,
+}
+
+/// Topics compiled once from the config: phrases normalised and stemmed.
+#[derive(Debug, Clone)]
+pub struct Topics {
+    topics: Vec<CompiledTopic>,
+}
+
+impl Default for Topics {
+    /// The built-in topic.
+    fn default() -> Self {
+        Topics::new(&[])
+    }
+}
+
+/// A text analysed for matching: its words plain and stemmed, and a spaceless form.
+struct Analyzed {
+    plain: Vec<String>,
+    /// Each word's stems: one, or for Arabic several, one per reading of attached clitics.
+    stemmed: Vec<Vec<String>>,
+    compact: String,
+    /// Positions of each plain and stemmed word, to find phrase starts fast.
+    plain_at: HashMap<String, Vec<usize>>,
+    stemmed_at: HashMap<String, Vec<usize>>,
+}
+
+impl Topics {
+    /// Compiles topic configs; the built-in topic when `configs` is empty.
+    pub fn new(configs: &[TopicConfig]) -> Topics {
+        let builtin;
+        let configs = if configs.is_empty() {
+            builtin = [builtin_topic()];
+            &builtin[..]
+        } else {
+            configs
+        };
+        let compile = |c: &TopicConfig, lists: &BTreeMap<String, Vec<String>>| -> Vec<Phrase> {
+            lists
+                .iter()
+                .flat_map(|(lang, phrases)| phrases.iter().map(move |p| compile_phrase(p, lang, c.max_gap)))
+                .filter(|p| !p.plain.is_empty() || p.compact.is_some())
+                .collect()
+        };
+        Topics {
+            topics: configs
+                .iter()
+                .map(|c| CompiledTopic {
+                    name: c.name.clone(),
+                    phrases: compile(c, &c.phrases),
+                    excludes: compile(c, &c.exclude),
+                    min_score: c.min_score,
+                })
+                .collect(),
+        }
+    }
+
+    /// The topics' names, in config order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.topics.iter().map(|t| t.name.as_str())
+    }
+
+    /// The topics an article is about, given its title, body and language.
+    pub fn classify(&self, title: &str, text: &str, lang: Option<&str>) -> Vec<TopicMatch> {
+        let title = analyze(title, lang);
+        let body = analyze(text, lang);
+        let mut found = Vec::new();
+        for topic in &self.topics {
+            if topic
+                .excludes
+                .iter()
+                .any(|p| p.found_in(&title) || p.found_in(&body))
+            {
+                continue;
+            }
+            let mut score = 0.0;
+            let mut matched = Vec::new();
+            for phrase in &topic.phrases {
+                let weight = if phrase.found_in(&title) {
+                    2.0
+                } else if phrase.found_in(&body) {
+                    1.0
+                } else {
+                    continue;
+                };
+                score += weight;
+                matched.push(phrase.written.clone());
+            }
+            if score >= topic.min_score && !matched.is_empty() {
+                found.push(TopicMatch {
+                    name: topic.name.clone(),
+                    score,
+                    matched,
+                });
+            }
+        }
+        found
+    }
+}
+
+impl Phrase {
+    fn found_in(&self, text: &Analyzed) -> bool {
+        let max_gap = self.max_gap;
+        if let Some(compact) = &self.compact {
+            return text.compact.contains(compact.as_str());
+        }
+        contains_sequence(&text.stemmed, &text.stemmed_at, &self.stemmed, max_gap)
+            || contains_sequence(&text.plain, &text.plain_at, &self.plain, max_gap)
+    }
+}
+
+/// Whether `words` holds `phrase` in order, with at most `max_gap` other words between two of
+/// its words.
+fn contains_sequence<W: Word>(
+    words: &[W],
+    at: &HashMap<String, Vec<usize>>,
+    phrase: &[String],
+    max_gap: usize,
+) -> bool {
+    let Some((first, rest)) = phrase.split_first() else {
+        return false;
+    };
+    let Some(starts) = at.get(first) else {
+        return false;
+    };
+    'starts: for &start in starts {
+        let mut pos = start;
+        for word in rest {
+            let window = words.iter().enumerate().skip(pos + 1).take(max_gap + 1);
+            match window.clone().find(|(_, w)| w.is(word)) {
+                Some((i, _)) => pos = i,
+                None => continue 'starts,
+            }
+        }
+        return true;
+    }
+    false
+}
+
+/// A word of a text, which may have several readings.
+trait Word {
+    fn is(&self, word: &str) -> bool;
+}
+
+impl Word for String {
+    fn is(&self, word: &str) -> bool {
+        self == word
+    }
+}
+
+impl Word for Vec<String> {
+    fn is(&self, word: &str) -> bool {
+        self.iter().any(|w| w == word)
+    }
+}
+
+fn compile_phrase(written: &str, lang: &str, max_gap: usize) -> Phrase {
+    let analyzed = analyze(written, Some(lang));
+    let compact = (lang == "zh").then(|| analyzed.compact.clone());
+    let max_gap = if analyzed.plain.len() <= 2 || lang == "vi" {
+        0
+    } else {
+        max_gap
+    };
+    Phrase {
+        max_gap,
+        written: written.to_string(),
+        plain: analyzed.plain,
+        // A phrase is written without stray clitics: its first reading is the one meant.
+        stemmed: analyzed
+            .stemmed
+            .into_iter()
+            .map(|mut v| v.swap_remove(0))
+            .collect(),
+        compact,
+    }
+}
+
+fn analyze(text: &str, lang: Option<&str>) -> Analyzed {
+    let normalized = normalize(text);
+    let latin_stemmer = lang.and_then(latin_algorithm).map(Stemmer::create);
+    let russian = Stemmer::create(Algorithm::Russian);
+    let mut plain = Vec::new();
+    let mut stemmed = Vec::new();
+    for word in normalized
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let stem = match word.chars().next().map(script_of) {
+            Some(Script::Arabic) => arabic_readings(word),
+            Some(Script::Cyrillic) => vec![russian.stem(word).into_owned()],
+            Some(Script::Latin) => match &latin_stemmer {
+                Some(s) => vec![s.stem(word).into_owned()],
+                None => vec![word.to_string()],
+            },
+            _ => vec![word.to_string()],
+        };
+        plain.push(word.to_string());
+        stemmed.push(stem);
+    }
+    let compact: String = normalized.chars().filter(|c| c.is_alphanumeric()).collect();
+    let mut plain_at: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, w) in plain.iter().enumerate() {
+        plain_at.entry(w.clone()).or_default().push(i);
+    }
+    let mut stemmed_at: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, readings) in stemmed.iter().enumerate() {
+        for w in readings {
+            stemmed_at.entry(w.clone()).or_default().push(i);
+        }
+    }
+    Analyzed {
+        plain_at,
+        stemmed_at,
+        plain,
+        stemmed,
+        compact,
+    }
+}
+
+/// The stems an Arabic word may have: as written, and with a leading conjunction (و ف) and/or
+/// preposition (ب ك ل) taken off, since those attach to the next word ("وباتفاقية").
+fn arabic_readings(word: &str) -> Vec<String> {
+    let mut readings = vec![arabic_light_stem(word)];
+    let mut add = |w: &str| {
+        let stem = arabic_light_stem(w);
+        if !readings.contains(&stem) {
+            readings.push(stem);
+        }
+    };
+    let strip = |w: &str, letters: &[char]| -> Option<String> {
+        let mut chars = w.chars();
+        let first = chars.next()?;
+        let rest: String = chars.collect();
+        (letters.contains(&first) && rest.chars().count() >= 3).then_some(rest)
+    };
+    if let Some(rest) = strip(word, &['و', 'ف']) {
+        add(&rest);
+        if let Some(rest) = strip(&rest, &['ب', 'ك', 'ل']) {
+            add(&rest);
+        }
+    }
+    if let Some(rest) = strip(word, &['ب', 'ك', 'ل']) {
+        add(&rest);
+    }
+    readings
+}
+
+/// A light stemmer after Larkey's "light10" for Arabic retrieval: the article with its
+/// attached particles, then common suffixes. Input is already normalised (ة→ه, ى→ي, bare alef).
+fn arabic_light_stem(word: &str) -> String {
+    const ARTICLES: [&str; 6] = ["وال", "بال", "كال", "فال", "لل", "ال"];
+    const SUFFIXES: [&str; 9] = ["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي", "ة"];
+    let len = |s: &str| s.chars().count();
+    let mut w = word;
+    if let Some(article) = ARTICLES
+        .iter()
+        .find(|a| w.starts_with(**a) && len(w) - len(a) >= 2)
+    {
+        w = &w[article.len()..];
+    }
+    for suffix in SUFFIXES {
+        if w.ends_with(suffix) && len(w) - len(suffix) >= 2 {
+            w = &w[..w.len() - suffix.len()];
+        }
+    }
+    w.to_string()
+}
+
+fn latin_algorithm(lang: &str) -> Option<Algorithm> {
+    match lang {
+        "en" => Some(Algorithm::English),
+        "fr" => Some(Algorithm::French),
+        "es" => Some(Algorithm::Spanish),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Arabic,
+    Cyrillic,
+    Latin,
+    Other,
+}
+
+fn script_of(c: char) -> Script {
+    match c {
+        '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}' => Script::Arabic,
+        '\u{0400}'..='\u{04FF}' => Script::Cyrillic,
+        c if c.is_ascii_alphanumeric() => Script::Latin,
+        '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => Script::Latin,
+        _ => Script::Other,
+    }
+}
+
+/// NFKC, lower case, and the letter variants that writers use interchangeably: Arabic
+/// diacritics and tatweel dropped, alef forms to bare alef, ta marbuta to ha, alef maqsura to
+/// ya; Russian ё to е; typographic apostrophes to a plain one.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfkc().flat_map(char::to_lowercase) {
+        match c {
+            // Harakat, tanween, shadda, sukun, superscript alef, Quranic marks; tatweel.
+            '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}' => {}
+            'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
+            'ة' => out.push('ه'),
+            'ى' => out.push('ي'),
+            'ё' => out.push('е'),
+            '\u{2019}' | '\u{2018}' | '`' => out.push('\''),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin(title: &str, text: &str, lang: &str) -> Vec<String> {
+        Topics::new(&[])
+            .classify(title, text, Some(lang))
+            .into_iter()
+            .flat_map(|m| m.matched)
+            .collect()
+    }
+
+    fn matches(title: &str, text: &str, lang: &str) -> bool {
+        !builtin(title, text, lang).is_empty()
+    }
+
+    #[test]
+    fn names_in_every_language_and_inflection() {
+        let cases = [
+            ("en", "Countries sign the UN's new cybercrime treaty in Hanoi"),
+            (
+                "en",
+                "Rights groups criticise the United Nations Convention against Cybercrime",
+            ),
+            ("vi", "Việt Nam tổ chức lễ ký Công ước Hà Nội"),
+            (
+                "ar",
+                "وقعت الدول على اتفاقية الأمم المتحدة لمكافحة الجرائم الإلكترونية",
+            ),
+            (
+                "fr",
+                "La France signe la Convention des Nations unies contre la cybercriminalité",
+            ),
+            (
+                "es",
+                "México firma la Convención de las Naciones Unidas contra la Ciberdelincuencia",
+            ),
+            // Genitive and instrumental cases.
+            (
+                "ru",
+                "Россия подписала текст Конвенции ООН против киберпреступности",
+            ),
+            ("ru", "Переговоры по Ханойской конвенции продолжатся"),
+            ("zh", "越南河内举行联合国打击网络犯罪公约签署仪式"),
+        ];
+        for (lang, title) in cases {
+            assert!(matches(title, "", lang), "{lang}: {title}");
+        }
+    }
+
+    #[test]
+    fn arabic_clitics_diacritics_and_variants() {
+        // و + ب clitics, tashkeel, tatweel, alef with hamza written bare, ة written ه.
+        let text = "وبِاتِّفاقيّة الامم المتحـدة لمكافحة الجرائم الالكترونيه";
+        assert!(matches("", text, "ar"), "{text}");
+        assert!(matches("", "والتزمت الحكومة باتفاقية هانوي", "ar"));
+    }
+
+    #[test]
+    fn vietnamese_nfc_and_nfd_alike() {
+        let nfc = "Lễ ký Công ước Hà Nội diễn ra tại Trung tâm Hội nghị Quốc gia";
+        let nfd: String = nfc.nfd().collect();
+        assert_ne!(nfc, nfd);
+        assert!(matches("", nfc, "vi"));
+        assert!(matches("", &nfd, "vi"));
+    }
+
+    #[test]
+    fn a_foreign_name_quoted_verbatim_still_counts() {
+        assert!(matches(
+            "",
+            "Bài viết trích dẫn tên tiếng Anh: Hanoi Convention, ký năm 2025.",
+            "vi"
+        ));
+    }
+
+    #[test]
+    fn hard_negatives_do_not_match() {
+        let cases = [
+            ("en", "Police dismantle an online fraud ring; cybercrime losses reached record levels, the United Nations said"),
+            ("en", "Ukraine ratifies the Council of Europe Convention on Cybercrime protocol"),
+            ("en", "Parties to the UN Convention against Corruption meet in Vienna"),
+            ("fr", "La Convention de Budapest sur la cybercriminalité fête ses vingt ans"),
+            ("es", "El Convenio sobre la Ciberdelincuencia de Budapest suma nuevos Estados"),
+            ("ru", "Конвенция Совета Европы о киберпреступности: новые участники"),
+            ("ar", "اتفاقية بودابست بشأن الجرائم الإلكترونية تضم دولا جديدة"),
+            ("zh", "布达佩斯网络犯罪公约迎来新的缔约国"),
+            ("vi", "Cảnh báo lừa đảo trực tuyến và tội phạm mạng gia tăng dịp cuối năm"),
+            // Two-word names do not stretch over other words.
+            ("en", "A trade fair opens at the Hanoi National Convention Center"),
+            ("ar", "وقعت الشركتان اتفاقية تجارية في هانوي"),
+        ];
+        for (lang, title) in cases {
+            assert!(
+                !matches(title, "", lang),
+                "{lang}: {title} matched {:?}",
+                builtin(title, "", lang)
+            );
+        }
+    }
+
+    #[test]
+    fn title_counts_double_and_exclusions_veto() {
+        let topics = Topics::new(&[TopicConfig {
+            name: "t".into(),
+            phrases: BTreeMap::from([(
+                "en".into(),
+                vec!["Hanoi Convention".into(), "cybercrime treaty".into()],
+            )]),
+            exclude: BTreeMap::from([("en".into(), vec!["football".into()])]),
+            min_score: 2.0,
+            max_gap: 0,
+        }]);
+        assert!(
+            topics.classify("", "the Hanoi Convention", Some("en")).is_empty(),
+            "1 < min_score"
+        );
+        let m = topics.classify("Hanoi Convention signed", "", Some("en"));
+        assert_eq!(
+            (m[0].score, m[0].matched.clone()),
+            (2.0, vec!["Hanoi Convention".to_string()])
+        );
+        let both = topics.classify("", "the Hanoi Convention, a cybercrime treaty", Some("en"));
+        assert_eq!(both[0].score, 2.0);
+        assert!(topics
+            .classify("Hanoi Convention", "a football match", Some("en"))
+            .is_empty());
+        // max_gap = 0: words must be adjacent.
+        assert!(topics
+            .classify("", "Hanoi's new Convention", Some("en"))
+            .is_empty());
+    }
+
+    #[test]
+    fn normalization() {
+        assert_eq!(normalize("ﺍﻻﺗﻔﺎﻗﻴﺔ"), "الاتفاقيه");
+        assert_eq!(normalize("Объединённых"), "объединенных");
+        assert_eq!(normalize("ONU’s"), "onu's");
+        assert_eq!(normalize("أُمَمٌ"), "امم");
+    }
+}
