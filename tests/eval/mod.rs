@@ -1,0 +1,108 @@
+//! Evaluations on labelled sets written for treatywatch (`tests/fixtures/eval/`). Each prints
+//! its figures (`cargo test --test main eval -- --nocapture`) and holds the targets.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use treatywatch::pipeline::topic::BUILTIN_TOPIC;
+use treatywatch::pipeline::Judges;
+
+#[derive(Deserialize)]
+struct Labelled {
+    article: Vec<Article>,
+}
+
+#[derive(Deserialize)]
+struct Article {
+    id: String,
+    lang: String,
+    kind: String,
+    title: String,
+    text: String,
+}
+
+fn load(name: &str) -> Vec<Article> {
+    let text = std::fs::read_to_string(crate::common::fixture(&format!("eval/{name}"))).unwrap();
+    toml::from_str::<Labelled>(&text).unwrap().article
+}
+
+#[test]
+fn language_and_topic_targets_hold_on_the_labelled_set() {
+    let articles = load("topics.toml");
+    let judges = Judges::default();
+    let kinds = ["relevant", "hard-negative", "unrelated"];
+    for kind in kinds {
+        assert!(
+            articles.iter().filter(|a| a.kind == kind).count() >= 20,
+            "at least 20 {kind}"
+        );
+    }
+    let (mut lang_total, mut lang_right) = (0, 0);
+    let mut all_right = 0;
+    let (mut tp, mut fp, mut fneg) = (0, 0, 0);
+    let mut per_lang: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut mistakes = Vec::new();
+    for a in &articles {
+        assert!(kinds.contains(&a.kind.as_str()), "{}: kind {}", a.id, a.kind);
+        let sample = format!("{}\n{}", a.title, a.text);
+        // Language: no hint, so the detector alone is measured.
+        let guess = judges.lang.detect(&sample, None);
+        all_right += usize::from(guess.lang.as_deref() == Some(a.lang.as_str()));
+        if sample.chars().count() > 200 {
+            lang_total += 1;
+            let right = guess.lang.as_deref() == Some(a.lang.as_str());
+            lang_right += usize::from(right);
+            let entry = per_lang.entry(a.lang.as_str()).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(right);
+            if !right {
+                mistakes.push(format!("{}: language {:?}", a.id, guess.lang));
+            }
+        }
+        let topics = judges.topics.classify(&a.title, &a.text, guess.lang.as_deref());
+        let predicted = topics.iter().any(|t| t.name == BUILTIN_TOPIC);
+        let relevant = a.kind == "relevant";
+        match (predicted, relevant) {
+            (true, true) => tp += 1,
+            (true, false) => {
+                fp += 1;
+                mistakes.push(format!("{}: false positive via {:?}", a.id, topics[0].matched));
+            }
+            (false, true) => {
+                fneg += 1;
+                mistakes.push(format!("{}: missed", a.id));
+            }
+            (false, false) => {}
+        }
+    }
+    let accuracy = lang_right as f64 / lang_total as f64;
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fneg).max(1) as f64;
+    println!(
+        "labelled set: {} articles ({} over 200 characters)",
+        articles.len(),
+        lang_total
+    );
+    for (lang, (n, right)) in &per_lang {
+        println!("  {lang}: language {right}/{n}");
+    }
+    println!(
+        "language accuracy: {accuracy:.3} over 200 characters; {:.3} on all texts with their titles",
+        all_right as f64 / articles.len() as f64
+    );
+    println!(
+        "topic {BUILTIN_TOPIC}: precision {precision:.3}, recall {recall:.3} (tp {tp}, fp {fp}, fn {fneg})"
+    );
+    for m in &mistakes {
+        println!("  {m}");
+    }
+    assert!(
+        accuracy >= 0.99,
+        "language accuracy {accuracy:.3} < 0.99: {mistakes:?}"
+    );
+    assert!(
+        precision >= 0.95,
+        "topic precision {precision:.3} < 0.95: {mistakes:?}"
+    );
+    assert!(recall >= 0.95, "topic recall {recall:.3} < 0.95: {mistakes:?}");
+}
