@@ -90,6 +90,12 @@ pub struct Entry {
     /// Topics it is about.
     #[serde(default)]
     pub topics: Vec<TopicMatch>,
+    /// Every link in its body (canonical URLs).
+    #[serde(default)]
+    pub links: Vec<String>,
+    /// The links it names as its source (canonical URLs).
+    #[serde(default)]
+    pub cited: Vec<String>,
 }
 
 /// A topic an article matched, and why.

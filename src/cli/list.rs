@@ -64,7 +64,11 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let articles = store.list(&filter)?;
     if args.json {
         for article in &articles {
-            println!("{}", serde_json::to_string(&ArticleJson::stored(article, false))?);
+            let story = store.story_of(article.id)?;
+            println!(
+                "{}",
+                serde_json::to_string(&ArticleJson::stored(article, story, false))?
+            );
         }
     } else {
         let rows: Vec<Row> = articles
@@ -98,17 +102,22 @@ pub fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let Some(article) = found else {
         bail!("no article {} in the store", args.article);
     };
+    let story = store.story_of(article.id)?;
     if args.json {
-        println!("{}", serde_json::to_string(&ArticleJson::stored(&article, true))?);
+        println!(
+            "{}",
+            serde_json::to_string(&ArticleJson::stored(&article, story, true))?
+        );
     } else {
-        print_article(&article);
+        print_article(&article, story);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_article(a: &Article) {
+fn print_article(a: &Article, story: u64) {
     let e = &a.entry;
     println!("id:         {}", a.id);
+    println!("story:      {story}");
     println!("title:      {}", e.title);
     println!("url:        {}", e.url);
     if e.link != e.url {

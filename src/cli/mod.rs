@@ -8,6 +8,7 @@ mod output;
 mod parse;
 mod poll;
 mod run;
+mod stories;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -57,6 +58,8 @@ pub enum Command {
     Feeds(feeds::FeedsArgs),
     /// Print the language and topics of a text (file or stdin), with the phrases that matched
     Classify(classify::ClassifyArgs),
+    /// List stories: articles about one event, in every language, with their outlets
+    Stories(stories::StoriesArgs),
 }
 
 /// An error that maps to a specific exit code.
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&cli, args),
         Command::Feeds(args) => feeds::run(&cli, args),
         Command::Classify(args) => classify::run(&cli, args),
+        Command::Stories(args) => stories::run(&cli, args),
     }
 }
 

@@ -42,6 +42,10 @@ pub struct ArticleJson<'a> {
     pub authors: &'a [String],
     /// Names of the topics it matched.
     pub topics: Vec<&'a str>,
+    /// The story it belongs to; `null` for entries that were only parsed.
+    pub story: Option<u64>,
+    /// Sources it cites.
+    pub cited: &'a [String],
     /// Body text, only for `show` and `parse`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<&'a str>,
@@ -70,19 +74,24 @@ impl<'a> ArticleJson<'a> {
             updated: entry.updated.map(rfc3339),
             authors: &entry.authors,
             topics: entry.topics.iter().map(|t| t.name.as_str()).collect(),
+            story: None,
+            cited: &entry.cited,
             text: with_text.then_some(entry.text.as_str()),
         }
     }
 
-    /// The JSON view of a stored article.
-    pub fn stored(article: &'a Article, with_text: bool) -> Self {
-        ArticleJson::new(
-            Some(article.id),
-            &article.feed,
-            article.fetched,
-            &article.entry,
-            with_text,
-        )
+    /// The JSON view of a stored article in `story`.
+    pub fn stored(article: &'a Article, story: u64, with_text: bool) -> Self {
+        ArticleJson {
+            story: Some(story),
+            ..ArticleJson::new(
+                Some(article.id),
+                &article.feed,
+                article.fetched,
+                &article.entry,
+                with_text,
+            )
+        }
     }
 }
 

@@ -101,13 +101,14 @@ fn looks_like_html(head: &str) -> bool {
 fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) -> Option<Entry> {
     let link = article_link(&item.links, &item.id, base)?;
     let title = item.title.map(|t| html_to_text(&t.content)).unwrap_or_default();
-    let body = item
+    let raw_body = item
         .content
         .and_then(|c| c.body)
         .filter(|b| !b.trim().is_empty())
         .or(item.summary.map(|s| s.content))
-        .map(|b| html_to_text(&b))
         .unwrap_or_default();
+    let body = html_to_text(&raw_body);
+    let refs = super::cite::refs_of(&raw_body, &body, &link);
     let sample = format!("{title}\n{body}");
     let lang = judges.lang.detect(&sample, hint);
     let topics = judges.topics.classify(&title, &body, lang.lang.as_deref());
@@ -126,6 +127,8 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) ->
             .collect(),
         lang,
         topics,
+        links: refs.links,
+        cited: refs.cited,
     })
 }
 

@@ -1,6 +1,7 @@
 //! One source refresh, as plain function calls: fetch → decode → parse → language → store.
 //! I/O stages are async; parsing and judging run on the blocking pool, off the reactor.
 
+pub mod cite;
 pub mod decode;
 pub mod dedup;
 pub mod feed;

@@ -7,9 +7,11 @@
 //! - `article_by_url`: canonical URL → id
 //! - `article_by_time`: sort time (i64 micros, sign-flipped BE) ++ id → ()
 //! - `feeds`: feed name → [`FeedState`]
+//! - `fingerprints`, `refs`, `stories`: near-duplicate index, links and stories (see `stories`)
 //! - `meta`: `schema_version` → u32 BE
 
 mod feed_state;
+mod stories;
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +20,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::Transactional;
 
 use crate::model::{Article, Entry};
+use crate::pipeline::dedup::{fingerprint, Signature};
 pub use feed_state::FeedState;
+pub use stories::Story;
 
 /// Bumped when stored data changes shape incompatibly.
 const SCHEMA_VERSION: u32 = 1;
@@ -105,6 +109,12 @@ pub struct Store {
     by_url: sled::Tree,
     by_time: sled::Tree,
     feeds: sled::Tree,
+    fingerprints: sled::Tree,
+    refs: sled::Tree,
+    stories: sled::Tree,
+    /// Held while articles are added: every clone shares it, so one writer decides stories at
+    /// a time. Readers never take it.
+    writer: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -156,6 +166,10 @@ impl Store {
             by_url: db.open_tree("article_by_url")?,
             by_time: db.open_tree("article_by_time")?,
             feeds: db.open_tree("feeds")?,
+            fingerprints: db.open_tree("fingerprints")?,
+            refs: db.open_tree("refs")?,
+            stories: db.open_tree("stories")?,
+            writer: Default::default(),
             db,
         })
     }
@@ -168,67 +182,122 @@ impl Store {
         entries: &[Entry],
         now: DateTime<Utc>,
     ) -> Result<UpsertCounts, StoreError> {
-        let result =
-            (&self.articles, &self.by_url, &self.by_time).transaction(|(articles, by_url, by_time)| {
-                let mut counts = UpsertCounts::default();
-                for entry in entries {
-                    match by_url.get(entry.url.as_bytes())? {
-                        None => {
-                            let id = articles.generate_id()?;
-                            let article = Article {
-                                id,
-                                feed: feed.to_string(),
-                                fetched: now,
-                                changed: None,
-                                entry: entry.clone(),
-                            };
-                            put_article(articles, by_time, &article)?;
-                            by_url.insert(entry.url.as_bytes(), &id.to_be_bytes())?;
-                            counts.new += 1;
-                        }
-                        Some(id) => {
-                            let Some(bytes) = articles.get(&id)? else {
-                                return abort(format!(
-                                    "article_by_url points at missing article for {}",
-                                    entry.url
-                                ));
-                            };
-                            let mut article: Article =
-                                decode(&bytes).map_err(ConflictableTransactionError::Abort)?;
-                            // Only the feed that brought an article may update it: a second
-                            // feed carrying the same URL with another summary would otherwise
-                            // flip it back and forth on every poll.
-                            if article.feed != feed || same_content(&article.entry, entry) {
-                                counts.unchanged += 1;
-                                continue;
-                            }
-                            by_time.remove(time_key(article.sort_time(), article.id).as_slice())?;
-                            article.entry = Entry {
-                                // Keep what a thin update would lose: a later feed copy without the
-                                // body or the date must not erase them.
-                                text: if entry.text.is_empty() {
-                                    article.entry.text.clone()
-                                } else {
-                                    entry.text.clone()
-                                },
-                                published: entry.published.or(article.entry.published),
-                                ..entry.clone()
-                            };
-                            article.changed = Some(now);
-                            put_article(articles, by_time, &article)?;
-                            counts.updated += 1;
-                        }
+        // Fingerprinting is CPU work: done before taking the writer lock.
+        let signatures: Vec<Option<Signature>> = entries
+            .iter()
+            .map(|e| fingerprint(&e.title, &e.text, e.lang.lang.as_deref()))
+            .collect();
+        // One writer at a time: a new article's story is decided by reading what is stored, and
+        // nothing may be stored between that reading and the write.
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = UpsertCounts::default();
+        for (entry, signature) in entries.iter().zip(&signatures) {
+            match self.by_url.get(entry.url.as_bytes())? {
+                None => {
+                    self.insert_new(feed, entry, signature.as_ref(), now)?;
+                    counts.new += 1;
+                }
+                Some(id) => {
+                    if self.update_existing(feed, id_from(&id, "article_by_url")?, entry, now)? {
+                        counts.updated += 1;
+                    } else {
+                        counts.unchanged += 1;
                     }
                 }
-                Ok(counts)
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Stores a new article, its fingerprint and references, and puts it in its story, in one
+    /// transaction.
+    fn insert_new(
+        &self,
+        feed: &str,
+        entry: &Entry,
+        signature: Option<&Signature>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let lang = entry.lang.lang.as_deref();
+        // Links within the article's own site are navigation and "related" boxes, not
+        // citations: only links to other sites join stories.
+        let links = foreign_links(&entry.url, &entry.links);
+        let joins = self.story_links(&entry.url, lang, signature, &links, &entry.cited)?;
+        let id = self.db.generate_id()?;
+        let article = Article {
+            id,
+            feed: feed.to_string(),
+            fetched: now,
+            changed: None,
+            entry: entry.clone(),
+        };
+        let result = (
+            &self.articles,
+            &self.by_url,
+            &self.by_time,
+            &self.fingerprints,
+            &self.refs,
+            &self.stories,
+        )
+            .transaction(|(articles, by_url, by_time, fingerprints, refs, stories)| {
+                put_article(articles, by_time, &article)?;
+                by_url.insert(entry.url.as_bytes(), &id.to_be_bytes())?;
+                stories::write_story(
+                    fingerprints,
+                    refs,
+                    stories,
+                    id,
+                    lang,
+                    signature,
+                    &links,
+                    &entry.cited,
+                    &joins,
+                    now,
+                )?;
+                Ok(())
             });
-        result.map_err(|e| match e {
-            TransactionError::Abort(message) => StoreError::Corrupt {
-                tree: "articles",
-                message,
-            },
-            TransactionError::Storage(e) => StoreError::Io(e),
-        })
+        result.map_err(transaction_error)?;
+        Ok(id)
+    }
+
+    /// Updates a stored article in place when its own feed changed it; `false` when unchanged.
+    fn update_existing(
+        &self,
+        feed: &str,
+        id: u64,
+        entry: &Entry,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = (&self.articles, &self.by_time).transaction(|(articles, by_time)| {
+            let Some(bytes) = articles.get(id.to_be_bytes())? else {
+                return abort(format!(
+                    "article_by_url points at missing article for {}",
+                    entry.url
+                ));
+            };
+            let mut article: Article = decode(&bytes).map_err(ConflictableTransactionError::Abort)?;
+            // Only the feed that brought an article may update it: a second feed carrying the
+            // same URL with another summary would otherwise flip it back and forth on every poll.
+            if article.feed != feed || same_content(&article.entry, entry) {
+                return Ok(false);
+            }
+            by_time.remove(time_key(article.sort_time(), article.id).as_slice())?;
+            article.entry = Entry {
+                // Keep what a thin update would lose: a later feed copy without the body or the
+                // date must not erase them.
+                text: if entry.text.is_empty() {
+                    article.entry.text.clone()
+                } else {
+                    entry.text.clone()
+                },
+                published: entry.published.or(article.entry.published),
+                ..entry.clone()
+            };
+            article.changed = Some(now);
+            put_article(articles, by_time, &article)?;
+            Ok(true)
+        });
+        result.map_err(transaction_error)
     }
 
     /// One article by id.
@@ -339,6 +408,27 @@ impl Store {
     }
 }
 
+fn transaction_error(e: TransactionError<String>) -> StoreError {
+    match e {
+        TransactionError::Abort(message) => StoreError::Corrupt {
+            tree: "articles",
+            message,
+        },
+        TransactionError::Storage(e) => StoreError::Io(e),
+    }
+}
+
+/// The links that leave the article's own site (`www.` aside).
+fn foreign_links(url: &str, links: &[String]) -> Vec<String> {
+    let host = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
+    };
+    let own = host(url);
+    links.iter().filter(|l| host(l) != own).cloned().collect()
+}
+
 fn is_lock_error(e: &sled::Error) -> bool {
     matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock)
         || e.to_string().contains("could not acquire lock")
@@ -416,6 +506,8 @@ mod tests {
             updated: None,
             authors: vec![],
             topics: vec![],
+            links: vec![],
+            cited: vec![],
             lang: LangGuess {
                 lang: Some("en".into()),
                 confidence: 1.0,
@@ -475,6 +567,116 @@ mod tests {
         let listed = store.list(&ArticleFilter::default()).unwrap();
         assert_eq!(listed.iter().map(|a| a.id).collect::<Vec<_>>().len(), 2);
         assert_eq!(listed[0].entry.title, "One, edited");
+    }
+
+    const WIRE: &str = "More than sixty countries signed the United Nations Convention against Cybercrime at a \
+        ceremony in Hanoi on Saturday, opening a new chapter in cooperation on electronic evidence. The treaty \
+        enters into force ninety days after the fortieth ratification.";
+
+    fn article(url: &str, lang: &str, text: &str) -> Entry {
+        let mut e = entry(url, "Title", "2026-11-01T00:00:00Z");
+        e.text = text.to_string();
+        e.lang.lang = Some(lang.into());
+        e
+    }
+
+    #[test]
+    fn copies_citations_and_shared_sources_make_one_story() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let original = article("https://wire.example/a", "en", WIRE);
+        store.upsert_entries("wire", &[original], now()).unwrap();
+        let a = store
+            .article_by_url("https://wire.example/a")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(
+            store.story_of(a).unwrap(),
+            a,
+            "a first article starts its own story"
+        );
+
+        // A republished copy with a new headline line under another URL.
+        let copy = article(
+            "https://paper.example/b",
+            "en",
+            &format!("UPDATE: {WIRE} Rights groups objected."),
+        );
+        // A translation that cites the original.
+        let mut translation = article(
+            "https://vi.example/c",
+            "vi",
+            "Hơn 60 quốc gia đã ký Công ước tại Hà Nội.",
+        );
+        translation.cited = vec!["https://wire.example/a".into()];
+        // Another outlet citing the same source as the translation... and a later article that
+        // the first one turns out to cite.
+        let mut sibling = article(
+            "https://ar.example/d",
+            "ar",
+            "وقعت أكثر من ستين دولة على الاتفاقية في هانوي.",
+        );
+        sibling.cited = vec!["https://source.example/original".into()];
+        let mut cousin = article(
+            "https://fr.example/e",
+            "fr",
+            "Plus de soixante États ont signé la convention.",
+        );
+        cousin.cited = vec!["https://source.example/original".into()];
+        store
+            .upsert_entries("mixed", &[copy, translation, sibling, cousin], now())
+            .unwrap();
+        let id = |u: &str| store.article_by_url(u).unwrap().unwrap().id;
+        assert_eq!(store.story_of(id("https://paper.example/b")).unwrap(), a);
+        assert_eq!(store.story_of(id("https://vi.example/c")).unwrap(), a);
+        let d = id("https://ar.example/d");
+        assert_eq!(store.story_of(id("https://fr.example/e")).unwrap(), d);
+        assert_ne!(store.story_of(d).unwrap(), a);
+
+        // The source itself arrives, and it links to the wire story: the two stories merge
+        // into the older one, and the younger id still resolves.
+        let mut source = article("https://source.example/original", "en", "A short source note.");
+        source.links = vec!["https://wire.example/a".into()];
+        store.upsert_entries("src", &[source], now()).unwrap();
+        for url in [
+            "https://ar.example/d",
+            "https://fr.example/e",
+            "https://source.example/original",
+        ] {
+            assert_eq!(store.story_of(id(url)).unwrap(), a, "{url}");
+        }
+        let merged = store.story(d).unwrap().unwrap();
+        assert_eq!(merged.id, a);
+        assert_eq!(merged.members.len(), 6);
+        assert_eq!(store.stories().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn look_alikes_same_site_links_and_other_languages_stay_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let first = article("https://wire.example/a", "en", WIRE);
+        // Shares its opening clause, then tells another story.
+        let look_alike = article(
+            "https://wire.example/b",
+            "en",
+            "More than sixty countries signed a trade pact in Geneva on Saturday, cutting tariffs on farm goods \
+             and machinery. Ministers said talks on services would follow next spring.",
+        );
+        // Links to the first, but from the same site: a "related" box, not a citation.
+        let mut related = article(
+            "https://www.wire.example/c",
+            "en",
+            "Markets rallied as the central bank held rates steady.",
+        );
+        related.links = vec!["https://wire.example/a".into()];
+        // The same words in a record marked as another language are not compared.
+        let other_lang = article("https://wire.example/d", "fr", WIRE);
+        store
+            .upsert_entries("wire", &[first, look_alike, related, other_lang], now())
+            .unwrap();
+        assert_eq!(store.stories().unwrap().len(), 4);
     }
 
     #[test]
