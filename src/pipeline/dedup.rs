@@ -17,11 +17,14 @@ pub const BANDS: usize = 16;
 /// Values per band.
 pub const ROWS_PER_BAND: usize = SIGNATURE_LEN / BANDS;
 
-/// Estimated Jaccard similarity from which two texts in one language are the same story. Chosen
-/// on the labelled sets (tests/fixtures/eval/duplicates.toml and the standard bench corpus; see
-/// README, "Deduplication"): copies and light rewrites score 0.6 and above, different stories
-/// built from shared stock sentences stay below 0.45.
-pub const DUPLICATE_SIMILARITY: f64 = 0.55;
+/// Estimated Jaccard similarity from which two texts in one language are the same story: 15 of
+/// the 32 values agree. Chosen on the hand-written labelled set (tests/fixtures/eval/
+/// duplicates.toml): wire copies and light rewrites scored 0.50 and above (median 0.84), the most
+/// similar look-alike (same subject, shared background sentences, another event) 0.44; this is
+/// halfway. The standard bench corpus cannot inform it: its stories are drawn from a few stock
+/// sentences, so thousands of different stories are textually near-identical (README,
+/// "Deduplication").
+pub const DUPLICATE_SIMILARITY: f64 = 0.47;
 
 /// Texts with fewer shingles than this get no fingerprint: a headline alone is too little to
 /// call two articles the same ("Weather today").

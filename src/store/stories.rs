@@ -1,7 +1,11 @@
-//! Stories: every article belongs to exactly one. A new article joins the stories of the stored
-//! articles it is a near-copy of (same language, MinHash similarity), that it links to or cites,
-//! that cite the same source, or that link to it; when it joins several, they merge into the
-//! oldest, whose id stays (merged ids resolve through an alias).
+//! Stories: every article belongs to exactly one. A new article joins the story of the stored
+//! article it is most alike (same language, MinHash similarity), and the stories of the stored
+//! articles it links to or cites, that cite the same source, or that link to it; when it joins
+//! several, they merge into the oldest, whose id stays (merged ids resolve through an alias).
+//!
+//! Likeness alone never merges stories: only its single best match counts. Texts that share
+//! stock paragraphs would otherwise chain unrelated stories into one; an explicit link or
+//! citation is evidence enough to merge.
 //!
 //! Keys:
 //! - `fingerprints`: `S` ++ article id → signature; `B` ++ lang (3) ++ band (1) ++ key (8) ++ id → ()
@@ -37,6 +41,10 @@ pub(super) struct StoryLinks {
     pub stories: BTreeSet<u64>,
 }
 
+/// How deep one LSH bucket is read: its newest articles. Copies of one text sit in one story,
+/// so the newest few speak for all of them.
+pub const BUCKET_SCAN: usize = 16;
+
 pub(super) const KIND_LINK: u8 = b'l';
 pub(super) const KIND_CITED: u8 = b'c';
 
@@ -53,8 +61,8 @@ impl Store {
     ) -> Result<StoryLinks, StoreError> {
         let mut found = StoryLinks::default();
         if let Some(signature) = signature {
-            for id in self.near_duplicates(lang, signature)? {
-                found.stories.insert(self.story_of(id)?);
+            if let Some((id, _)) = self.near_duplicates(lang, signature)?.first() {
+                found.stories.insert(self.story_of(*id)?);
             }
         }
         // It links to or cites stored articles.
@@ -78,25 +86,34 @@ impl Store {
         Ok(found)
     }
 
-    /// Stored articles in `lang` whose signature is at least [`DUPLICATE_SIMILARITY`] alike.
-    pub fn near_duplicates(&self, lang: Option<&str>, signature: &Signature) -> Result<Vec<u64>, StoreError> {
+    /// Stored articles in `lang` whose signature is at least [`DUPLICATE_SIMILARITY`] alike,
+    /// most alike first (then newest). Each LSH bucket is read newest first and at most
+    /// [`BUCKET_SCAN`] deep, so a text shared by thousands of articles costs no more to look up
+    /// than a unique one.
+    pub fn near_duplicates(
+        &self,
+        lang: Option<&str>,
+        signature: &Signature,
+    ) -> Result<Vec<(u64, f64)>, StoreError> {
         let mut checked = BTreeSet::new();
         let mut alike = Vec::new();
         for (band, key) in signature.bands().iter().enumerate() {
             let prefix = band_prefix(lang, band, *key);
-            for item in self.fingerprints.scan_prefix(prefix) {
+            for item in self.fingerprints.scan_prefix(prefix).rev().take(BUCKET_SCAN) {
                 let (k, _) = item?;
                 let id = id_from(&k[k.len() - 8..], "fingerprints")?;
                 if !checked.insert(id) {
                     continue;
                 }
                 if let Some(other) = self.signature(id)? {
-                    if signature.similarity(&other) >= DUPLICATE_SIMILARITY {
-                        alike.push(id);
+                    let similarity = signature.similarity(&other);
+                    if similarity >= DUPLICATE_SIMILARITY {
+                        alike.push((id, similarity));
                     }
                 }
             }
         }
+        alike.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
         Ok(alike)
     }
 

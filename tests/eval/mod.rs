@@ -106,3 +106,145 @@ fn language_and_topic_targets_hold_on_the_labelled_set() {
     );
     assert!(recall >= 0.95, "topic recall {recall:.3} < 0.95: {mistakes:?}");
 }
+
+#[derive(Deserialize)]
+struct DuplicateSet {
+    article: Vec<GroupedArticle>,
+}
+
+#[derive(Deserialize)]
+struct GroupedArticle {
+    group: String,
+    url: String,
+    lang: String,
+    title: String,
+    text: String,
+}
+
+#[test]
+fn story_targets_hold_on_the_labelled_duplicate_set() {
+    use treatywatch::model::Entry;
+    use treatywatch::pipeline::cite::refs_of;
+    use treatywatch::pipeline::dedup::{fingerprint, DUPLICATE_SIMILARITY};
+    use treatywatch::store::Store;
+    use url::Url;
+
+    let text = std::fs::read_to_string(crate::common::fixture("eval/duplicates.toml")).unwrap();
+    let set: DuplicateSet = toml::from_str(&text).unwrap();
+    let articles = set.article;
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &articles {
+        *sizes.entry(a.group.as_str()).or_default() += 1;
+    }
+    let groups = sizes.values().filter(|n| **n > 1).count();
+    let singles = sizes.values().filter(|n| **n == 1).count();
+    assert!(
+        groups >= 15 && singles >= 15,
+        "15 duplicate groups and as many look-alikes"
+    );
+
+    let judges = Judges::default();
+    let entries: Vec<Entry> = articles
+        .iter()
+        .map(|a| {
+            let lang = judges.lang.detect(&format!("{}\n{}", a.title, a.text), None);
+            assert_eq!(lang.lang.as_deref(), Some(a.lang.as_str()), "{}", a.url);
+            let refs = refs_of(&a.text, &a.text, &Url::parse(&a.url).unwrap());
+            Entry {
+                url: a.url.clone(),
+                link: a.url.clone(),
+                title: a.title.clone(),
+                text: a.text.clone(),
+                published: None,
+                updated: None,
+                authors: vec![],
+                topics: judges.topics.classify(&a.title, &a.text, lang.lang.as_deref()),
+                lang,
+                links: refs.links,
+                cited: refs.cited,
+            }
+        })
+        .collect();
+
+    // The sweep the threshold is chosen from: similarity of every same-language pair.
+    let sigs: Vec<_> = entries
+        .iter()
+        .map(|e| fingerprint(&e.title, &e.text, e.lang.lang.as_deref()))
+        .collect();
+    let (mut same, mut different) = (Vec::new(), Vec::new());
+    for i in 0..entries.len() {
+        for j in i + 1..entries.len() {
+            if articles[i].lang != articles[j].lang {
+                continue;
+            }
+            if let (Some(a), Some(b)) = (&sigs[i], &sigs[j]) {
+                let s = a.similarity(b);
+                if articles[i].group == articles[j].group {
+                    same.push(s);
+                } else {
+                    different.push(s);
+                }
+            }
+        }
+    }
+    same.sort_by(f64::total_cmp);
+    different.sort_by(f64::total_cmp);
+    println!(
+        "same-language similarity: duplicates min {:.3} median {:.3}; others max {:.3} (threshold {DUPLICATE_SIMILARITY})",
+        same[0],
+        same[same.len() / 2],
+        different.last().unwrap()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let now = chrono::Utc::now();
+    for entry in &entries {
+        store
+            .upsert_entries("eval", std::slice::from_ref(entry), now)
+            .unwrap();
+    }
+    let story: Vec<u64> = entries
+        .iter()
+        .map(|e| {
+            store
+                .story_of(store.article_by_url(&e.url).unwrap().unwrap().id)
+                .unwrap()
+        })
+        .collect();
+    let (mut tp, mut fp, mut fneg) = (0, 0, 0);
+    let mut mistakes = Vec::new();
+    for i in 0..articles.len() {
+        for j in i + 1..articles.len() {
+            match (story[i] == story[j], articles[i].group == articles[j].group) {
+                (true, true) => tp += 1,
+                (true, false) => {
+                    fp += 1;
+                    mistakes.push(format!("joined {} and {}", articles[i].url, articles[j].url));
+                }
+                (false, true) => {
+                    fneg += 1;
+                    mistakes.push(format!("split {} and {}", articles[i].url, articles[j].url));
+                }
+                (false, false) => {}
+            }
+        }
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fneg).max(1) as f64;
+    println!(
+        "stories: {} articles, {groups} duplicate groups, {singles} look-alikes; pairwise precision {precision:.3}, recall {recall:.3} (tp {tp}, fp {fp}, fn {fneg})",
+        articles.len()
+    );
+    for m in &mistakes {
+        println!("  {m}");
+    }
+    assert!(
+        precision >= 0.98,
+        "duplicate precision {precision:.3} < 0.98: {mistakes:?}"
+    );
+    assert!(
+        recall >= 0.90,
+        "duplicate recall {recall:.3} < 0.90: {mistakes:?}"
+    );
+}

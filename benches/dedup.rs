@@ -1,0 +1,141 @@
+//! Near-duplicate thresholds on the standard corpus (`../shared/bench/`), whose `truth.tsv`
+//! labels every item's story: edited copies under other URLs are duplicates; different stories
+//! built from the same stock sentences are look-alikes that must stay apart.
+//!
+//! `cargo bench --bench dedup` prints, for a sweep of similarity thresholds, the pairwise
+//! precision and recall of LSH candidates above it (pairs of distinct canonical URLs), then
+//! ingests everything through the real store and scores its story assignment.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use treatywatch::pipeline::dedup::{fingerprint, DUPLICATE_SIMILARITY};
+use treatywatch::pipeline::Judges;
+use treatywatch::store::Store;
+
+fn main() {
+    let feeds = support::arg("--feeds", 1000);
+    let work = tempfile::tempdir().unwrap();
+    let base = "http://127.0.0.1:8089";
+    support::generate(&work.path().join("corpus"), feeds, 30, base);
+    let judges = Judges::default();
+    let entries = support::parse_corpus(&work.path().join("corpus"), base, &judges);
+
+    // One record per canonical URL (utm copies are the same article, not near-duplicates).
+    let mut by_url: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for (i, (entry, story)) in entries.iter().enumerate() {
+        by_url.entry(entry.url.clone()).or_insert((i, story.clone()));
+    }
+    let records: Vec<(usize, String)> = by_url.into_values().collect();
+    let signatures: Vec<_> = records
+        .iter()
+        .map(|(i, _)| {
+            let e = &entries[*i].0;
+            fingerprint(&e.title, &e.text, e.lang.lang.as_deref())
+        })
+        .collect();
+
+    // Truth: pairs of distinct URLs in one story.
+    let mut members: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (r, (_, story)) in records.iter().enumerate() {
+        members.entry(story.as_str()).or_default().push(r);
+    }
+    let truth: HashSet<(usize, usize)> = members
+        .values()
+        .flat_map(|m| {
+            m.iter()
+                .flat_map(move |a| m.iter().filter(move |b| a < *b).map(move |b| (*a, *b)))
+        })
+        .collect();
+
+    // Candidates: records sharing an LSH band in one language.
+    let mut buckets: HashMap<(String, usize, u64), Vec<usize>> = HashMap::new();
+    for (r, sig) in signatures.iter().enumerate() {
+        let Some(sig) = sig else { continue };
+        let lang = entries[records[r].0].0.lang.lang.clone().unwrap_or_default();
+        for (band, key) in sig.bands().iter().enumerate() {
+            buckets.entry((lang.clone(), band, *key)).or_default().push(r);
+        }
+    }
+    let mut candidates: HashMap<(usize, usize), f64> = HashMap::new();
+    for ids in buckets.values() {
+        for (x, a) in ids.iter().enumerate() {
+            for b in &ids[x + 1..] {
+                let pair = (*a.min(b), *a.max(b));
+                candidates.entry(pair).or_insert_with(|| {
+                    signatures[pair.0]
+                        .as_ref()
+                        .unwrap()
+                        .similarity(signatures[pair.1].as_ref().unwrap())
+                });
+            }
+        }
+    }
+    let unfingerprinted = signatures.iter().filter(|s| s.is_none()).count();
+    println!(
+        "corpus: {} entries, {} distinct URLs ({} too short to fingerprint), {} duplicate pairs, {} LSH candidate pairs",
+        entries.len(),
+        records.len(),
+        unfingerprinted,
+        truth.len(),
+        candidates.len()
+    );
+    println!("threshold  precision  recall   (pairwise, distinct URLs)");
+    for t in [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8] {
+        let predicted: Vec<&(usize, usize)> = candidates
+            .iter()
+            .filter(|(_, s)| **s >= t)
+            .map(|(p, _)| p)
+            .collect();
+        let tp = predicted.iter().filter(|p| truth.contains(p)).count();
+        let marker = if (t - DUPLICATE_SIMILARITY).abs() < 1e-9 {
+            "  <- DUPLICATE_SIMILARITY"
+        } else {
+            ""
+        };
+        println!(
+            "{t:>9.2}  {:>9.4}  {:>6.4}{marker}",
+            tp as f64 / predicted.len().max(1) as f64,
+            tp as f64 / truth.len().max(1) as f64
+        );
+    }
+
+    // End to end through the store: stories as assigned, scored pairwise against the truth.
+    let store = Store::open(&work.path().join("store")).unwrap();
+    let now = chrono::Utc::now();
+    let start = Instant::now();
+    for chunk in entries.chunks(30) {
+        let batch: Vec<_> = chunk.iter().map(|(e, _)| e.clone()).collect();
+        store.upsert_entries("bench", &batch, now).unwrap();
+    }
+    let elapsed = start.elapsed();
+    let mut story_of: Vec<u64> = Vec::with_capacity(records.len());
+    for (i, _) in &records {
+        let id = store.article_by_url(&entries[*i].0.url).unwrap().unwrap().id;
+        story_of.push(store.story_of(id).unwrap());
+    }
+    let mut predicted: HashSet<(usize, usize)> = HashSet::new();
+    let mut by_story: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (r, s) in story_of.iter().enumerate() {
+        by_story.entry(*s).or_default().push(r);
+    }
+    for m in by_story.values() {
+        for (x, a) in m.iter().enumerate() {
+            for b in &m[x + 1..] {
+                predicted.insert((*a, *b));
+            }
+        }
+    }
+    let tp = predicted.intersection(&truth).count();
+    println!(
+        "store stories at {DUPLICATE_SIMILARITY}: precision {:.4}, recall {:.4} ({} stories for {} URLs; store ingest {:.0} articles/s)",
+        tp as f64 / predicted.len().max(1) as f64,
+        tp as f64 / truth.len().max(1) as f64,
+        by_story.len(),
+        records.len(),
+        entries.len() as f64 / elapsed.as_secs_f64()
+    );
+}

@@ -1,0 +1,84 @@
+//! Shared by the benchmarks: the standard corpus from `../shared/bench/`, generated on demand.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use treatywatch::model::Entry;
+use treatywatch::pipeline::{decode, feed, Judges};
+use url::Url;
+
+/// The shared folder: `--shared DIR` or `../shared` beside the repository.
+pub fn shared_dir() -> PathBuf {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--shared")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+/// A numeric option `--name N`, or its default.
+pub fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name} takes a number")))
+        .unwrap_or(default)
+}
+
+/// Generates the corpus into `dir` (deterministic: same arguments, same bytes).
+pub fn generate(dir: &Path, feeds: usize, items: usize, base: &str) {
+    let status = Command::new("python3")
+        .arg(shared_dir().join("bench/gen_corpus.py"))
+        .arg(dir)
+        .args([
+            "--feeds",
+            &feeds.to_string(),
+            "--items",
+            &items.to_string(),
+            "--base-url",
+            base,
+        ])
+        .status()
+        .expect("python3 runs gen_corpus.py");
+    assert!(status.success());
+}
+
+/// Every entry of every feed in a generated corpus, parsed by the real pipeline, with the story
+/// id `truth.tsv` gives its link.
+pub fn parse_corpus(dir: &Path, base: &str, judges: &Judges) -> Vec<(Entry, String)> {
+    let truth = std::fs::read_to_string(dir.join("truth.tsv")).unwrap();
+    let mut story_of_link: HashMap<String, String> = HashMap::new();
+    for line in truth.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        story_of_link.insert(cols[2].to_string(), cols[3].to_string());
+    }
+    let mut out = Vec::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir.join("feeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let bytes = std::fs::read(&path).unwrap();
+        let url = Url::parse(&format!(
+            "{base}/feeds/{}",
+            path.file_name().unwrap().to_string_lossy()
+        ))
+        .unwrap();
+        let decoded = decode::decode(&bytes, None);
+        let parsed = feed::parse_feed(&decoded.text, &url, None, judges).unwrap();
+        for entry in parsed.entries {
+            let story = story_of_link
+                .get(&entry.link)
+                .cloned()
+                .unwrap_or_else(|| panic!("{} not in truth", entry.link));
+            out.push((entry, story));
+        }
+    }
+    out
+}
