@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use super::topic::normalize;
+use super::topic::{is_word_char, normalize};
 
 /// Values in a MinHash signature.
 pub const SIGNATURE_LEN: usize = 32;
@@ -83,12 +83,12 @@ pub fn fingerprint(title: &str, text: &str, lang: Option<&str>) -> Option<Signat
     let units: Vec<&str> = if lang == Some("zh") {
         normalized
             .char_indices()
-            .filter(|(_, c)| c.is_alphanumeric())
+            .filter(|(_, c)| is_word_char(*c))
             .map(|(i, c)| &normalized[i..i + c.len_utf8()])
             .collect()
     } else {
         normalized
-            .split(|c: char| !c.is_alphanumeric())
+            .split(|c: char| !is_word_char(c))
             .filter(|w| !w.is_empty())
             .collect()
     };

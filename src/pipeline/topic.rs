@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use aho_corasick::AhoCorasick;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Deserialize;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 pub use crate::model::TopicMatch;
 
@@ -172,6 +173,9 @@ struct CompiledTopic {
 #[derive(Debug, Clone)]
 pub struct Topics {
     topics: Vec<CompiledTopic>,
+    /// One anchor per positive phrase: text no phrase's anchor occurs in matches nothing, and
+    /// most articles are ruled out by this one pass before any word is stemmed.
+    anchors: AhoCorasick,
 }
 
 impl Default for Topics {
@@ -209,16 +213,23 @@ impl Topics {
                 .filter(|p| !p.plain.is_empty() || p.compact.is_some())
                 .collect()
         };
+        let topics: Vec<CompiledTopic> = configs
+            .iter()
+            .map(|c| CompiledTopic {
+                name: c.name.clone(),
+                phrases: compile(c, &c.phrases),
+                excludes: compile(c, &c.exclude),
+                min_score: c.min_score,
+            })
+            .collect();
+        let anchors: Vec<String> = topics
+            .iter()
+            .flat_map(|t| t.phrases.iter().map(Phrase::anchor))
+            .collect();
         Topics {
-            topics: configs
-                .iter()
-                .map(|c| CompiledTopic {
-                    name: c.name.clone(),
-                    phrases: compile(c, &c.phrases),
-                    excludes: compile(c, &c.exclude),
-                    min_score: c.min_score,
-                })
-                .collect(),
+            // Invariant: anchors are plain strings; building the automaton cannot fail for them.
+            anchors: AhoCorasick::new(anchors).expect("anchors build an automaton"),
+            topics,
         }
     }
 
@@ -229,8 +240,13 @@ impl Topics {
 
     /// The topics an article is about, given its title, body and language.
     pub fn classify(&self, title: &str, text: &str, lang: Option<&str>) -> Vec<TopicMatch> {
-        let title = analyze(title, lang);
-        let body = analyze(text, lang);
+        let title = normalize(title);
+        let text = normalize(text);
+        if !self.anchors.is_match(&title) && !self.anchors.is_match(&text) {
+            return Vec::new();
+        }
+        let title = analyze_normalized(&title, lang);
+        let body = analyze_normalized(&text, lang);
         let mut found = Vec::new();
         for topic in &self.topics {
             if topic
@@ -266,6 +282,22 @@ impl Topics {
 }
 
 impl Phrase {
+    /// A string every text this phrase matches contains (normalised): the start of the stem of
+    /// its longest word. Stemmers here only trim a word's ends, and the Arabic readings only
+    /// strip letters from its edges, so the stem's first characters survive any inflection.
+    fn anchor(&self) -> String {
+        if let Some(compact) = &self.compact {
+            return compact.chars().take(1).collect();
+        }
+        let longest = self
+            .stemmed
+            .iter()
+            .max_by_key(|w| w.chars().count())
+            .map(String::as_str)
+            .unwrap_or("");
+        longest.chars().take(4).collect()
+    }
+
     fn found_in(&self, text: &Analyzed) -> bool {
         let max_gap = self.max_gap;
         if let Some(compact) = &self.compact {
@@ -344,13 +376,16 @@ fn compile_phrase(written: &str, lang: &str, max_gap: usize) -> Phrase {
 }
 
 fn analyze(text: &str, lang: Option<&str>) -> Analyzed {
-    let normalized = normalize(text);
+    analyze_normalized(&normalize(text), lang)
+}
+
+fn analyze_normalized(normalized: &str, lang: Option<&str>) -> Analyzed {
     let latin_stemmer = lang.and_then(latin_algorithm).map(Stemmer::create);
     let russian = Stemmer::create(Algorithm::Russian);
     let mut plain = Vec::new();
     let mut stemmed = Vec::new();
     for word in normalized
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
     {
         let stem = match word.chars().next().map(script_of) {
@@ -365,7 +400,7 @@ fn analyze(text: &str, lang: Option<&str>) -> Analyzed {
         plain.push(word.to_string());
         stemmed.push(stem);
     }
-    let compact: String = normalized.chars().filter(|c| c.is_alphanumeric()).collect();
+    let compact: String = normalized.chars().filter(|c| is_word_char(*c)).collect();
     let mut plain_at: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, w) in plain.iter().enumerate() {
         plain_at.entry(w.clone()).or_default().push(i);
@@ -465,11 +500,48 @@ fn script_of(c: char) -> Script {
 /// diacritics and tatweel dropped, alef forms to bare alef, ta marbuta to ha, alef maqsura to
 /// ya; Russian ё to е; typographic apostrophes to a plain one.
 pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.nfkc().flat_map(char::to_lowercase) {
+    // Most text already is NFKC; composing it again is the costliest step here. Arabic
+    // diacritics are combining marks that make the quick check unsure, and are dropped anyway.
+    let stripped: String;
+    let text = if text.chars().any(is_arabic_mark) {
+        stripped = text.chars().filter(|c| !is_arabic_mark(*c)).collect();
+        stripped.as_str()
+    } else {
+        text
+    };
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        return fold(text.chars());
+    }
+    fold(text.nfkc())
+}
+
+/// Whether `c` is part of a word: `char::is_alphanumeric`, answered without a table search for
+/// the scripts we watch (that search dominated tokenising Arabic, Russian and Vietnamese).
+pub fn is_word_char(c: char) -> bool {
+    match c {
+        c if c.is_ascii() => c.is_ascii_alphanumeric(),
+        '\u{00C0}'..='\u{00D6}' | '\u{00D8}'..='\u{00F6}' | '\u{00F8}'..='\u{024F}' => true,
+        '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{04FF}' => true,
+        '\u{0621}'..='\u{064A}' | '\u{0660}'..='\u{0669}' | '\u{0671}'..='\u{06D3}' => true,
+        '\u{1EA0}'..='\u{1EF9}' => true,
+        '\u{4E00}'..='\u{9FFF}' => true,
+        '\u{060C}' | '\u{061B}' | '\u{061F}' | '\u{2000}'..='\u{206F}' => false,
+        c => c.is_alphanumeric(),
+    }
+}
+
+/// Harakat, tanween, shadda, sukun, superscript alef, Quranic marks, and tatweel.
+fn is_arabic_mark(c: char) -> bool {
+    matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}')
+}
+
+/// Lower case and letter variants (see [`normalize`]) over already-composed characters.
+fn fold(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
+    for c in chars.flat_map(char::to_lowercase) {
         match c {
-            // Harakat, tanween, shadda, sukun, superscript alef, Quranic marks; tatweel.
-            '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}' => {}
+            // Marks that NFKC produced from presentation forms.
+            c if is_arabic_mark(c) => {}
             'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
             'ة' => out.push('ه'),
             'ى' => out.push('ي'),
@@ -612,6 +684,13 @@ mod tests {
         assert!(topics
             .classify("", "Hanoi's new Convention", Some("en"))
             .is_empty());
+    }
+
+    #[test]
+    fn word_chars_agree_with_the_standard_library() {
+        for c in (0..0x2_0000u32).filter_map(char::from_u32) {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?} U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -11,13 +11,12 @@
 //! - `meta`: `schema_version` → u32 BE
 
 mod feed_state;
+mod ingest;
 mod stories;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::Transactional;
 
 use crate::model::{Article, Entry};
 use crate::pipeline::dedup::{fingerprint, Signature};
@@ -124,7 +123,12 @@ impl Store {
         // store closed a moment ago (a test, a daemon that just exited) can still look locked.
         let mut attempts = 0;
         let db = loop {
-            match sled::Config::new().path(path).cache_capacity(CACHE_BYTES).open() {
+            match sled::Config::new()
+                .path(path)
+                .cache_capacity(CACHE_BYTES)
+                .mode(sled::Mode::HighThroughput)
+                .open()
+            {
                 Ok(db) => break db,
                 Err(e) if is_lock_error(&e) && attempts < LOCK_RETRIES => {
                     attempts += 1;
@@ -190,114 +194,11 @@ impl Store {
         // One writer at a time: a new article's story is decided by reading what is stored, and
         // nothing may be stored between that reading and the write.
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut counts = UpsertCounts::default();
+        let mut ingest = ingest::Ingest::new(self, now);
         for (entry, signature) in entries.iter().zip(&signatures) {
-            match self.by_url.get(entry.url.as_bytes())? {
-                None => {
-                    self.insert_new(feed, entry, signature.as_ref(), now)?;
-                    counts.new += 1;
-                }
-                Some(id) => {
-                    if self.update_existing(feed, id_from(&id, "article_by_url")?, entry, now)? {
-                        counts.updated += 1;
-                    } else {
-                        counts.unchanged += 1;
-                    }
-                }
-            }
+            ingest.add(feed, entry, signature.as_ref())?;
         }
-        Ok(counts)
-    }
-
-    /// Stores a new article, its fingerprint and references, and puts it in its story, in one
-    /// transaction.
-    fn insert_new(
-        &self,
-        feed: &str,
-        entry: &Entry,
-        signature: Option<&Signature>,
-        now: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        let lang = entry.lang.lang.as_deref();
-        // Links within the article's own site are navigation and "related" boxes, not
-        // citations: only links to other sites join stories.
-        let links = foreign_links(&entry.url, &entry.links);
-        let joins = self.story_links(&entry.url, lang, signature, &links, &entry.cited)?;
-        let id = self.db.generate_id()?;
-        let article = Article {
-            id,
-            feed: feed.to_string(),
-            fetched: now,
-            changed: None,
-            entry: entry.clone(),
-        };
-        let result = (
-            &self.articles,
-            &self.by_url,
-            &self.by_time,
-            &self.fingerprints,
-            &self.refs,
-            &self.stories,
-        )
-            .transaction(|(articles, by_url, by_time, fingerprints, refs, stories)| {
-                put_article(articles, by_time, &article)?;
-                by_url.insert(entry.url.as_bytes(), &id.to_be_bytes())?;
-                stories::write_story(
-                    fingerprints,
-                    refs,
-                    stories,
-                    id,
-                    lang,
-                    signature,
-                    &links,
-                    &entry.cited,
-                    &joins,
-                    now,
-                )?;
-                Ok(())
-            });
-        result.map_err(transaction_error)?;
-        Ok(id)
-    }
-
-    /// Updates a stored article in place when its own feed changed it; `false` when unchanged.
-    fn update_existing(
-        &self,
-        feed: &str,
-        id: u64,
-        entry: &Entry,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let result = (&self.articles, &self.by_time).transaction(|(articles, by_time)| {
-            let Some(bytes) = articles.get(id.to_be_bytes())? else {
-                return abort(format!(
-                    "article_by_url points at missing article for {}",
-                    entry.url
-                ));
-            };
-            let mut article: Article = decode(&bytes).map_err(ConflictableTransactionError::Abort)?;
-            // Only the feed that brought an article may update it: a second feed carrying the
-            // same URL with another summary would otherwise flip it back and forth on every poll.
-            if article.feed != feed || same_content(&article.entry, entry) {
-                return Ok(false);
-            }
-            by_time.remove(time_key(article.sort_time(), article.id).as_slice())?;
-            article.entry = Entry {
-                // Keep what a thin update would lose: a later feed copy without the body or the
-                // date must not erase them.
-                text: if entry.text.is_empty() {
-                    article.entry.text.clone()
-                } else {
-                    entry.text.clone()
-                },
-                published: entry.published.or(article.entry.published),
-                ..entry.clone()
-            };
-            article.changed = Some(now);
-            put_article(articles, by_time, &article)?;
-            Ok(true)
-        });
-        result.map_err(transaction_error)
+        ingest.commit()
     }
 
     /// One article by id.
@@ -408,52 +309,9 @@ impl Store {
     }
 }
 
-fn transaction_error(e: TransactionError<String>) -> StoreError {
-    match e {
-        TransactionError::Abort(message) => StoreError::Corrupt {
-            tree: "articles",
-            message,
-        },
-        TransactionError::Storage(e) => StoreError::Io(e),
-    }
-}
-
-/// The links that leave the article's own site (`www.` aside).
-fn foreign_links(url: &str, links: &[String]) -> Vec<String> {
-    let host = |u: &str| {
-        url::Url::parse(u)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
-    };
-    let own = host(url);
-    links.iter().filter(|l| host(l) != own).cloned().collect()
-}
-
 fn is_lock_error(e: &sled::Error) -> bool {
     matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock)
         || e.to_string().contains("could not acquire lock")
-}
-
-/// Whether storing `new` over `old` would change what a reader sees.
-fn same_content(old: &Entry, new: &Entry) -> bool {
-    old.title == new.title
-        && (new.text.is_empty() || old.text == new.text)
-        && (new.published.is_none() || old.published == new.published)
-        && old.link == new.link
-}
-
-fn put_article(
-    articles: &TransactionalTree,
-    by_time: &TransactionalTree,
-    article: &Article,
-) -> Result<(), ConflictableTransactionError<String>> {
-    articles.insert(&article.id.to_be_bytes(), encode(article))?;
-    by_time.insert(time_key(article.sort_time(), article.id).as_slice(), &[])?;
-    Ok(())
-}
-
-fn abort<T>(message: String) -> Result<T, ConflictableTransactionError<String>> {
-    Err(ConflictableTransactionError::Abort(message))
 }
 
 /// Key ordering by time then id: microseconds with the sign bit flipped, so negative (pre-1970)

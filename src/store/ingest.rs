@@ -1,0 +1,421 @@
+//! One feed's entries into the store in one transaction. Each entry is decided in order (new or
+//! known, which story) by reading the store through an overlay of what this batch has already
+//! decided, so that a batch carrying two copies of one story, or an article and its citation,
+//! comes out as if stored one by one; then everything is written at once. A transaction per
+//! article cost more than everything else ingest does.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+use super::stories::{
+    alias_key, article_story_key, band_key, ref_key, signature_key, story_key, Story, BUCKET_SCAN,
+    KIND_CITED, KIND_LINK,
+};
+use super::{decode, encode, id_from, time_key, Store, StoreError, UpsertCounts};
+use crate::model::{Article, Entry};
+use crate::pipeline::dedup::{Signature, DUPLICATE_SIMILARITY};
+
+/// What a batch has decided but not yet written, read before the store.
+pub(super) struct Ingest<'a> {
+    store: &'a Store,
+    now: DateTime<Utc>,
+    articles: HashMap<u64, Article>,
+    /// Time-index keys to remove (an updated article's old position) and to add.
+    time_removed: Vec<[u8; 16]>,
+    urls: HashMap<String, u64>,
+    signatures: HashMap<u64, Signature>,
+    buckets: HashMap<Vec<u8>, Vec<u8>>,
+    refs: HashMap<String, Vec<(u8, u64)>>,
+    article_story: HashMap<u64, u64>,
+    /// Story records changed; `None` for stories merged away.
+    stories: HashMap<u64, Option<Story>>,
+    aliases: HashMap<u64, u64>,
+    pub(super) counts: UpsertCounts,
+}
+
+impl<'a> Ingest<'a> {
+    pub(super) fn new(store: &'a Store, now: DateTime<Utc>) -> Self {
+        Ingest {
+            store,
+            now,
+            articles: HashMap::new(),
+            time_removed: Vec::new(),
+            urls: HashMap::new(),
+            signatures: HashMap::new(),
+            buckets: HashMap::new(),
+            refs: HashMap::new(),
+            article_story: HashMap::new(),
+            stories: HashMap::new(),
+            aliases: HashMap::new(),
+            counts: UpsertCounts::default(),
+        }
+    }
+
+    /// Decides one entry: a new article (with its story), an update, or nothing.
+    pub(super) fn add(
+        &mut self,
+        feed: &str,
+        entry: &Entry,
+        signature: Option<&Signature>,
+    ) -> Result<(), StoreError> {
+        match self.url_id(&entry.url)? {
+            None => {
+                self.insert_new(feed, entry, signature)?;
+                self.counts.new += 1;
+            }
+            Some(id) => {
+                if self.update_existing(feed, id, entry)? {
+                    self.counts.updated += 1;
+                } else {
+                    self.counts.unchanged += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn insert_new(
+        &mut self,
+        feed: &str,
+        entry: &Entry,
+        signature: Option<&Signature>,
+    ) -> Result<(), StoreError> {
+        let lang = entry.lang.lang.as_deref();
+        // Links within the article's own site are navigation and "related" boxes, not
+        // citations: only links to other sites join stories.
+        let links = foreign_links(&entry.url, &entry.links);
+        let joins = self.story_links(&entry.url, lang, signature, &links, &entry.cited)?;
+        let id = self.store.db.generate_id()?;
+        self.articles.insert(
+            id,
+            Article {
+                id,
+                feed: feed.to_string(),
+                fetched: self.now,
+                changed: None,
+                entry: entry.clone(),
+            },
+        );
+        self.urls.insert(entry.url.clone(), id);
+        if let Some(signature) = signature {
+            self.signatures.insert(id, *signature);
+            for (band, key) in signature.bands().iter().enumerate() {
+                let k = band_key(lang, band, *key);
+                let mut bucket = self.bucket(&k)?.unwrap_or_default();
+                bucket.extend_from_slice(&id.to_be_bytes());
+                let keep = BUCKET_SCAN * 8;
+                if bucket.len() > keep {
+                    bucket.drain(..bucket.len() - keep);
+                }
+                self.buckets.insert(k, bucket);
+            }
+        }
+        for (url, kind) in links
+            .iter()
+            .map(|u| (u, KIND_LINK))
+            .chain(entry.cited.iter().map(|u| (u, KIND_CITED)))
+        {
+            self.refs.entry(url.clone()).or_default().push((kind, id));
+        }
+        self.join(id, &joins)
+    }
+
+    /// Puts a new article in the oldest of the stories it joins, merging the others into it.
+    fn join(&mut self, id: u64, joins: &BTreeSet<u64>) -> Result<(), StoreError> {
+        let now = self.now;
+        let target = joins.iter().next().copied().unwrap_or(id);
+        let mut story = match self.story_record(target)? {
+            Some(story) => story,
+            // An article stored before stories existed is a story of one.
+            None => Story {
+                id: target,
+                members: if target == id { vec![] } else { vec![target] },
+                first_seen: now,
+                updated: now,
+            },
+        };
+        for &other in joins.iter().skip(1) {
+            let merged = self.story_record(other)?.unwrap_or(Story {
+                id: other,
+                members: vec![other],
+                first_seen: now,
+                updated: now,
+            });
+            for member in &merged.members {
+                self.article_story.insert(*member, target);
+            }
+            story.members.extend(merged.members);
+            story.first_seen = story.first_seen.min(merged.first_seen);
+            self.stories.insert(other, None);
+            self.aliases.insert(other, target);
+        }
+        story.members.push(id);
+        story.updated = now;
+        self.stories.insert(target, Some(story));
+        self.article_story.insert(id, target);
+        Ok(())
+    }
+
+    /// Updates a known article in place when its own feed changed it; `false` when unchanged.
+    fn update_existing(&mut self, feed: &str, id: u64, entry: &Entry) -> Result<bool, StoreError> {
+        let Some(mut article) = self.article(id)? else {
+            return Err(StoreError::Corrupt {
+                tree: "article_by_url",
+                message: format!("points at missing article for {}", entry.url),
+            });
+        };
+        // Only the feed that brought an article may update it: a second feed carrying the same
+        // URL with another summary would otherwise flip it back and forth on every poll.
+        if article.feed != feed || same_content(&article.entry, entry) {
+            return Ok(false);
+        }
+        self.time_removed.push(time_key(article.sort_time(), article.id));
+        article.entry = Entry {
+            // Keep what a thin update would lose: a later feed copy without the body or the date
+            // must not erase them.
+            text: if entry.text.is_empty() {
+                article.entry.text.clone()
+            } else {
+                entry.text.clone()
+            },
+            published: entry.published.or(article.entry.published),
+            ..entry.clone()
+        };
+        article.changed = Some(self.now);
+        self.articles.insert(id, article);
+        Ok(true)
+    }
+
+    /// The stories a new article belongs with.
+    fn story_links(
+        &self,
+        url: &str,
+        lang: Option<&str>,
+        signature: Option<&Signature>,
+        links: &[String],
+        cited: &[String],
+    ) -> Result<BTreeSet<u64>, StoreError> {
+        let mut stories = BTreeSet::new();
+        // Likeness: only the best match counts (texts sharing stock paragraphs would otherwise
+        // chain unrelated stories together).
+        if let Some(signature) = signature {
+            if let Some((id, _)) = self.near_duplicates(lang, signature)?.first() {
+                stories.insert(self.story_of(*id)?);
+            }
+        }
+        // It links to or cites stored articles.
+        for target in links.iter().chain(cited) {
+            if let Some(id) = self.url_id(target)? {
+                stories.insert(self.story_of(id)?);
+            }
+        }
+        // It shares a cited source with stored articles.
+        for source in cited {
+            for id in self.referrers(source, Some(KIND_CITED))? {
+                stories.insert(self.story_of(id)?);
+            }
+        }
+        // Stored articles link to it or cite it.
+        for id in self.referrers(url, None)? {
+            stories.insert(self.story_of(id)?);
+        }
+        Ok(stories)
+    }
+
+    /// Stored articles in `lang` at least [`DUPLICATE_SIMILARITY`] alike, most alike first
+    /// (then newest). A bucket keeps only its [`BUCKET_SCAN`] newest articles, so a text shared
+    /// by thousands of articles costs no more to look up than a unique one.
+    pub(super) fn near_duplicates(
+        &self,
+        lang: Option<&str>,
+        signature: &Signature,
+    ) -> Result<Vec<(u64, f64)>, StoreError> {
+        let mut checked = BTreeSet::new();
+        let mut alike = Vec::new();
+        for (band, key) in signature.bands().iter().enumerate() {
+            let Some(bucket) = self.bucket(&band_key(lang, band, *key))? else {
+                continue;
+            };
+            for chunk in bucket.chunks_exact(8).rev() {
+                let id = id_from(chunk, "fingerprints")?;
+                if !checked.insert(id) {
+                    continue;
+                }
+                if let Some(other) = self.signature(id)? {
+                    let similarity = signature.similarity(&other);
+                    if similarity >= DUPLICATE_SIMILARITY {
+                        alike.push((id, similarity));
+                    }
+                }
+            }
+        }
+        alike.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+        Ok(alike)
+    }
+
+    fn url_id(&self, url: &str) -> Result<Option<u64>, StoreError> {
+        if let Some(id) = self.urls.get(url) {
+            return Ok(Some(*id));
+        }
+        self.store
+            .by_url
+            .get(url.as_bytes())?
+            .map(|id| id_from(&id, "article_by_url"))
+            .transpose()
+    }
+
+    fn article(&self, id: u64) -> Result<Option<Article>, StoreError> {
+        match self.articles.get(&id) {
+            Some(a) => Ok(Some(a.clone())),
+            None => self.store.article(id),
+        }
+    }
+
+    fn bucket(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.buckets.get(key) {
+            Some(b) => Ok(Some(b.clone())),
+            None => Ok(self.store.fingerprints.get(key)?.map(|b| b.to_vec())),
+        }
+    }
+
+    fn signature(&self, id: u64) -> Result<Option<Signature>, StoreError> {
+        if let Some(s) = self.signatures.get(&id) {
+            return Ok(Some(*s));
+        }
+        Ok(self
+            .store
+            .fingerprints
+            .get(signature_key(id))?
+            .and_then(|b| Signature::from_bytes(&b)))
+    }
+
+    /// Ids of articles that link to `url` (of one kind, or any).
+    fn referrers(&self, url: &str, kind: Option<u8>) -> Result<Vec<u64>, StoreError> {
+        let mut prefix = url.as_bytes().to_vec();
+        prefix.push(0);
+        if let Some(kind) = kind {
+            prefix.push(kind);
+        }
+        let mut ids: Vec<u64> = self
+            .store
+            .refs
+            .scan_prefix(prefix)
+            .map(|item| {
+                let (k, _) = item?;
+                id_from(&k[k.len() - 8..], "refs")
+            })
+            .collect::<Result<_, _>>()?;
+        if let Some(pending) = self.refs.get(url) {
+            ids.extend(
+                pending
+                    .iter()
+                    .filter(|(k, _)| kind.is_none_or(|want| *k == want))
+                    .map(|(_, id)| *id),
+            );
+        }
+        Ok(ids)
+    }
+
+    fn story_of(&self, article: u64) -> Result<u64, StoreError> {
+        match self.article_story.get(&article) {
+            Some(story) => Ok(*story),
+            None => self.store.story_of(article),
+        }
+    }
+
+    fn story_record(&self, id: u64) -> Result<Option<Story>, StoreError> {
+        match self.stories.get(&id) {
+            Some(story) => Ok(story.clone()),
+            None => self
+                .store
+                .stories
+                .get(story_key(id))?
+                .map(|b| {
+                    decode(&b).map_err(|message| StoreError::Corrupt {
+                        tree: "stories",
+                        message,
+                    })
+                })
+                .transpose(),
+        }
+    }
+
+    /// Writes everything decided, atomically.
+    pub(super) fn commit(self) -> Result<UpsertCounts, StoreError> {
+        let s = self.store;
+        let result = (
+            &s.articles,
+            &s.by_url,
+            &s.by_time,
+            &s.fingerprints,
+            &s.refs,
+            &s.stories,
+        )
+            .transaction(|(articles, by_url, by_time, fingerprints, refs, stories)| {
+                for key in &self.time_removed {
+                    by_time.remove(key.as_slice())?;
+                }
+                for (id, article) in &self.articles {
+                    articles.insert(&id.to_be_bytes(), encode(article))?;
+                    by_time.insert(time_key(article.sort_time(), *id).as_slice(), &[])?;
+                }
+                for (url, id) in &self.urls {
+                    by_url.insert(url.as_bytes(), &id.to_be_bytes())?;
+                }
+                for (id, signature) in &self.signatures {
+                    fingerprints.insert(signature_key(*id).as_slice(), signature.to_bytes())?;
+                }
+                for (key, bucket) in &self.buckets {
+                    fingerprints.insert(key.as_slice(), bucket.as_slice())?;
+                }
+                for (url, pending) in &self.refs {
+                    for (kind, id) in pending {
+                        refs.insert(ref_key(url, *kind, *id), &[])?;
+                    }
+                }
+                for (article, story) in &self.article_story {
+                    stories.insert(article_story_key(*article).as_slice(), &story.to_be_bytes())?;
+                }
+                for (id, story) in &self.stories {
+                    match story {
+                        Some(story) => stories.insert(story_key(*id).as_slice(), encode(story))?,
+                        None => stories.remove(story_key(*id).as_slice())?,
+                    };
+                }
+                for (old, new) in &self.aliases {
+                    stories.insert(alias_key(*old).as_slice(), &new.to_be_bytes())?;
+                }
+                Ok::<_, ConflictableTransactionError<String>>(())
+            });
+        result.map_err(|e| match e {
+            TransactionError::Abort(message) => StoreError::Corrupt {
+                tree: "articles",
+                message,
+            },
+            TransactionError::Storage(e) => StoreError::Io(e),
+        })?;
+        Ok(self.counts)
+    }
+}
+
+/// Whether storing `new` over `old` would change what a reader sees.
+fn same_content(old: &Entry, new: &Entry) -> bool {
+    old.title == new.title
+        && (new.text.is_empty() || old.text == new.text)
+        && (new.published.is_none() || old.published == new.published)
+        && old.link == new.link
+}
+
+/// The links that leave the article's own site (`www.` aside).
+fn foreign_links(url: &str, links: &[String]) -> Vec<String> {
+    let host = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
+    };
+    let own = host(url);
+    links.iter().filter(|l| host(l) != own).cloned().collect()
+}
