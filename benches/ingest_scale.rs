@@ -164,10 +164,9 @@ fn main() {
     let elapsed = start.elapsed();
     let stored = total;
     println!(
-        "ingest (generate, detect, match, fingerprint, dedup, store) on {workers} workers: {stored} articles in {:.1} s = {:.0} articles/s; {} stories",
+        "ingest (generate, detect, match, fingerprint, dedup, store) on {workers} workers: {stored} articles in {:.1} s = {:.0} articles/s",
         elapsed.as_secs_f64(),
         stored as f64 / elapsed.as_secs_f64(),
-        store.stories().map(|s| s.len()).unwrap_or(0)
     );
     println!(
         "  time in Store::upsert_entries per worker: {:?} s",

@@ -10,7 +10,6 @@ use serde::Serialize;
 use super::list::parse_since;
 use super::output::rfc3339;
 use super::Cli;
-use crate::model::Article;
 
 /// Arguments of `stories`.
 #[derive(Debug, Args)]
@@ -18,7 +17,7 @@ pub struct StoriesArgs {
     /// Only stories with an article about this topic
     #[arg(long, value_name = "NAME")]
     pub topic: Option<String>,
-    /// Only stories with an article since a duration ago ("2d") or a date ("2026-11-01")
+    /// Only stories with an article published since a duration ago ("2d") or a date ("2026-11-01")
     #[arg(long, value_name = "DURATION|DATE")]
     pub since: Option<String>,
     /// At most N stories
@@ -64,31 +63,14 @@ pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
         cli.optional_config()?
     };
     let store = super::open_existing_store(cli, config.as_ref())?;
-    let mut shown = 0;
-    for story in store.stories()? {
-        if args.limit.is_some_and(|l| shown >= l) {
-            break;
-        }
-        let members: Vec<Article> = story
-            .members
-            .iter()
-            .filter_map(|id| store.article(*id).transpose())
-            .collect::<Result<_, _>>()?;
-        if let Some(since) = since {
-            if !members.iter().any(|a| a.sort_time() >= since) {
-                continue;
-            }
-        }
-        if let Some(topic) = &args.topic {
-            if !members
-                .iter()
-                .any(|a| a.entry.topics.iter().any(|t| &t.name == topic))
-            {
-                continue;
-            }
-        }
+    let filter = crate::store::ArticleFilter {
+        since,
+        topic: args.topic.clone(),
+        limit: args.limit,
+        ..Default::default()
+    };
+    for (id, members) in store.stories_of(&filter)? {
         let Some(first) = members.first() else { continue };
-        shown += 1;
         let languages: BTreeSet<&str> = members
             .iter()
             .filter_map(|a| a.entry.lang.lang.as_deref())
@@ -98,12 +80,14 @@ pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .flat_map(|a| a.entry.topics.iter().map(|t| t.name.as_str()))
             .collect();
+        let first_seen = members.iter().map(|a| a.fetched).min().unwrap_or(first.fetched);
+        let updated = members.iter().map(|a| a.fetched).max().unwrap_or(first.fetched);
         if args.json {
             let json = StoryJson {
-                id: story.id,
+                id,
                 title: &first.entry.title,
-                first_seen: rfc3339(story.first_seen),
-                updated: rfc3339(story.updated),
+                first_seen: rfc3339(first_seen),
+                updated: rfc3339(updated),
                 languages: languages.into_iter().collect(),
                 outlets: outlets.into_iter().collect(),
                 topics: topics.into_iter().collect(),
@@ -123,7 +107,7 @@ pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
         } else {
             println!(
                 "story {} — {} article(s) in {} from {}",
-                story.id,
+                id,
                 members.len(),
                 languages.into_iter().collect::<Vec<_>>().join(", "),
                 outlets.into_iter().collect::<Vec<_>>().join(", ")

@@ -11,12 +11,18 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use super::stories::{
-    alias_key, article_story_key, band_key, ref_key, signature_key, story_key, Story, BUCKET_SCAN,
-    KIND_CITED, KIND_LINK,
+    alias_key, article_story_key, band_key, member_key, ref_key, signature_key, story_key, Story,
+    BUCKET_SCAN, KIND_CITED, KIND_LINK,
 };
 use super::{decode, encode, id_from, time_key, Store, StoreError, UpsertCounts};
 use crate::model::{Article, Entry};
 use crate::pipeline::dedup::{Signature, DUPLICATE_SIMILARITY};
+
+/// Signatures compared per lookup at most.
+const MAX_CANDIDATES: usize = 16;
+
+/// A match this alike is a copy; looking further cannot change the story it joins.
+const CERTAIN_COPY: f64 = 0.9;
 
 /// What a batch has decided but not yet written, read before the store.
 pub(super) struct Ingest<'a> {
@@ -32,6 +38,10 @@ pub(super) struct Ingest<'a> {
     article_story: HashMap<u64, u64>,
     /// Story records changed; `None` for stories merged away.
     stories: HashMap<u64, Option<Story>>,
+    /// Members added to stories, by story.
+    members: HashMap<u64, Vec<u64>>,
+    /// Member keys of stories merged away, to remove.
+    members_dropped: Vec<[u8; 17]>,
     aliases: HashMap<u64, u64>,
     pub(super) counts: UpsertCounts,
 }
@@ -49,6 +59,8 @@ impl<'a> Ingest<'a> {
             refs: HashMap::new(),
             article_story: HashMap::new(),
             stories: HashMap::new(),
+            members: HashMap::new(),
+            members_dropped: Vec::new(),
             aliases: HashMap::new(),
             counts: UpsertCounts::default(),
         }
@@ -123,40 +135,68 @@ impl<'a> Ingest<'a> {
         self.join(id, &joins)
     }
 
-    /// Puts a new article in the oldest of the stories it joins, merging the others into it.
+    /// Puts a new article in the oldest of the stories it joins, merging the others into it. A
+    /// story of one article has no records; they are written when a second article joins.
     fn join(&mut self, id: u64, joins: &BTreeSet<u64>) -> Result<(), StoreError> {
+        let Some(&target) = joins.iter().next() else {
+            return Ok(());
+        };
         let now = self.now;
-        let target = joins.iter().next().copied().unwrap_or(id);
         let mut story = match self.story_record(target)? {
             Some(story) => story,
-            // An article stored before stories existed is a story of one.
-            None => Story {
-                id: target,
-                members: if target == id { vec![] } else { vec![target] },
-                first_seen: now,
-                updated: now,
-            },
+            None => {
+                self.members.entry(target).or_default().push(target);
+                Story {
+                    id: target,
+                    size: 1,
+                    first_seen: now,
+                    updated: now,
+                }
+            }
         };
         for &other in joins.iter().skip(1) {
-            let merged = self.story_record(other)?.unwrap_or(Story {
-                id: other,
-                members: vec![other],
-                first_seen: now,
-                updated: now,
-            });
-            for member in &merged.members {
+            let moved = self.story_members(other)?;
+            for member in &moved {
                 self.article_story.insert(*member, target);
+                self.members.entry(target).or_default().push(*member);
             }
-            story.members.extend(merged.members);
-            story.first_seen = story.first_seen.min(merged.first_seen);
+            story.size += moved.len();
+            if let Some(merged) = self.story_record(other)? {
+                story.first_seen = story.first_seen.min(merged.first_seen);
+            }
+            if self.store.story(other)?.is_some() {
+                for member in self.store.story_members(other)? {
+                    self.members_dropped.push(member_key(other, member));
+                }
+            }
+            self.members.remove(&other);
             self.stories.insert(other, None);
             self.aliases.insert(other, target);
         }
-        story.members.push(id);
+        self.members.entry(target).or_default().push(id);
+        story.size += 1;
         story.updated = now;
         self.stories.insert(target, Some(story));
         self.article_story.insert(id, target);
         Ok(())
+    }
+
+    /// A story's articles: stored and decided in this batch (a story of one: its article).
+    fn story_members(&self, story: u64) -> Result<Vec<u64>, StoreError> {
+        let mut members = if self.store.story(story)?.is_some() {
+            self.store.story_members(story)?
+        } else {
+            Vec::new()
+        };
+        for m in self.members.get(&story).into_iter().flatten() {
+            if !members.contains(m) {
+                members.push(*m);
+            }
+        }
+        if members.is_empty() {
+            members.push(story);
+        }
+        Ok(members)
     }
 
     /// Updates a known article in place when its own feed changed it; `false` when unchanged.
@@ -235,7 +275,7 @@ impl<'a> Ingest<'a> {
     ) -> Result<Vec<(u64, f64)>, StoreError> {
         let mut checked = BTreeSet::new();
         let mut alike = Vec::new();
-        for (band, key) in signature.bands().iter().enumerate() {
+        'bands: for (band, key) in signature.bands().iter().enumerate() {
             let Some(bucket) = self.bucket(&band_key(lang, band, *key))? else {
                 continue;
             };
@@ -248,6 +288,10 @@ impl<'a> Ingest<'a> {
                     let similarity = signature.similarity(&other);
                     if similarity >= DUPLICATE_SIMILARITY {
                         alike.push((id, similarity));
+                    }
+                    // In dense neighbourhoods (many copies of one text) a few candidates settle it.
+                    if similarity >= CERTAIN_COPY || checked.len() >= MAX_CANDIDATES {
+                        break 'bands;
                     }
                 }
             }
@@ -384,6 +428,14 @@ impl<'a> Ingest<'a> {
                         Some(story) => stories.insert(story_key(*id).as_slice(), encode(story))?,
                         None => stories.remove(story_key(*id).as_slice())?,
                     };
+                }
+                for key in &self.members_dropped {
+                    stories.remove(key.as_slice())?;
+                }
+                for (story, members) in &self.members {
+                    for member in members {
+                        stories.insert(member_key(*story, *member).as_slice(), &[])?;
+                    }
                 }
                 for (old, new) in &self.aliases {
                     stories.insert(alias_key(*old).as_slice(), &new.to_be_bytes())?;

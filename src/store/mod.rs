@@ -506,8 +506,11 @@ mod tests {
         }
         let merged = store.story(d).unwrap().unwrap();
         assert_eq!(merged.id, a);
-        assert_eq!(merged.members.len(), 6);
-        assert_eq!(store.stories().unwrap().len(), 1);
+        assert_eq!(merged.size, 6);
+        assert_eq!(store.story_members(d).unwrap().len(), 6);
+        assert_eq!(store.stories_of(&ArticleFilter::default()).unwrap().len(), 1);
+        // A story of one has no record, and is its article's.
+        assert_eq!(store.story_members(12345).unwrap(), vec![12345]);
     }
 
     #[test]
@@ -534,7 +537,7 @@ mod tests {
         store
             .upsert_entries("wire", &[first, look_alike, related, other_lang], now())
             .unwrap();
-        assert_eq!(store.stories().unwrap().len(), 4);
+        assert_eq!(store.stories_of(&ArticleFilter::default()).unwrap().len(), 4);
     }
 
     #[test]

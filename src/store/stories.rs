@@ -11,22 +11,26 @@
 //! - `fingerprints`: `S` ++ article id → signature; `B` ++ lang (3) ++ band (1) ++ key (8) → the
 //!   bucket's newest article ids (u64 BE each, oldest first, at most [`BUCKET_SCAN`])
 //! - `refs`: URL ++ 0 ++ kind (`l` link, `c` cited) ++ id → ()
-//! - `stories`: `A` ++ article id → story id; `S` ++ story id → [`Story`]; `L` ++ old → new id
+//! - `stories`: `A` ++ article id → story id; `S` ++ story id → [`Story`]; `M` ++ story id ++
+//!   article id → (); `L` ++ old → new id. A story of one article has no records at all: its id
+//!   is the article's, which keeps the common case (most articles) to no writes here.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{decode, id_from, Store, StoreError};
+use crate::model::Article;
 use crate::pipeline::dedup::Signature;
 
-/// A story: articles about one event, in any language.
+/// A story of more than one article: articles about one event, in any language. Its members are
+/// indexed apart (`M` keys), so that joining costs the same for a story of two or of thousands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Story {
     /// Stable id: the id of its first article (or of the older story it merged into).
     pub id: u64,
-    /// Article ids, in the order they joined.
-    pub members: Vec<u64>,
-    /// When its first article was stored.
+    /// How many articles it has.
+    pub size: usize,
+    /// When its second article joined.
     pub first_seen: DateTime<Utc>,
     /// When an article last joined.
     pub updated: DateTime<Utc>,
@@ -59,13 +63,20 @@ impl Store {
         }
     }
 
-    /// A story by id, following merges.
-    pub fn story(&self, id: u64) -> Result<Option<Story>, StoreError> {
+    /// The current id of a story, following merges.
+    pub fn resolve_story(&self, id: u64) -> Result<u64, StoreError> {
         let mut id = id;
         // Aliases chain at most as often as stories merged; each step moves to an older id.
         while let Some(newer) = self.stories.get(alias_key(id))? {
             id = id_from(&newer, "stories")?;
         }
+        Ok(id)
+    }
+
+    /// The record of a story of more than one article, following merges (`None` for a story of
+    /// one article, or no story).
+    pub fn story(&self, id: u64) -> Result<Option<Story>, StoreError> {
+        let id = self.resolve_story(id)?;
         self.stories
             .get(story_key(id))?
             .map(|b| {
@@ -77,21 +88,47 @@ impl Store {
             .transpose()
     }
 
-    /// Every story, newest activity first.
-    pub fn stories(&self) -> Result<Vec<Story>, StoreError> {
-        let mut all: Vec<Story> = self
+    /// The articles of a story, oldest first (a story of one: its article).
+    pub fn story_members(&self, id: u64) -> Result<Vec<u64>, StoreError> {
+        let id = self.resolve_story(id)?;
+        let members: Vec<u64> = self
             .stories
-            .scan_prefix([b'S'])
+            .scan_prefix(member_prefix(id))
             .map(|item| {
-                let (_, v) = item?;
-                decode(&v).map_err(|message| StoreError::Corrupt {
-                    tree: "stories",
-                    message,
-                })
+                let (k, _) = item?;
+                id_from(&k[9..], "stories")
             })
             .collect::<Result<_, _>>()?;
-        all.sort_by(|a, b| b.updated.cmp(&a.updated).then(b.id.cmp(&a.id)));
-        Ok(all)
+        if members.is_empty() {
+            return Ok(vec![id]);
+        }
+        Ok(members)
+    }
+
+    /// Stories with an article matching `filter`, newest activity first, each with all its
+    /// articles; `filter.limit` counts stories.
+    pub fn stories_of(&self, filter: &super::ArticleFilter) -> Result<Vec<(u64, Vec<Article>)>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for article in self.list(&super::ArticleFilter {
+            limit: None,
+            ..filter.clone()
+        })? {
+            if filter.limit.is_some_and(|l| out.len() >= l) {
+                break;
+            }
+            let story = self.story_of(article.id)?;
+            if !seen.insert(story) {
+                continue;
+            }
+            let members = self
+                .story_members(story)?
+                .into_iter()
+                .filter_map(|id| self.article(id).transpose())
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push((story, members));
+        }
+        Ok(out)
     }
 }
 
@@ -134,6 +171,21 @@ pub(super) fn ref_key(url: &str, kind: u8, id: u64) -> Vec<u8> {
     k.push(0);
     k.push(kind);
     k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// `M` ++ story id: the prefix of a story's member keys.
+pub(super) fn member_prefix(story: u64) -> [u8; 9] {
+    let mut k = [b'M'; 9];
+    k[1..].copy_from_slice(&story.to_be_bytes());
+    k
+}
+
+/// `M` ++ story id ++ article id.
+pub(super) fn member_key(story: u64, article: u64) -> [u8; 17] {
+    let mut k = [0u8; 17];
+    k[..9].copy_from_slice(&member_prefix(story));
+    k[9..].copy_from_slice(&article.to_be_bytes());
     k
 }
 
