@@ -1,4 +1,5 @@
-//! One source refresh, as plain function calls: fetch → decode → parse → language → store.
+//! One source refresh, as plain function calls: fetch → decode → parse → language → topics →
+//! store (which fingerprints each new article and puts it in its story).
 //! I/O stages are async; parsing and judging run on the blocking pool, off the reactor.
 
 pub mod cite;

@@ -179,8 +179,9 @@ impl Store {
         })
     }
 
-    /// Stores a feed's entries in one transaction: new URLs become articles, known URLs whose
-    /// content changed are updated in place (same id), the rest are left alone.
+    /// Stores a feed's entries in one transaction: new URLs become articles in their stories,
+    /// known URLs whose content changed are updated in place (same id and story), the rest are
+    /// left alone.
     pub fn upsert_entries(
         &self,
         feed: &str,
