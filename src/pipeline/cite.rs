@@ -52,16 +52,21 @@ pub struct Refs {
 /// The links and cited sources of an HTML (or plain text) body, resolved against `base`. `text`
 /// is the body as plain text (from [`super::text::html_to_text`]), for bare URLs.
 pub fn refs_of(body: &str, text: &str, base: &Url) -> Refs {
+    let fragment = (body.contains("<a") || body.contains("<A")).then(|| Html::parse_fragment(body));
+    refs_in(fragment.as_ref(), text, base)
+}
+
+/// [`refs_of`] over a body already parsed (`None`: plain text).
+pub fn refs_in(fragment: Option<&Html>, text: &str, base: &Url) -> Refs {
     let mut refs = Refs::default();
-    if body.contains("<a") || body.contains("<A") {
-        let fragment = Html::parse_fragment(body);
+    if let Some(fragment) = fragment {
         // Invariant: a constant, valid selector.
         let anchors = Selector::parse("a[href]").expect("valid selector");
         for a in fragment.select(&anchors) {
             let Some(url) = a.value().attr("href").and_then(|h| absolute(h, base)) else {
                 continue;
             };
-            let cited = has_marker(&block_text(a)) || has_marker(&a.text().collect::<String>());
+            let cited = has_marker(&a.text().collect::<String>()) || has_marker(&block_text(a));
             refs.add(url, cited);
         }
     }
@@ -117,6 +122,10 @@ fn block_text(a: ElementRef) -> String {
 
 /// Whether a line names a source: a marker word followed by a colon.
 fn has_marker(text: &str) -> bool {
+    // Most lines have no colon at all: skip lower-casing them.
+    if !text.contains([':', '：']) {
+        return false;
+    }
     let lower = text.to_lowercase();
     SOURCE_MARKERS.iter().any(|marker| {
         lower.match_indices(marker).any(|(i, _)| {

@@ -11,9 +11,9 @@ pub const SIGNATURE_LEN: usize = 32;
 
 /// LSH bands over the first half of a signature, of [`ROWS_PER_BAND`] values each: two texts
 /// share a band (and so are compared) with probability 1 - (1 - J^2)^8 for Jaccard similarity J:
-/// 0.90 at J = 0.5, 0.97 at 0.6, 0.996 at 0.7, 0.30 at 0.2. Every band is a read per lookup and
-/// a write per article, so fewer bands buy ingest speed for a little recall near the threshold;
-/// the full 32 values still estimate the similarity.
+/// 0.90 at J = 0.5, 0.97 at 0.6, 0.996 at 0.7, 0.30 at 0.2. Every band is a hash probe per
+/// lookup and a bucket entry per article in memory (`store::near_dup`); the full 32 values
+/// still estimate the similarity.
 pub const BANDS: usize = 8;
 
 /// Values per band.

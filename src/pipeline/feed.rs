@@ -98,6 +98,19 @@ fn looks_like_html(head: &str) -> bool {
     start.starts_with("<!doctype html") || start.starts_with("<html")
 }
 
+/// The plain text of an item's body and what it links to, parsing its HTML once.
+fn text_and_refs(raw_body: &str, base: &Url) -> (String, super::cite::Refs) {
+    if !raw_body.contains(['<', '&']) {
+        let text = html_to_text(raw_body);
+        let refs = super::cite::refs_in(None, &text, base);
+        return (text, refs);
+    }
+    let fragment = scraper::Html::parse_fragment(raw_body);
+    let text = super::text::fragment_text(&fragment);
+    let refs = super::cite::refs_in(Some(&fragment), &text, base);
+    (text, refs)
+}
+
 fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) -> Option<Entry> {
     let link = article_link(&item.links, &item.id, base)?;
     let title = item.title.map(|t| html_to_text(&t.content)).unwrap_or_default();
@@ -107,8 +120,7 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) ->
         .filter(|b| !b.trim().is_empty())
         .or(item.summary.map(|s| s.content))
         .unwrap_or_default();
-    let body = html_to_text(&raw_body);
-    let refs = super::cite::refs_of(&raw_body, &body, &link);
+    let (body, refs) = text_and_refs(&raw_body, &link);
     let sample = format!("{title}\n{body}");
     let lang = judges.lang.detect(&sample, hint);
     let topics = judges.topics.classify(&title, &body, lang.lang.as_deref());

@@ -45,8 +45,12 @@ pub fn html_to_text(html: &str) -> String {
     if !html.contains('<') && !html.contains('&') {
         return tidy(html);
     }
-    let fragment = Html::parse_fragment(html);
-    let mut out = String::with_capacity(html.len() / 2);
+    fragment_text(&Html::parse_fragment(html))
+}
+
+/// The text of a parsed fragment, as [`html_to_text`] gives it.
+pub fn fragment_text(fragment: &Html) -> String {
+    let mut out = String::new();
     let mut stack = vec![(fragment.tree.root(), false)];
     // Depth-first walk with explicit exit markers, so block ends add a break too.
     while let Some((node, exiting)) = stack.pop() {

@@ -510,9 +510,9 @@ pub fn normalize(text: &str) -> String {
         text
     };
     if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        return fold(text.chars());
+        return fold(text.chars(), text.len());
     }
-    fold(text.nfkc())
+    fold(text.nfkc(), text.len())
 }
 
 /// Whether `c` is part of a word: `char::is_alphanumeric`, answered without a table search for
@@ -536,9 +536,21 @@ fn is_arabic_mark(c: char) -> bool {
 }
 
 /// Lower case and letter variants (see [`normalize`]) over already-composed characters.
-fn fold(chars: impl Iterator<Item = char>) -> String {
-    let mut out = String::new();
-    for c in chars.flat_map(char::to_lowercase) {
+fn fold(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    for c in chars {
+        // Most characters of most texts: spaces, digits, punctuation, Latin letters.
+        if c.is_ascii() {
+            out.push(if c == '`' { '\'' } else { c.to_ascii_lowercase() });
+            continue;
+        }
+        fold_char(c, &mut out);
+    }
+    out
+}
+
+fn fold_char(c: char, out: &mut String) {
+    for c in c.to_lowercase() {
         match c {
             // Marks that NFKC produced from presentation forms.
             c if is_arabic_mark(c) => {}
@@ -546,11 +558,10 @@ fn fold(chars: impl Iterator<Item = char>) -> String {
             'ة' => out.push('ه'),
             'ى' => out.push('ي'),
             'ё' => out.push('е'),
-            '\u{2019}' | '\u{2018}' | '`' => out.push('\''),
+            '\u{2019}' | '\u{2018}' => out.push('\''),
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]

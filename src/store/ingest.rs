@@ -10,30 +10,34 @@ use chrono::{DateTime, Utc};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
+use super::near_dup::{encode_record, lang_code, LangCode, NearDupIndex};
 use super::stories::{
-    alias_key, article_story_key, band_key, member_key, ref_key, signature_key, story_key, Story,
-    BUCKET_SCAN, KIND_CITED, KIND_LINK,
+    alias_key, article_story_key, member_key, ref_key, signature_key, story_key, Story, KIND_CITED, KIND_LINK,
 };
 use super::{decode, encode, id_from, time_key, Store, StoreError, UpsertCounts};
 use crate::model::{Article, Entry};
 use crate::pipeline::dedup::{Signature, DUPLICATE_SIMILARITY};
 
-/// Signatures compared per lookup at most.
+/// Stored signatures compared per lookup at most.
 const MAX_CANDIDATES: usize = 16;
 
-/// A match this alike is a copy; looking further cannot change the story it joins.
-const CERTAIN_COPY: f64 = 0.9;
+/// A new article's fingerprint, to be stored and indexed once the batch is written.
+pub(super) struct Fingerprinted {
+    pub(super) id: u64,
+    pub(super) lang: LangCode,
+    pub(super) signature: Signature,
+}
 
 /// What a batch has decided but not yet written, read before the store.
 pub(super) struct Ingest<'a> {
     store: &'a Store,
+    index: &'a NearDupIndex,
     now: DateTime<Utc>,
     articles: HashMap<u64, Article>,
     /// Time-index keys to remove (an updated article's old position) and to add.
     time_removed: Vec<[u8; 16]>,
     urls: HashMap<String, u64>,
-    signatures: HashMap<u64, Signature>,
-    buckets: HashMap<Vec<u8>, Vec<u8>>,
+    fingerprints: Vec<Fingerprinted>,
     refs: HashMap<String, Vec<(u8, u64)>>,
     article_story: HashMap<u64, u64>,
     /// Story records changed; `None` for stories merged away.
@@ -47,15 +51,15 @@ pub(super) struct Ingest<'a> {
 }
 
 impl<'a> Ingest<'a> {
-    pub(super) fn new(store: &'a Store, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(store: &'a Store, index: &'a NearDupIndex, now: DateTime<Utc>) -> Self {
         Ingest {
             store,
+            index,
             now,
             articles: HashMap::new(),
             time_removed: Vec::new(),
             urls: HashMap::new(),
-            signatures: HashMap::new(),
-            buckets: HashMap::new(),
+            fingerprints: Vec::new(),
             refs: HashMap::new(),
             article_story: HashMap::new(),
             stories: HashMap::new(),
@@ -113,17 +117,11 @@ impl<'a> Ingest<'a> {
         );
         self.urls.insert(entry.url.clone(), id);
         if let Some(signature) = signature {
-            self.signatures.insert(id, *signature);
-            for (band, key) in signature.bands().iter().enumerate() {
-                let k = band_key(lang, band, *key);
-                let mut bucket = self.bucket(&k)?.unwrap_or_default();
-                bucket.extend_from_slice(&id.to_be_bytes());
-                let keep = BUCKET_SCAN * 8;
-                if bucket.len() > keep {
-                    bucket.drain(..bucket.len() - keep);
-                }
-                self.buckets.insert(k, bucket);
-            }
+            self.fingerprints.push(Fingerprinted {
+                id,
+                lang: lang_code(lang),
+                signature: *signature,
+            });
         }
         for (url, kind) in links
             .iter()
@@ -265,37 +263,30 @@ impl<'a> Ingest<'a> {
         Ok(stories)
     }
 
-    /// Stored articles in `lang` at least [`DUPLICATE_SIMILARITY`] alike, most alike first
-    /// (then newest). A bucket keeps only its [`BUCKET_SCAN`] newest articles, so a text shared
-    /// by thousands of articles costs no more to look up than a unique one.
+    /// Articles in `lang` at least [`DUPLICATE_SIMILARITY`] alike, most alike first (then
+    /// newest): those of this batch, and at most [`MAX_CANDIDATES`] from the index.
     pub(super) fn near_duplicates(
         &self,
         lang: Option<&str>,
         signature: &Signature,
     ) -> Result<Vec<(u64, f64)>, StoreError> {
-        let mut checked = BTreeSet::new();
-        let mut alike = Vec::new();
-        'bands: for (band, key) in signature.bands().iter().enumerate() {
-            let Some(bucket) = self.bucket(&band_key(lang, band, *key))? else {
-                continue;
-            };
-            for chunk in bucket.chunks_exact(8).rev() {
-                let id = id_from(chunk, "fingerprints")?;
-                if !checked.insert(id) {
-                    continue;
-                }
-                if let Some(other) = self.signature(id)? {
-                    let similarity = signature.similarity(&other);
-                    if similarity >= DUPLICATE_SIMILARITY {
-                        alike.push((id, similarity));
-                    }
-                    // In dense neighbourhoods (many copies of one text) a few candidates settle it.
-                    if similarity >= CERTAIN_COPY || checked.len() >= MAX_CANDIDATES {
-                        break 'bands;
-                    }
-                }
-            }
-        }
+        let lang = lang_code(lang);
+        let bands = signature.bands();
+        let pending = self
+            .fingerprints
+            .iter()
+            .filter(|f| f.lang == lang && f.signature.bands().iter().zip(&bands).any(|(a, b)| a == b));
+        let mut alike: Vec<(u64, f64)> = pending
+            .map(|f| (f.id, &f.signature))
+            .map(|(id, other)| (id, signature.similarity(other)))
+            .chain(
+                self.index
+                    .candidates(lang, signature, MAX_CANDIDATES)
+                    .into_iter()
+                    .map(|(id, other)| (id, signature.similarity(&other))),
+            )
+            .filter(|(_, similarity)| *similarity >= DUPLICATE_SIMILARITY)
+            .collect();
         alike.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
         Ok(alike)
     }
@@ -316,24 +307,6 @@ impl<'a> Ingest<'a> {
             Some(a) => Ok(Some(a.clone())),
             None => self.store.article(id),
         }
-    }
-
-    fn bucket(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.buckets.get(key) {
-            Some(b) => Ok(Some(b.clone())),
-            None => Ok(self.store.fingerprints.get(key)?.map(|b| b.to_vec())),
-        }
-    }
-
-    fn signature(&self, id: u64) -> Result<Option<Signature>, StoreError> {
-        if let Some(s) = self.signatures.get(&id) {
-            return Ok(Some(*s));
-        }
-        Ok(self
-            .store
-            .fingerprints
-            .get(signature_key(id))?
-            .and_then(|b| Signature::from_bytes(&b)))
     }
 
     /// Ids of articles that link to `url` (of one kind, or any).
@@ -388,7 +361,7 @@ impl<'a> Ingest<'a> {
     }
 
     /// Writes everything decided, atomically.
-    pub(super) fn commit(self) -> Result<UpsertCounts, StoreError> {
+    pub(super) fn commit(self) -> Result<(UpsertCounts, Vec<Fingerprinted>), StoreError> {
         let s = self.store;
         let result = (
             &s.articles,
@@ -409,11 +382,9 @@ impl<'a> Ingest<'a> {
                 for (url, id) in &self.urls {
                     by_url.insert(url.as_bytes(), &id.to_be_bytes())?;
                 }
-                for (id, signature) in &self.signatures {
-                    fingerprints.insert(signature_key(*id).as_slice(), signature.to_bytes())?;
-                }
-                for (key, bucket) in &self.buckets {
-                    fingerprints.insert(key.as_slice(), bucket.as_slice())?;
+                for f in &self.fingerprints {
+                    let record = encode_record(&f.signature, f.lang, self.now);
+                    fingerprints.insert(signature_key(f.id).as_slice(), record)?;
                 }
                 for (url, pending) in &self.refs {
                     for (kind, id) in pending {
@@ -449,7 +420,7 @@ impl<'a> Ingest<'a> {
             },
             TransactionError::Storage(e) => StoreError::Io(e),
         })?;
-        Ok(self.counts)
+        Ok((self.counts, self.fingerprints))
     }
 }
 

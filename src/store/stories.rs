@@ -8,8 +8,8 @@
 //! citation is evidence enough to merge.
 //!
 //! Keys:
-//! - `fingerprints`: `S` ++ article id → signature; `B` ++ lang (3) ++ band (1) ++ key (8) → the
-//!   bucket's newest article ids (u64 BE each, oldest first, at most [`BUCKET_SCAN`])
+//! - `fingerprints`: `S` ++ article id → signature ++ language (3) ++ fetched (µs, BE); the LSH
+//!   buckets over them live in memory (`near_dup`)
 //! - `refs`: URL ++ 0 ++ kind (`l` link, `c` cited) ++ id → ()
 //! - `stories`: `A` ++ article id → story id; `S` ++ story id → [`Story`]; `M` ++ story id ++
 //!   article id → (); `L` ++ old → new id. A story of one article has no records at all: its id
@@ -36,15 +36,12 @@ pub struct Story {
     pub updated: DateTime<Utc>,
 }
 
-/// How many articles one LSH bucket keeps: its newest. Copies of one text sit in one story, so
-/// the newest few speak for all of them.
-pub const BUCKET_SCAN: usize = 16;
-
 pub(super) const KIND_LINK: u8 = b'l';
 pub(super) const KIND_CITED: u8 = b'c';
 
 impl Store {
-    /// Stored articles in `lang` whose signature is at least
+    /// Articles in `lang` stored within the last [`DEDUP_WINDOW`](super::DEDUP_WINDOW) whose
+    /// signature is at least
     /// [`DUPLICATE_SIMILARITY`](crate::pipeline::dedup::DUPLICATE_SIMILARITY) alike, most alike
     /// first.
     pub fn near_duplicates(
@@ -52,7 +49,8 @@ impl Store {
         lang: Option<&str>,
         signature: &Signature,
     ) -> Result<Vec<(u64, f64)>, StoreError> {
-        super::ingest::Ingest::new(self, Utc::now()).near_duplicates(lang, signature)
+        let index = self.near_dup_index()?;
+        super::ingest::Ingest::new(self, &index, Utc::now()).near_duplicates(lang, signature)
     }
 
     /// The story an article belongs to (itself alone if it predates stories).
@@ -135,21 +133,6 @@ impl Store {
 pub(super) fn signature_key(id: u64) -> [u8; 9] {
     let mut k = [b'S'; 9];
     k[1..].copy_from_slice(&id.to_be_bytes());
-    k
-}
-
-/// `B` ++ language (3 bytes, zero-padded; `???` when unknown) ++ band ++ key.
-pub(super) fn band_key(lang: Option<&str>, band: usize, key: u64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(21);
-    k.push(b'B');
-    let mut code = [0u8; 3];
-    match lang {
-        Some(l) => l.bytes().take(3).enumerate().for_each(|(i, b)| code[i] = b),
-        None => code = *b"???",
-    }
-    k.extend_from_slice(&code);
-    k.push(band as u8);
-    k.extend_from_slice(&key.to_be_bytes());
     k
 }
 
