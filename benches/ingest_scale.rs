@@ -98,7 +98,8 @@ fn main() {
             std::thread::spawn(move || {
                 let judges = Judges::default();
                 let mut rng = Rng(0x5eed_1234_abcd_ef01 ^ (w as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-                let mut recent: Vec<Option<(Vec<String>, Vec<String>)>> = vec![None; vocab.len()];
+                // Texts as word indexes, so that making one costs no more than writing it out.
+                let mut recent: Vec<Option<(Vec<usize>, Vec<usize>)>> = vec![None; vocab.len()];
                 let mut storing = Duration::ZERO;
                 let mut batch = Vec::with_capacity(30);
                 // Worker w takes every articles i with i % workers == w, in feed-sized batches.
@@ -110,23 +111,31 @@ fn main() {
                         Some((t, mut b)) if rng.below(100) < 15 => {
                             for _ in 0..3 {
                                 let at = rng.below(b.len());
-                                b[at] = words[rng.zipf(words.len())].clone();
+                                b[at] = rng.zipf(words.len());
                             }
                             (t, b)
                         }
                         _ => {
-                            let t: Vec<String> = (0..8 + rng.below(5))
-                                .map(|_| words[rng.zipf(words.len())].clone())
-                                .collect();
-                            let b: Vec<String> = (0..80 + rng.below(71))
-                                .map(|_| words[rng.zipf(words.len())].clone())
-                                .collect();
+                            let t: Vec<usize> =
+                                (0..8 + rng.below(5)).map(|_| rng.zipf(words.len())).collect();
+                            let b: Vec<usize> =
+                                (0..80 + rng.below(71)).map(|_| rng.zipf(words.len())).collect();
                             recent[l] = Some((t.clone(), b.clone()));
                             (t, b)
                         }
                     };
-                    let title = title.join(sep);
-                    let text = body.join(sep);
+                    let write = |indexes: &[usize]| {
+                        let mut out = String::with_capacity(indexes.len() * 8);
+                        for (n, w) in indexes.iter().enumerate() {
+                            if n > 0 {
+                                out.push_str(sep);
+                            }
+                            out.push_str(&words[*w]);
+                        }
+                        out
+                    };
+                    let title = write(&title);
+                    let text = write(&body);
                     let lang_guess = judges.lang.detect(&format!("{title}\n{text}"), Some(lang));
                     let topics = judges.topics.classify(&title, &text, lang_guess.lang.as_deref());
                     let url = format!("https://outlet{}.example/{lang}/{i}.html", i % 997);

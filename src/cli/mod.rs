@@ -2,12 +2,14 @@
 //! the exit code says what kind of failure it was.
 
 mod classify;
+mod extract;
 mod feeds;
 mod list;
 mod output;
 mod parse;
 mod poll;
 mod run;
+mod source;
 mod stories;
 
 use std::path::{Path, PathBuf};
@@ -60,6 +62,8 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     /// List stories: articles about one event, in every language, with their outlets
     Stories(stories::StoriesArgs),
+    /// Extract the article (title, dates, author, text, cited sources) from one page, file or URL
+    Extract(extract::ExtractArgs),
 }
 
 /// An error that maps to a specific exit code.
@@ -86,6 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Feeds(args) => feeds::run(&cli, args),
         Command::Classify(args) => classify::run(&cli, args),
         Command::Stories(args) => stories::run(&cli, args),
+        Command::Extract(args) => extract::run(&cli, args),
     }
 }
 

@@ -7,13 +7,9 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::Args;
 use serde::Serialize;
-use url::Url;
 
 use super::output::{print_table, ArticleJson, Row};
 use super::Cli;
-use crate::config::FetchConfig;
-use crate::model::RequestLimits;
-use crate::pipeline::fetch::{HttpClient, Validators};
 use crate::pipeline::{decode, feed, Judges};
 
 /// Arguments of `parse`.
@@ -42,33 +38,9 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
     let fetched_at = Utc::now();
     let config = cli.optional_config()?;
     let judges = config.as_ref().map(Judges::from_config).unwrap_or_default();
-    let (bytes, content_type, base) =
-        if args.source.starts_with("http://") || args.source.starts_with("https://") {
-            let url =
-                Url::parse(&args.source).with_context(|| format!("'{}' is not a valid URL", args.source))?;
-            let fetch = config
-                .as_ref()
-                .map(|c| c.fetch.clone())
-                .unwrap_or_else(FetchConfig::default);
-            let client = HttpClient::new(&fetch)?;
-            let limits = RequestLimits {
-                timeout: fetch.timeout,
-                max_body: fetch.max_body,
-            };
-            let runtime = tokio::runtime::Runtime::new()?;
-            let fetched = runtime
-                .block_on(client.get(&url, &Validators::default(), &limits))
-                .with_context(|| format!("fetching {url}"))?;
-            (fetched.body, fetched.content_type, fetched.final_url)
-        } else {
-            let path = std::path::absolute(&args.source)?;
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            let base = Url::from_file_path(&path)
-                .map_err(|_| anyhow::anyhow!("cannot make a URL of {}", path.display()))?;
-            (bytes, None, base)
-        };
-    let decoded = decode::decode(&bytes, content_type.as_deref());
-    let parsed = feed::parse_feed(&decoded.text, &base, args.language.as_deref(), &judges)
+    let loaded = super::source::load(&args.source, config.as_ref())?;
+    let decoded = decode::decode(&loaded.bytes, loaded.content_type.as_deref());
+    let parsed = feed::parse_feed(&decoded.text, &loaded.base, args.language.as_deref(), &judges)
         .with_context(|| format!("parsing {}", args.source))?;
     if args.json {
         for entry in &parsed.entries {

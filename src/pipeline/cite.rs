@@ -58,20 +58,32 @@ pub fn refs_of(body: &str, text: &str, base: &Url) -> Refs {
 
 /// [`refs_of`] over a body already parsed (`None`: plain text).
 pub fn refs_in(fragment: Option<&Html>, text: &str, base: &Url) -> Refs {
+    // Invariant: a constant, valid selector.
+    let anchors = Selector::parse("a[href]").expect("valid selector");
+    match fragment {
+        Some(fragment) => refs_of_anchors(fragment.select(&anchors), text, base),
+        None => refs_of_anchors(std::iter::empty(), text, base),
+    }
+}
+
+/// The links among `anchors` (a source when the link or its block names one), and the bare
+/// URLs of `text`.
+pub fn refs_of_anchors<'a>(anchors: impl Iterator<Item = ElementRef<'a>>, text: &str, base: &Url) -> Refs {
     let mut refs = Refs::default();
-    if let Some(fragment) = fragment {
-        // Invariant: a constant, valid selector.
-        let anchors = Selector::parse("a[href]").expect("valid selector");
-        for a in fragment.select(&anchors) {
-            let Some(url) = a.value().attr("href").and_then(|h| absolute(h, base)) else {
-                continue;
-            };
-            let cited = has_marker(&a.text().collect::<String>()) || has_marker(&block_text(a));
-            refs.add(url, cited);
-        }
+    for a in anchors {
+        let Some(url) = a.value().attr("href").and_then(|h| absolute(h, base)) else {
+            continue;
+        };
+        let cited = has_marker(&a.text().collect::<String>()) || has_marker(&block_text(a));
+        refs.add(url, cited);
     }
     refs.add_bare(text, base);
     refs
+}
+
+/// Whether a line names a source ("Nguồn: …", "المصدر: …").
+pub fn names_source(line: &str) -> bool {
+    has_marker(line)
 }
 
 impl Refs {

@@ -43,6 +43,8 @@ pub struct Fetched {
     pub final_url: Url,
     /// `Content-Type`, if sent.
     pub content_type: Option<String>,
+    /// `Content-Language`, if sent.
+    pub content_language: Option<String>,
     /// Validators to send next time.
     pub validators: Validators,
     /// `Cache-Control: max-age`, if sent.
@@ -209,6 +211,7 @@ impl HttpClient {
             status: status.as_u16(),
             final_url: response.url().clone(),
             content_type: header_str(&headers, header::CONTENT_TYPE).map(str::to_string),
+            content_language: header_str(&headers, header::CONTENT_LANGUAGE).map(str::to_string),
             validators: Validators {
                 etag: header_str(&headers, header::ETAG).map(str::to_string),
                 last_modified: header_str(&headers, header::LAST_MODIFIED).map(str::to_string),

@@ -5,6 +5,7 @@
 pub mod cite;
 pub mod decode;
 pub mod dedup;
+pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod lang;

@@ -1,0 +1,68 @@
+//! `treatywatch extract URL|FILE`: what extraction finds on one article page, for users tuning a
+//! page source and for the evaluation.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::Cli;
+use crate::pipeline::decode;
+use crate::pipeline::extract::{extract, Extracted};
+
+/// Arguments of `extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// An HTML file, or an http(s) URL to fetch
+    pub source: String,
+    /// One JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct ExtractJson<'a> {
+    #[serde(flatten)]
+    extracted: &'a Extracted,
+    /// The charset the page was decoded from.
+    charset: &'a str,
+}
+
+/// Fetches or reads one page and prints what extraction found.
+pub fn run(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+    let config = cli.optional_config()?;
+    let loaded = super::source::load(&args.source, config.as_ref())?;
+    let decoded = decode::decode(&loaded.bytes, loaded.content_type.as_deref());
+    let base = loaded.base.clone();
+    let content_language = loaded.content_language.clone();
+    // Parsing builds a tree that is not `Send`; here there is no runtime to keep free anyway.
+    let extracted = extract(&decoded.text, &base, content_language.as_deref());
+    if args.json {
+        let line = ExtractJson {
+            extracted: &extracted,
+            charset: decoded.encoding.name(),
+        };
+        println!("{}", serde_json::to_string(&line)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let or_none = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    println!("title:     {}", extracted.title);
+    println!(
+        "published: {}",
+        or_none(extracted.published.map(|t| t.to_rfc3339()))
+    );
+    println!(
+        "modified:  {}",
+        or_none(extracted.modified.map(|t| t.to_rfc3339()))
+    );
+    println!("author:    {}", or_none(extracted.author.clone()));
+    println!("canonical: {}", or_none(extracted.canonical.clone()));
+    println!("language:  {}", or_none(extracted.lang_hint.clone()));
+    println!("charset:   {} ({:?})", decoded.encoding.name(), decoded.source);
+    for cited in &extracted.cited {
+        println!("cited:     {cited}");
+    }
+    println!();
+    println!("{}", extracted.text);
+    Ok(ExitCode::SUCCESS)
+}

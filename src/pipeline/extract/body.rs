@@ -1,0 +1,593 @@
+//! The main text of a page, found by scoring as readability does: every paragraph gives points
+//! to its parent and grandparent (more for length and commas), containers whose class or id says
+//! "article" gain and those that say "comments", "related" or "share" lose, link-heavy ones are
+//! discounted; the best container and its strong siblings are the article. Inside it, furniture
+//! is dropped: link lists, ad markers, comment counters, share bars.
+
+use std::collections::HashMap;
+
+use scraper::{ElementRef, Html, Node};
+use url::Url;
+
+use crate::pipeline::cite::{self, Refs};
+
+/// What the body scan found.
+pub(super) struct MainText {
+    /// One paragraph per line.
+    pub(super) text: String,
+    /// Links and cited sources in those paragraphs.
+    pub(super) refs: Refs,
+    /// The page's headline element (`h1`), if it has one outside the furniture.
+    pub(super) heading: Option<String>,
+}
+
+/// Elements never read as text.
+const SKIPPED: &[&str] = &[
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "button",
+    "select",
+    "textarea",
+    "figure",
+    "figcaption",
+    "picture",
+    "video",
+    "audio",
+    "object",
+    "canvas",
+    "input",
+    "label",
+];
+
+/// Elements whose content is page furniture wherever they are.
+const UNLIKELY_TAGS: &[&str] = &["nav", "aside", "footer", "form", "menu", "dialog"];
+
+/// Elements that hold paragraphs rather than inline text.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "td",
+    "blockquote",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "form",
+    "figure",
+    "dl",
+    "hr",
+    "address",
+];
+
+/// Class and id words of furniture (compared as whole words).
+const NEGATIVE_WORDS: &[&str] = &[
+    "ad",
+    "ads",
+    "adv",
+    "advert",
+    "banner",
+    "nav",
+    "navbar",
+    "menu",
+    "footer",
+    "sidebar",
+    "aside",
+    "tag",
+    "tags",
+    "more",
+    "also",
+    "widget",
+    "popup",
+    "modal",
+    "login",
+    "signup",
+    "pager",
+    "pagination",
+    "print",
+    "rating",
+    "vote",
+    "poll",
+    "toolbar",
+    "tools",
+    "hidden",
+    "caption",
+    "masthead",
+    "topbar",
+    "bottom",
+    "author",
+    "bio",
+    "meta",
+];
+
+/// Class and id substrings of furniture (long enough not to match by accident).
+const NEGATIVE_PARTS: &[&str] = &[
+    "comment",
+    "related",
+    "share",
+    "sharing",
+    "social",
+    "cookie",
+    "consent",
+    "newsletter",
+    "subscri",
+    "breadcrumb",
+    "recommend",
+    "popular",
+    "mostread",
+    "trending",
+    "outbrain",
+    "taboola",
+    "sponsor",
+    "promo",
+    "advert",
+    "paywall",
+    "lienquan",
+    "binhluan",
+    "quangcao",
+    "docthem",
+    "xemthem",
+    "readmore",
+    "readalso",
+    "lireaussi",
+    "seealso",
+    "footer",
+    "sidebar",
+    "banner",
+    "gdpr",
+];
+
+/// Class and id words of article containers.
+const POSITIVE_WORDS: &[&str] = &[
+    "article", "content", "body", "entry", "post", "story", "text", "main", "detail", "prose", "richtext",
+    "wysiwyg", "fck", "news", "chitiet", "noidung",
+];
+
+/// Class and id words of a lead paragraph kept outside the body container.
+const LEAD_WORDS: &[&str] = &[
+    "lead",
+    "sapo",
+    "description",
+    "standfirst",
+    "summary",
+    "chapo",
+    "intro",
+    "excerpt",
+    "deck",
+];
+
+/// Lines that are furniture whatever their container: ad markers, comment counters, share
+/// prompts (compared lower-cased without digits, punctuation or spaces).
+const FURNITURE_LINES: &[&str] = &[
+    "advertisement",
+    "ad",
+    "ads",
+    "sponsored",
+    "sponsoredcontent",
+    "quảngcáo",
+    "إعلان",
+    "إعلانرقم",
+    "اعلان",
+    "реклама",
+    "publicidad",
+    "publicité",
+    "anuncio",
+    "广告",
+    "廣告",
+    "comments",
+    "comment",
+    "nocomments",
+    "bìnhluận",
+    "tìnhluận",
+    "تعليق",
+    "تعليقات",
+    "комментарии",
+    "комментариев",
+    "комментарий",
+    "comentarios",
+    "commentaires",
+    "评论",
+    "share",
+    "sharethis",
+    "sharethisarticle",
+    "chiasẻ",
+    "مشاركة",
+    "شارك",
+    "поделиться",
+    "compartir",
+    "partager",
+    "分享",
+    "readmore",
+    "xemthêm",
+    "اقرأأيضا",
+    "читайтетакже",
+    "leertambién",
+    "lireaussi",
+    "相关新闻",
+    "print",
+    "in",
+    "طباعة",
+    "печать",
+    "imprimir",
+    "imprimer",
+    "打印",
+];
+
+/// Paragraph weight below which a paragraph gives no score (CJK characters count twice).
+const MIN_PARAGRAPH_WEIGHT: usize = 25;
+
+/// Above this share of linked text a paragraph is a link list.
+const MAX_LINK_DENSITY: f64 = 0.5;
+
+/// A paragraph of the page, in document order.
+struct Paragraph<'a> {
+    element: ElementRef<'a>,
+    text: String,
+    link_chars: usize,
+    heading: bool,
+}
+
+/// Finds the main text of a parsed page.
+pub(super) fn main_text(document: &Html, base: &Url) -> MainText {
+    let root = document.root_element();
+    let body = root
+        .children()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().name() == "body")
+        .unwrap_or(root);
+
+    let mut paragraphs = Vec::new();
+    let mut heading = None;
+    collect(body, &mut paragraphs, &mut heading, false);
+
+    // Score containers.
+    // Keyed by node id (ego_tree's, which scraper does not re-export).
+    let mut scores = HashMap::new();
+    for p in paragraphs.iter().filter(|p| !p.heading) {
+        let weight = weight(&p.text);
+        if weight < MIN_PARAGRAPH_WEIGHT {
+            continue;
+        }
+        let commas = p
+            .text
+            .chars()
+            .filter(|c| matches!(c, ',' | '،' | '，' | '、' | '；'))
+            .count();
+        let score = 1.0 + commas as f64 + (weight as f64 / 100.0).min(3.0);
+        let mut ancestor = p.element.parent().and_then(ElementRef::wrap);
+        for divide in [1.0, 2.0, 3.0] {
+            let Some(a) = ancestor else { break };
+            *scores.entry(a.id()).or_insert_with(|| class_weight(a)) += score / divide;
+            ancestor = a.parent().and_then(ElementRef::wrap);
+        }
+    }
+    // Discount link-heavy containers.
+    let mut best: Option<(ElementRef, f64)> = None;
+    let mut adjusted = HashMap::new();
+    for (id, score) in &scores {
+        let Some(element) = document.tree.get(*id).and_then(ElementRef::wrap) else {
+            continue;
+        };
+        let score = score * (1.0 - link_density(element));
+        adjusted.insert(*id, score);
+        if best.is_none_or(|(_, s)| score > s) {
+            best = Some((element, score));
+        }
+    }
+
+    let Some((best, best_score)) = best else {
+        // No paragraph long enough to score: keep what there is outside the furniture.
+        let lines: Vec<&Paragraph> = paragraphs.iter().filter(|p| keep(p)).collect();
+        return finish(&lines, heading, base);
+    };
+
+    // The article may be split across siblings (a lead, the body, a continuation after an ad).
+    let threshold = (best_score * 0.2).max(10.0);
+    let mut roots = vec![best.id()];
+    if let Some(parent) = best.parent() {
+        for sibling in parent.children().filter_map(ElementRef::wrap) {
+            if sibling.id() != best.id() && adjusted.get(&sibling.id()).is_some_and(|s| *s >= threshold) {
+                roots.push(sibling.id());
+            }
+        }
+    }
+    let within = |p: &Paragraph| p.element.ancestors().any(|a| roots.contains(&a.id()));
+    let first_inside = paragraphs.iter().position(&within);
+    let lines: Vec<&Paragraph> = paragraphs
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| {
+            within(p)
+                // A lead paragraph shown just before the body.
+                || (first_inside.is_some_and(|f| *i < f) && is_lead(p.element) && !p.heading)
+        })
+        .map(|(_, p)| p)
+        .filter(|p| keep(p))
+        .collect();
+    finish(&lines, heading, base)
+}
+
+fn finish(lines: &[&Paragraph], heading: Option<String>, base: &Url) -> MainText {
+    let text = lines
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let anchors = lines.iter().flat_map(|p| {
+        p.element
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .chain(std::iter::once(p.element))
+            .filter(|e| e.value().name() == "a")
+    });
+    let refs = cite::refs_of_anchors(anchors, &text, base);
+    MainText { text, refs, heading }
+}
+
+/// Whether a paragraph of the article is text rather than furniture.
+fn keep(p: &Paragraph) -> bool {
+    if p.text.is_empty() || is_furniture(&p.text) {
+        return false;
+    }
+    let chars = p.text.chars().count().max(1);
+    // A source line is mostly its link, and is the attribution, not a link list.
+    p.link_chars as f64 / (chars as f64) <= MAX_LINK_DENSITY || cite::names_source(&p.text)
+}
+
+/// Walks the tree in document order, collecting paragraphs outside furniture.
+fn collect<'a>(
+    element: ElementRef<'a>,
+    out: &mut Vec<Paragraph<'a>>,
+    heading: &mut Option<String>,
+    in_article: bool,
+) {
+    let name = element.value().name();
+    if SKIPPED.contains(&name) || is_hidden(element) {
+        return;
+    }
+    if UNLIKELY_TAGS.contains(&name) || (name == "header" && !in_article) || is_negative(element) {
+        return;
+    }
+    let in_article = in_article || name == "article" || name == "main";
+    match name {
+        "h1" => {
+            if heading.is_none() {
+                let text = inline_text(element).0;
+                if !text.is_empty() {
+                    *heading = Some(text);
+                }
+            }
+            return;
+        }
+        "h2" | "h3" | "h4" | "h5" | "h6" => {
+            let (text, link_chars) = inline_text(element);
+            out.push(Paragraph {
+                element,
+                text,
+                link_chars,
+                heading: true,
+            });
+            return;
+        }
+        "p" | "pre" => {
+            push_paragraph(element, out);
+            return;
+        }
+        "li" | "div" | "td" | "blockquote" | "section" | "dd" if !has_block_child(element) => {
+            push_paragraph(element, out);
+            return;
+        }
+        _ => {}
+    }
+    for child in element.children().filter_map(ElementRef::wrap) {
+        collect(child, out, heading, in_article);
+    }
+    // Text written straight into a container between its blocks ("<div>text<br>text<p>…").
+    if matches!(name, "div" | "section" | "article" | "td") {
+        let loose: String = element
+            .children()
+            .filter_map(|c| match c.value() {
+                Node::Text(t) => Some(t.to_string()),
+                _ => None,
+            })
+            .collect();
+        let loose = crate::pipeline::text::tidy(&loose);
+        if weight(&loose) >= MIN_PARAGRAPH_WEIGHT {
+            out.push(Paragraph {
+                element,
+                text: loose,
+                link_chars: 0,
+                heading: false,
+            });
+        }
+    }
+}
+
+fn push_paragraph<'a>(element: ElementRef<'a>, out: &mut Vec<Paragraph<'a>>) {
+    let (text, link_chars) = inline_text(element);
+    if !text.is_empty() {
+        out.push(Paragraph {
+            element,
+            text,
+            link_chars,
+            heading: false,
+        });
+    }
+}
+
+/// The visible text of an element (line breaks at `<br>`, whitespace collapsed) and how many
+/// of its characters are link text.
+fn inline_text(element: ElementRef) -> (String, usize) {
+    let mut text = String::new();
+    let mut link_chars = 0;
+    walk_text(element, &mut text, &mut link_chars, false);
+    let text = crate::pipeline::text::tidy(&text);
+    (text, link_chars)
+}
+
+fn walk_text(element: ElementRef, out: &mut String, link_chars: &mut usize, in_link: bool) {
+    for child in element.children() {
+        match child.value() {
+            Node::Text(t) => {
+                out.push_str(t);
+                if in_link {
+                    *link_chars += t.trim().chars().count();
+                }
+            }
+            Node::Element(el) => {
+                let name = el.name();
+                if name == "br" {
+                    out.push('\n');
+                    continue;
+                }
+                let Some(child) = ElementRef::wrap(child) else {
+                    continue;
+                };
+                if SKIPPED.contains(&name) || is_hidden(child) || is_negative(child) {
+                    continue;
+                }
+                walk_text(child, out, link_chars, in_link || name == "a");
+            }
+            _ => {}
+        }
+    }
+}
+
+fn has_block_child(element: ElementRef) -> bool {
+    element
+        .children()
+        .filter_map(ElementRef::wrap)
+        .any(|c| BLOCKS.contains(&c.value().name()))
+}
+
+fn is_hidden(element: ElementRef) -> bool {
+    let el = element.value();
+    el.attr("hidden").is_some()
+        || el.attr("aria-hidden") == Some("true")
+        || el
+            .attr("style")
+            .is_some_and(|s| s.replace(' ', "").to_ascii_lowercase().contains("display:none"))
+}
+
+/// The words of an element's class and id ("article__body-text" → article, body, text).
+fn class_words(element: ElementRef) -> Vec<String> {
+    let el = element.value();
+    let mut words = Vec::new();
+    for value in [el.attr("class"), el.attr("id")].into_iter().flatten() {
+        for word in value
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            words.push(word.to_lowercase());
+        }
+    }
+    words
+}
+
+fn is_negative(element: ElementRef) -> bool {
+    let el = element.value();
+    if matches!(
+        el.attr("role"),
+        Some("navigation" | "complementary" | "banner" | "contentinfo" | "dialog")
+    ) {
+        return true;
+    }
+    let words = class_words(element);
+    if words.iter().any(|w| NEGATIVE_WORDS.contains(&w.as_str())) {
+        return true;
+    }
+    let compact: String = words.concat();
+    NEGATIVE_PARTS.iter().any(|p| compact.contains(p))
+}
+
+fn class_weight(element: ElementRef) -> f64 {
+    let words = class_words(element);
+    let name = element.value().name();
+    let mut weight = 0.0;
+    if matches!(name, "article" | "main") || words.iter().any(|w| POSITIVE_WORDS.contains(&w.as_str())) {
+        weight += 25.0;
+    }
+    weight
+}
+
+fn is_lead(element: ElementRef) -> bool {
+    class_words(element)
+        .iter()
+        .any(|w| LEAD_WORDS.contains(&w.as_str()))
+}
+
+/// Linked characters over all characters of an element's text.
+fn link_density(element: ElementRef) -> f64 {
+    let (text, links) = inline_text(element);
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+    if chars == 0 {
+        return 1.0;
+    }
+    (links as f64 / chars as f64).min(1.0)
+}
+
+/// Characters, with CJK ideographs counting twice (a Chinese sentence is short in characters).
+fn weight(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' => 2,
+            c if c.is_whitespace() => 0,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Whether a line is an ad marker, a comment counter or a share prompt.
+fn is_furniture(line: &str) -> bool {
+    let compact: String = line
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .collect();
+    compact.is_empty() || FURNITURE_LINES.contains(&compact.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn furniture_lines() {
+        for line in [
+            "[إعلان رقم 2]",
+            "تعليق (0)",
+            "Bình luận (12)",
+            "Advertisement",
+            "Комментарии: 3",
+            "广告",
+            "Share",
+        ] {
+            assert!(is_furniture(line), "{line}");
+        }
+        for line in [
+            "Ad hoc committee meets",
+            "Các nước ký công ước",
+            "Share of votes rose",
+        ] {
+            assert!(!is_furniture(line), "{line}");
+        }
+    }
+}

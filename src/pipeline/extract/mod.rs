@@ -1,0 +1,61 @@
+//! An article page to what a reader came for: its title, dates, author, canonical address,
+//! language hints, the main text with its paragraph breaks, and the sources it names. A judge:
+//! pure, synchronous (`scraper::Html` is not `Send`), returning owned data.
+//!
+//! Metadata comes from what the page declares for machines (JSON-LD, Open Graph and other
+//! `<meta>` tags, `<time datetime>`, `<link rel=canonical>`) before what it shows (`h1`,
+//! `<title>`). The main text is found by scoring (`body`).
+
+mod body;
+mod meta;
+
+use chrono::{DateTime, Utc};
+use scraper::Html;
+use serde::Serialize;
+use url::Url;
+
+/// What extraction found on a page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Extracted {
+    /// The article's headline, without the site's name.
+    pub title: String,
+    /// When it was first published.
+    pub published: Option<DateTime<Utc>>,
+    /// When it was last modified, if the page says.
+    pub modified: Option<DateTime<Utc>>,
+    /// Its author or authors, as the page names them.
+    pub author: Option<String>,
+    /// The page's own address for itself (`<link rel=canonical>`, `og:url`), absolute.
+    pub canonical: Option<String>,
+    /// The language the page declares (`<html lang>`, `og:locale`, `Content-Language`), as an
+    /// ISO 639 code.
+    pub lang_hint: Option<String>,
+    /// The main text: one paragraph per line, in the page's own language.
+    pub text: String,
+    /// Links the article names as its source, canonical.
+    pub cited: Vec<String>,
+    /// Every link to another page in the main text, canonical.
+    pub links: Vec<String>,
+}
+
+/// Extracts an article from a decoded HTML page fetched from `url`. `content_language` is the
+/// HTTP `Content-Language` header, if any.
+pub fn extract(html: &str, url: &Url, content_language: Option<&str>) -> Extracted {
+    let document = Html::parse_document(html);
+    let meta = meta::Meta::read(&document, url);
+    let main = body::main_text(&document, url);
+    let title = meta.title(main.heading.as_deref());
+    Extracted {
+        title,
+        published: meta.published,
+        modified: meta.modified,
+        author: meta.author,
+        canonical: meta.canonical,
+        lang_hint: meta
+            .lang
+            .or_else(|| content_language.and_then(meta::language_code)),
+        text: main.text,
+        cited: main.refs.cited,
+        links: main.refs.links,
+    }
+}
