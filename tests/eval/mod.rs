@@ -1,6 +1,8 @@
 //! Evaluations on labelled sets written for treatywatch (`tests/fixtures/eval/`). Each prints
 //! its figures (`cargo test --test main eval -- --nocapture`) and holds the targets.
 
+mod extraction;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;

@@ -163,6 +163,7 @@ const POSITIVE_WORDS: &[&str] = &[
 
 /// Class and id words of a lead paragraph kept outside the body container.
 const LEAD_WORDS: &[&str] = &[
+    "desc",
     "lead",
     "sapo",
     "description",
@@ -299,6 +300,29 @@ pub(super) fn main_text(document: &Html, base: &Url) -> MainText {
         return finish(&lines, heading, base);
     };
 
+    // A container whose text is nearly all in one child (an `article` holding a byline, the
+    // body and a newsletter box) stands for that child: the rest is furniture around it.
+    let mut mass = HashMap::new();
+    for p in paragraphs.iter().filter(|p| !p.heading) {
+        let w = weight(&p.text);
+        for a in p.element.ancestors() {
+            *mass.entry(a.id()).or_insert(0usize) += w;
+        }
+    }
+    let mut best = best;
+    loop {
+        let total = mass.get(&best.id()).copied().unwrap_or(0);
+        let dominant = best
+            .children()
+            .filter_map(ElementRef::wrap)
+            .find(|c| mass.get(&c.id()).is_some_and(|m| *m * 10 >= total * 9));
+        match dominant {
+            // Only containers: a lone paragraph is not the article.
+            Some(child) if has_block_child(child) => best = child,
+            _ => break,
+        }
+    }
+
     // The article may be split across siblings (a lead, the body, a continuation after an ad).
     let threshold = (best_score * 0.2).max(10.0);
     let mut roots = vec![best.id()];
@@ -344,7 +368,7 @@ fn finish(lines: &[&Paragraph], heading: Option<String>, base: &Url) -> MainText
 
 /// Whether a paragraph of the article is text rather than furniture.
 fn keep(p: &Paragraph) -> bool {
-    if p.text.is_empty() || is_furniture(&p.text) {
+    if p.text.is_empty() || is_furniture(&p.text) || is_byline(p) {
         return false;
     }
     let chars = p.text.chars().count().max(1);
@@ -471,6 +495,18 @@ fn walk_text(element: ElementRef, out: &mut String, link_chars: &mut usize, in_l
     }
 }
 
+/// A short line naming the author or the time: metadata shown in the text's place.
+fn is_byline(p: &Paragraph) -> bool {
+    p.text.chars().count() < 100
+        && p.element.descendants().filter_map(ElementRef::wrap).any(|e| {
+            let el = e.value();
+            matches!(el.name(), "time" | "address")
+                || el
+                    .attr("rel")
+                    .is_some_and(|r| r.split_whitespace().any(|r| r == "author"))
+        })
+}
+
 fn has_block_child(element: ElementRef) -> bool {
     element
         .children()
@@ -503,6 +539,16 @@ fn class_words(element: ElementRef) -> Vec<String> {
 }
 
 fn is_negative(element: ElementRef) -> bool {
+    let negative = is_negative_by_name(element);
+    // Sites name their main column "sidebar-1" too: a block holding the headline is not furniture.
+    negative
+        && !element
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .any(|e| e.value().name() == "h1")
+}
+
+fn is_negative_by_name(element: ElementRef) -> bool {
     let el = element.value();
     if matches!(
         el.attr("role"),
