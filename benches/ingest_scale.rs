@@ -144,6 +144,7 @@ fn main() {
                         url,
                         title,
                         text,
+                        summary: None,
                         published: None,
                         updated: None,
                         authors: vec![],

@@ -19,6 +19,34 @@ pub struct Feed {
     pub schedule: Schedule,
     /// Bounds on each request for it.
     pub limits: RequestLimits,
+    /// A feed, or a page whose article links are followed.
+    pub kind: SourceKind,
+    /// Hosts besides the source's own whose links may be followed (pages, full text).
+    pub follow_hosts: Vec<String>,
+}
+
+/// What a source's URL points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// An RSS, Atom or JSON feed.
+    Feed {
+        /// Whether each new item's page is fetched for its full text.
+        fetch_full: bool,
+    },
+    /// A listing page (a section front, a press-release index) whose article links are
+    /// followed.
+    Page(PageRules),
+}
+
+/// Which links of a listing page are articles.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageRules {
+    /// CSS selector for the article links; without one they are found by their look.
+    pub link_selector: Option<String>,
+    /// URL patterns a link must match (any of them), when given.
+    pub include: Vec<String>,
+    /// URL patterns a link must not match.
+    pub exclude: Vec<String>,
 }
 
 /// How often a feed is polled.
@@ -79,6 +107,9 @@ pub struct Entry {
     pub title: String,
     /// Body or summary, plain text with paragraph breaks.
     pub text: String,
+    /// The feed's own summary, when `text` is the full text fetched from the article's page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     /// Publication time as the feed states it.
     pub published: Option<DateTime<Utc>>,
     /// Last modification time as the feed states it.

@@ -7,4 +7,5 @@
 mod common;
 mod daemon;
 mod eval;
+mod pages;
 mod skeleton;

@@ -2,6 +2,7 @@
 //! the exit code says what kind of failure it was.
 
 mod classify;
+mod discover;
 mod extract;
 mod feeds;
 mod list;
@@ -64,6 +65,8 @@ pub enum Command {
     Stories(stories::StoriesArgs),
     /// Extract the article (title, dates, author, text, cited sources) from one page, file or URL
     Extract(extract::ExtractArgs),
+    /// List the feeds a page advertises, or suggest a page source for a site without one
+    Discover(discover::DiscoverArgs),
 }
 
 /// An error that maps to a specific exit code.
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classify(args) => classify::run(&cli, args),
         Command::Stories(args) => stories::run(&cli, args),
         Command::Extract(args) => extract::run(&cli, args),
+        Command::Discover(args) => discover::run(&cli, args),
     }
 }
 

@@ -49,6 +49,9 @@ pub struct ArticleJson<'a> {
     /// Body text, only for `show` and `parse`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<&'a str>,
+    /// The feed's summary when `text` is the page's full text (`fetch_full`), only for `show`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<&'a str>,
 }
 
 impl<'a> ArticleJson<'a> {
@@ -77,6 +80,7 @@ impl<'a> ArticleJson<'a> {
             story: None,
             cited: &entry.cited,
             text: with_text.then_some(entry.text.as_str()),
+            summary: entry.summary.as_deref().filter(|_| with_text),
         }
     }
 

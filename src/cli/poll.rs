@@ -41,12 +41,21 @@ pub fn run(cli: &Cli, _args: &PollArgs) -> anyhow::Result<ExitCode> {
         while let Some((feed, result)) = results.next().await {
             match result {
                 Ok(RefreshOutcome::NotModified) => println!("{}: not modified", feed.name),
-                Ok(RefreshOutcome::Stored { counts, skipped }) => {
-                    let skipped = if skipped > 0 {
+                Ok(RefreshOutcome::Stored {
+                    counts,
+                    skipped,
+                    unfetched,
+                }) => {
+                    let mut skipped = if skipped > 0 {
                         format!(", {skipped} without a link skipped")
                     } else {
                         String::new()
                     };
+                    if unfetched > 0 {
+                        skipped.push_str(&format!(
+                            ", {unfetched} article pages not fetched (retried next poll)"
+                        ));
+                    }
                     println!(
                         "{}: {} new, {} updated, {} unchanged{skipped}",
                         feed.name, counts.new, counts.updated, counts.unchanged

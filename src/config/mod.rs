@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use crate::model::{Feed, RequestLimits, Schedule};
+use crate::model::{Feed, PageRules, RequestLimits, Schedule, SourceKind};
 use crate::pipeline::topic::TopicConfig;
 pub use values::{parse_byte_size, parse_duration};
 use values::{ByteSize, HumanDuration};
@@ -173,6 +173,26 @@ struct FeedConfig {
     timeout: Option<HumanDuration>,
     /// Overrides `[fetch] max_body`.
     max_body: Option<ByteSize>,
+    /// `feed` (the default) or `page`.
+    kind: Option<Spanned<KindConfig>>,
+    /// Pages: CSS selector of the article links.
+    link_selector: Option<Spanned<String>>,
+    /// Pages: URL patterns an article link must match.
+    include: Option<Spanned<Vec<String>>>,
+    /// Pages: URL patterns an article link must not match.
+    exclude: Option<Spanned<Vec<String>>>,
+    /// Feeds: fetch each new item's page for its full text.
+    fetch_full: Option<Spanned<bool>>,
+    /// Hosts besides the source's own whose links may be followed.
+    follow_hosts: Option<Spanned<Vec<String>>>,
+}
+
+/// `kind` of a `[[feed]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum KindConfig {
+    Feed,
+    Page,
 }
 
 /// The validated configuration the program runs on.
@@ -402,13 +422,17 @@ impl Config {
                 timeout: feed.timeout.map(|t| t.0).unwrap_or(fetch.timeout),
                 max_body: feed.max_body.map(|b| b.0).unwrap_or(fetch.max_body),
             };
-            if let Some(url) = url {
+            let kind = source_kind(text, feed, name, &mut problems);
+            let follow_hosts = follow_hosts(text, feed, name, &mut problems);
+            if let (Some(url), Some(kind)) = (url, kind) {
                 feeds.push(Feed {
                     name: name.to_string(),
                     url,
                     language,
                     schedule,
                     limits,
+                    kind,
+                    follow_hosts,
                 });
             }
         }
@@ -487,6 +511,109 @@ impl Config {
             warnings,
         })
     }
+}
+
+/// The kind of source a `[[feed]]` is, with the keys only that kind takes.
+fn source_kind(text: &str, feed: &FeedConfig, name: &str, problems: &mut Vec<Problem>) -> Option<SourceKind> {
+    let line = |span: std::ops::Range<usize>| line_of(text, span.start);
+    let kind = feed
+        .kind
+        .as_ref()
+        .map(|k| *k.get_ref())
+        .unwrap_or(KindConfig::Feed);
+    match kind {
+        KindConfig::Feed => {
+            let page_only = [
+                ("link_selector", feed.link_selector.as_ref().map(|s| s.span())),
+                ("include", feed.include.as_ref().map(|s| s.span())),
+                ("exclude", feed.exclude.as_ref().map(|s| s.span())),
+            ];
+            let mut ok = true;
+            for (key, span) in page_only {
+                if let Some(span) = span {
+                    problems.push(Problem {
+                        line: line(span),
+                        message: format!("'{key}' of feed '{name}' applies only to kind = \"page\""),
+                    });
+                    ok = false;
+                }
+            }
+            ok.then(|| SourceKind::Feed {
+                fetch_full: feed.fetch_full.as_ref().is_some_and(|f| *f.get_ref()),
+            })
+        }
+        KindConfig::Page => {
+            let mut ok = true;
+            if let Some(f) = &feed.fetch_full {
+                problems.push(Problem {
+                    line: line(f.span()),
+                    message: format!(
+                        "'fetch_full' of feed '{name}' applies only to feeds: a page source always fetches its articles"
+                    ),
+                });
+                ok = false;
+            }
+            let link_selector =
+                feed.link_selector
+                    .as_ref()
+                    .and_then(|s| match scraper::Selector::parse(s.get_ref()) {
+                        Ok(_) => Some(s.get_ref().trim().to_string()),
+                        Err(e) => {
+                            problems.push(Problem {
+                                line: line(s.span()),
+                                message: format!(
+                                    "'link_selector' of feed '{name}' is not a valid CSS selector: {e}"
+                                ),
+                            });
+                            ok = false;
+                            None
+                        }
+                    });
+            let patterns = |field: &Option<Spanned<Vec<String>>>, key: &str, problems: &mut Vec<Problem>| {
+                let Some(field) = field else { return Vec::new() };
+                let mut out = Vec::new();
+                for p in field.get_ref() {
+                    if p.trim().is_empty() {
+                        problems.push(Problem {
+                            line: line(field.span()),
+                            message: format!("'{key}' of feed '{name}' has an empty pattern"),
+                        });
+                    } else {
+                        out.push(p.trim().to_string());
+                    }
+                }
+                out
+            };
+            let include = patterns(&feed.include, "include", problems);
+            let exclude = patterns(&feed.exclude, "exclude", problems);
+            ok.then_some(SourceKind::Page(PageRules {
+                link_selector,
+                include,
+                exclude,
+            }))
+        }
+    }
+}
+
+/// `follow_hosts`: host names (lower-cased), each checked to be one.
+fn follow_hosts(text: &str, feed: &FeedConfig, name: &str, problems: &mut Vec<Problem>) -> Vec<String> {
+    let Some(hosts) = &feed.follow_hosts else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for host in hosts.get_ref() {
+        let host = host.trim().to_ascii_lowercase();
+        match url::Host::parse(&host) {
+            Ok(_) if !host.is_empty() && !host.contains(['/', ':', '@']) => out.push(host),
+            _ => problems.push(Problem {
+                line: line_of(text, hosts.span().start),
+                message: format!(
+                    "'follow_hosts' of feed '{name}': '{host}' is not a host name (write \"www.example.com\", without scheme or path)"
+                ),
+            }),
+        }
+    }
+    out
 }
 
 /// Checks one set of schedule values: intervals of at least a second (below a minute only with
@@ -605,6 +732,13 @@ mod tests {
         let config = Config::load(&path).expect("shipped feeds.toml must load");
         assert!(config.feeds.len() >= 8);
         assert!(config.feeds.iter().any(|f| f.name == "vnexpress-the-gioi"));
+        let pages: Vec<&str> = config
+            .feeds
+            .iter()
+            .filter(|f| matches!(f.kind, SourceKind::Page(_)))
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(pages, ["kinhtedothi-the-gioi", "unodc-press"]);
     }
 
     #[test]

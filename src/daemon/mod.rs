@@ -248,14 +248,18 @@ async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, cancel: CancellationToke
             Ok(RefreshOutcome::NotModified) => {
                 tracing::debug!(feed = %feed.name, next = %refreshed.next_poll, "not modified");
             }
-            Ok(RefreshOutcome::Stored { counts, skipped }) => {
+            Ok(RefreshOutcome::Stored {
+                counts,
+                skipped,
+                unfetched,
+            }) => {
                 let level_info = counts.new > 0 || counts.updated > 0;
                 if level_info {
                     tracing::info!(feed = %feed.name, new = counts.new, updated = counts.updated, "stored articles");
                 }
                 tracing::debug!(
                     feed = %feed.name, new = counts.new, updated = counts.updated,
-                    unchanged = counts.unchanged, skipped, next = %refreshed.next_poll, "polled"
+                    unchanged = counts.unchanged, skipped, unfetched, next = %refreshed.next_poll, "polled"
                 );
             }
             Err(e) => {

@@ -129,6 +129,7 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) ->
         link: link.to_string(),
         title,
         text: body,
+        summary: None,
         published: item.published.or(item.updated),
         updated: item.updated,
         authors: item

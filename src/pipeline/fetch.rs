@@ -74,6 +74,9 @@ pub enum FetchError {
     /// More than [`MAX_REDIRECTS`] redirects, or a loop.
     #[error("too many redirects (more than {MAX_REDIRECTS})")]
     TooManyRedirects,
+    /// A redirect into a loopback, private or link-local address from elsewhere.
+    #[error("redirect to {0} refused: not a public address")]
+    RedirectRefused(String),
     /// The server answered with an error status.
     #[error("http {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
     Status {
@@ -100,7 +103,9 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 408,
-            FetchError::TooLarge { .. } | FetchError::TooManyRedirects => false,
+            FetchError::TooLarge { .. } | FetchError::TooManyRedirects | FetchError::RedirectRefused(_) => {
+                false
+            }
             _ => true,
         }
     }
@@ -132,7 +137,23 @@ impl HttpClient {
         let client = reqwest::Client::builder()
             .user_agent(user_agent())
             .connect_timeout(config.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    return attempt.error(TooManyRedirects);
+                }
+                // A server may not bounce us into the machine's own networks (the cloud
+                // metadata address, a router): only a source that lives there stays there.
+                let origin = attempt.previous().first().cloned();
+                let policy = origin.map(|o| super::page::LinkPolicy::new(&o, &[]));
+                let inside = redirect_target_is_internal(attempt.url());
+                match policy {
+                    Some(policy) if inside && !policy.allows(attempt.url()) => {
+                        let refused = RedirectRefused(attempt.url().to_string());
+                        attempt.error(refused)
+                    }
+                    _ => attempt.follow(),
+                }
+            }))
             .build()
             .map_err(|e| FetchError::Connect(error_chain(&e)))?;
         Ok(HttpClient {
@@ -256,12 +277,50 @@ fn classify(e: reqwest::Error, timeout: Duration) -> FetchError {
     if e.is_timeout() {
         FetchError::Timeout(timeout)
     } else if e.is_redirect() {
-        FetchError::TooManyRedirects
+        match find_source::<RedirectRefused>(&e) {
+            Some(refused) => FetchError::RedirectRefused(refused.0.clone()),
+            None => FetchError::TooManyRedirects,
+        }
     } else if e.is_connect() {
         FetchError::Connect(error_chain(&e))
     } else {
         FetchError::Body(error_chain(&e))
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("too many redirects")]
+struct TooManyRedirects;
+
+#[derive(Debug, thiserror::Error)]
+#[error("redirect to {0} refused")]
+struct RedirectRefused(String);
+
+/// Whether a redirect target is an address inside the machine's networks.
+fn redirect_target_is_internal(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => !super::page::is_public(ip.into()),
+        Some(url::Host::Ipv6(ip)) => !super::page::is_public(ip.into()),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => true,
+    }
+}
+
+/// The first error of type `T` among `e`'s causes.
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(found) = s.downcast_ref::<T>() {
+            return Some(found);
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// rustls needs exactly one process-wide crypto provider; we build with ring only.

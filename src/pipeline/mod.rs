@@ -9,6 +9,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod lang;
+pub mod page;
 pub mod text;
 pub mod topic;
 
@@ -18,13 +19,21 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::model::Feed;
+use crate::model::{Entry, Feed, PageRules, SourceKind};
 use crate::schedule::{self, PollResult};
 use crate::store::{FeedState, Store, StoreError, UpsertCounts};
+use dedup::canonical_url;
+use extract::Extracted;
 use feed::{ParseError, ParsedFeed};
 use fetch::{FetchError, Fetched, HttpClient, Validators};
+use futures_util::StreamExt;
 use lang::LangDetector;
+use page::LinkPolicy;
 use topic::Topics;
+use url::Url;
+
+/// Article pages of one source fetched at once (the per-host limit applies as well).
+const PAGE_FETCHES: usize = 4;
 
 /// What one refresh of one feed did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +46,9 @@ pub enum RefreshOutcome {
         counts: UpsertCounts,
         /// Entries without a usable link.
         skipped: usize,
+        /// Article pages that could not be fetched or read (page sources, full text); they
+        /// are tried again on the next poll.
+        unfetched: usize,
     },
 }
 
@@ -204,29 +216,208 @@ impl Pipeline {
         // Keep validators the server stopped sending out of the next request.
         state.etag = fetched.validators.etag.clone();
         state.last_modified = fetched.validators.last_modified.clone();
-        let parsed = self.parse(feed, fetched).await?;
+        let not_before = schedule::server_not_before(now, None, max_age, expires);
+        let fetch_full = match &feed.kind {
+            SourceKind::Page(rules) => {
+                let (entries, failed) = self.read_page(feed, rules, fetched).await?;
+                let counts = self.store_entries(feed, entries, now, state).await?;
+                return Ok(Polled {
+                    outcome: RefreshOutcome::Stored {
+                        counts,
+                        skipped: 0,
+                        unfetched: failed,
+                    },
+                    not_before,
+                });
+            }
+            SourceKind::Feed { fetch_full } => *fetch_full,
+        };
+        let mut parsed = self.parse(feed, fetched).await?;
+        let mut unfetched = 0;
+        if fetch_full {
+            (parsed.entries, unfetched) = self.full_text(feed, parsed.entries).await?;
+        }
         state.title = parsed.title.clone();
         state.ttl_minutes = parsed.ttl_minutes;
         let published: Vec<DateTime<Utc>> = parsed.entries.iter().filter_map(|e| e.published).collect();
         if let Some(interval) = schedule::adaptive_interval(&feed.schedule, &published) {
             state.adaptive_interval_secs = Some(interval.as_secs());
         }
-        let store = self.store.clone();
-        let name = feed.name.clone();
-        let entries = parsed.entries;
-        state.last_entries = entries.len();
-        let counts = tokio::task::spawn_blocking(move || store.upsert_entries(&name, &entries, now))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
-        state.articles_new += counts.new as u64;
+        let counts = self.store_entries(feed, parsed.entries, now, state).await?;
         let ttl = state.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
         Ok(Polled {
             outcome: RefreshOutcome::Stored {
                 counts,
                 skipped: parsed.skipped,
+                unfetched,
             },
             not_before: schedule::server_not_before(now, ttl, max_age, expires),
         })
+    }
+
+    async fn store_entries(
+        &self,
+        feed: &Feed,
+        entries: Vec<Entry>,
+        now: DateTime<Utc>,
+        state: &mut FeedState,
+    ) -> Result<UpsertCounts, RefreshError> {
+        let store = self.store.clone();
+        let name = feed.name.clone();
+        state.last_entries = entries.len();
+        let counts = tokio::task::spawn_blocking(move || store.upsert_entries(&name, &entries, now))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        state.articles_new += counts.new as u64;
+        Ok(counts)
+    }
+
+    /// A listing page's new articles, fetched and extracted, and how many could not be.
+    async fn read_page(
+        &self,
+        feed: &Feed,
+        rules: &PageRules,
+        listing: Fetched,
+    ) -> Result<(Vec<Entry>, usize), RefreshError> {
+        let policy = LinkPolicy::new(&feed.url, &feed.follow_hosts);
+        let rules = rules.clone();
+        let links = tokio::task::spawn_blocking(move || {
+            let decoded = decode::decode(&listing.body, listing.content_type.as_deref());
+            page::article_links(&decoded.text, &listing.final_url, &rules, &policy)
+        })
+        .await
+        .map_err(|e| ParseError::Malformed(format!("link finder crashed: {e}")))?;
+        let new = self.unknown(links).await?;
+        if new.len() > page::MAX_ARTICLES_PER_POLL {
+            tracing::info!(
+                feed = %feed.name,
+                found = new.len(),
+                "more new article links than one poll reads; the rest follow on the next polls"
+            );
+        }
+        let pages = self
+            .fetch_pages(feed, new.into_iter().take(page::MAX_ARTICLES_PER_POLL).collect())
+            .await;
+        let failed = pages.iter().filter(|p| p.1.is_none()).count();
+        let entries = pages
+            .into_iter()
+            .filter_map(|(url, extracted)| {
+                extracted.map(|x| page::entry_from_page(&url, x, feed.language.as_deref(), &self.judges))
+            })
+            .collect();
+        Ok((entries, failed))
+    }
+
+    /// A feed's new items with the full text of their pages; the feed's text becomes the
+    /// summary. Items whose page cannot be fetched keep the feed's text.
+    async fn full_text(&self, feed: &Feed, entries: Vec<Entry>) -> Result<(Vec<Entry>, usize), RefreshError> {
+        let policy = LinkPolicy::new(&feed.url, &feed.follow_hosts);
+        let known = {
+            let store = self.store.clone();
+            let urls: Vec<String> = entries.iter().map(|e| e.url.clone()).collect();
+            tokio::task::spawn_blocking(move || store.known_urls(&urls))
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))??
+        };
+        let wanted: Vec<Url> = entries
+            .iter()
+            .zip(&known)
+            .filter(|(_, known)| !**known)
+            .filter_map(|(e, _)| Url::parse(&e.link).ok())
+            .filter(|u| {
+                let allowed = policy.allows(u);
+                if !allowed {
+                    tracing::debug!(feed = %feed.name, url = %u, "full text not fetched: host not followed");
+                }
+                allowed
+            })
+            .take(page::MAX_ARTICLES_PER_POLL)
+            .collect();
+        let fetched = self.fetch_pages(feed, wanted).await;
+        let unfetched = fetched.iter().filter(|p| p.1.is_none()).count();
+        let mut pages: std::collections::HashMap<String, Extracted> = fetched
+            .into_iter()
+            .filter_map(|(url, x)| x.map(|x| (url.to_string(), x)))
+            .collect();
+        let judges = self.judges.clone();
+        let hint = feed.language.clone();
+        let entries = entries
+            .into_iter()
+            .map(|mut entry| {
+                let key = Url::parse(&entry.link).map(|u| u.to_string()).unwrap_or_default();
+                let Some(page) = pages.remove(&key).filter(|p| !p.text.is_empty()) else {
+                    return entry;
+                };
+                let summary = std::mem::replace(&mut entry.text, page.text);
+                entry.summary = Some(summary);
+                entry.published = entry.published.or(page.published);
+                for link in page.links {
+                    if !entry.links.contains(&link) {
+                        entry.links.push(link);
+                    }
+                }
+                for cited in page.cited {
+                    if !entry.cited.contains(&cited) {
+                        entry.cited.push(cited);
+                    }
+                }
+                let hint = page.lang_hint.as_deref().or(hint.as_deref());
+                entry.lang = judges
+                    .lang
+                    .detect(&format!("{}\n{}", entry.title, entry.text), hint);
+                entry.topics = judges
+                    .topics
+                    .classify(&entry.title, &entry.text, entry.lang.lang.as_deref());
+                entry
+            })
+            .collect();
+        Ok((entries, unfetched))
+    }
+
+    /// The links not stored yet, in order.
+    async fn unknown(&self, links: Vec<Url>) -> Result<Vec<Url>, RefreshError> {
+        let store = self.store.clone();
+        let urls: Vec<String> = links.iter().map(|u| canonical_url(u).to_string()).collect();
+        let known = tokio::task::spawn_blocking(move || store.known_urls(&urls))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(links
+            .into_iter()
+            .zip(known)
+            .filter(|(_, k)| !k)
+            .map(|(u, _)| u)
+            .collect())
+    }
+
+    /// Fetches and extracts article pages, a few at a time (the client's per-host limit holds
+    /// too); a page that fails is logged with the source's name and comes back as `None`.
+    async fn fetch_pages(&self, feed: &Feed, urls: Vec<Url>) -> Vec<(Url, Option<Extracted>)> {
+        let fetches = urls.into_iter().map(|url| async move {
+            let fetched = match self.http.get(&url, &Validators::default(), &feed.limits).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(feed = %feed.name, url = %url, error = %e, "article page not fetched");
+                    return (url, None);
+                }
+            };
+            let base = fetched.final_url.clone();
+            let extracted = tokio::task::spawn_blocking(move || {
+                let decoded = decode::decode(&fetched.body, fetched.content_type.as_deref());
+                extract::extract(&decoded.text, &base, fetched.content_language.as_deref())
+            })
+            .await;
+            match extracted {
+                Ok(x) => (url, Some(x)),
+                Err(e) => {
+                    tracing::warn!(feed = %feed.name, url = %url, error = %e, "article page not extracted");
+                    (url, None)
+                }
+            }
+        });
+        futures_util::stream::iter(fetches)
+            .buffered(PAGE_FETCHES)
+            .collect()
+            .await
     }
 
     /// Decodes and parses on the blocking pool: HTML stripping and language detection are CPU

@@ -210,6 +210,19 @@ impl<'a> Ingest<'a> {
         if article.feed != feed || same_content(&article.entry, entry) {
             return Ok(false);
         }
+        // A feed whose items' pages were fetched for their full text: what the feed sends again
+        // is the summary, and must not replace the text.
+        let entry = &match (&article.entry.summary, &entry.summary) {
+            (Some(_), None) => Entry {
+                summary: Some(entry.text.clone()),
+                text: article.entry.text.clone(),
+                ..entry.clone()
+            },
+            _ => entry.clone(),
+        };
+        if same_content(&article.entry, entry) && article.entry.summary == entry.summary {
+            return Ok(false);
+        }
         self.time_removed.push(time_key(article.sort_time(), article.id));
         article.entry = Entry {
             // Keep what a thin update would lose: a later feed copy without the body or the date

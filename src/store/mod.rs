@@ -262,6 +262,13 @@ impl Store {
         Ok(index)
     }
 
+    /// Which of these canonical URLs are stored already.
+    pub fn known_urls(&self, urls: &[String]) -> Result<Vec<bool>, StoreError> {
+        urls.iter()
+            .map(|u| Ok(self.by_url.contains_key(u.as_bytes())?))
+            .collect()
+    }
+
     /// One article by id.
     pub fn article(&self, id: u64) -> Result<Option<Article>, StoreError> {
         self.articles
@@ -421,6 +428,7 @@ mod tests {
             link: url.into(),
             title: title.into(),
             text: format!("{title} body"),
+            summary: None,
             published: Some(published.parse().unwrap()),
             updated: None,
             authors: vec![],
@@ -608,6 +616,7 @@ mod tests {
         let original = entry("https://a/1", "One", "2026-11-01T00:00:00Z");
         let copy = Entry {
             text: "a shorter summary".into(),
+            summary: None,
             ..original.clone()
         };
         store

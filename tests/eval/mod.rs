@@ -157,6 +157,7 @@ fn story_targets_hold_on_the_labelled_duplicate_set() {
                 link: a.url.clone(),
                 title: a.title.clone(),
                 text: a.text.clone(),
+                summary: None,
                 published: None,
                 updated: None,
                 authors: vec![],

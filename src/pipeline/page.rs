@@ -1,0 +1,396 @@
+//! Sources without feeds: the article links of a listing page, which of them may be followed,
+//! and an extracted page as an entry. Judges: pure and synchronous (`scraper::Html` is not
+//! `Send`); the fetching is the pipeline's.
+
+use std::net::IpAddr;
+
+use scraper::{ElementRef, Html, Selector};
+use url::{Host, Url};
+
+use super::dedup::canonical_url;
+use super::extract::Extracted;
+use super::Judges;
+use crate::model::{Entry, PageRules};
+
+/// Article pages fetched per poll of one listing at most: a new source with a hundred links is
+/// read over a few polls rather than in one burst.
+pub const MAX_ARTICLES_PER_POLL: usize = 30;
+
+/// Path segments of navigation, not articles.
+const NAV_SEGMENTS: &[&str] = &[
+    "tag",
+    "tags",
+    "topic",
+    "topics",
+    "category",
+    "categories",
+    "author",
+    "authors",
+    "page",
+    "search",
+    "login",
+    "register",
+    "subscribe",
+    "account",
+    "video",
+    "videos",
+    "photo",
+    "photos",
+    "gallery",
+    "rss",
+    "feed",
+    "contact",
+    "about",
+    "privacy",
+    "terms",
+    "cookies",
+    "newsletter",
+    "tim-kiem",
+    "chu-de",
+    "tac-gia",
+];
+
+/// File extensions that are not pages.
+const NOT_PAGES: &[&str] = &[
+    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".zip", ".mp3", ".mp4", ".css", ".js", ".xml",
+    ".rss", ".doc", ".docx", ".xls", ".xlsx",
+];
+
+/// Which links of a source may be followed: its own host, the hosts the config names, and never
+/// an address inside the machine's networks unless that is where the source itself lives.
+#[derive(Debug, Clone)]
+pub struct LinkPolicy {
+    own: Url,
+    follow_hosts: Vec<String>,
+}
+
+impl LinkPolicy {
+    /// The policy for links found on (or through) the source at `own`.
+    pub fn new(own: &Url, follow_hosts: &[String]) -> LinkPolicy {
+        LinkPolicy {
+            own: own.clone(),
+            follow_hosts: follow_hosts.to_vec(),
+        }
+    }
+
+    /// Whether `url` may be fetched.
+    pub fn allows(&self, url: &Url) -> bool {
+        if !matches!(url.scheme(), "http" | "https") {
+            return false;
+        }
+        let Some(host) = url.host() else {
+            return false;
+        };
+        if same_host(url, &self.own) {
+            // The configured source itself, wherever it is (tests run on 127.0.0.1).
+            return true;
+        }
+        if let Some(ip) = ip_of(&host) {
+            if !is_public(ip) {
+                return false;
+            }
+        }
+        let name = strip_www(url.host_str().unwrap_or_default());
+        self.follow_hosts.iter().any(|h| strip_www(h) == name)
+    }
+}
+
+/// Same host (ignoring a leading `www.`) and port.
+fn same_host(a: &Url, b: &Url) -> bool {
+    let host = |u: &Url| u.host_str().map(|h| strip_www(h).to_ascii_lowercase());
+    host(a) == host(b) && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn strip_www(host: &str) -> &str {
+    host.strip_prefix("www.").unwrap_or(host)
+}
+
+fn ip_of(host: &Host<&str>) -> Option<IpAddr> {
+    match host {
+        Host::Ipv4(ip) => Some(IpAddr::V4(*ip)),
+        Host::Ipv6(ip) => Some(IpAddr::V6(*ip)),
+        // "localhost" and its subdomains resolve to loopback by definition (RFC 6761).
+        Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            (d == "localhost" || d.ends_with(".localhost")).then_some(IpAddr::from([127, 0, 0, 1]))
+        }
+    }
+}
+
+/// Whether an address is on the public internet: not loopback, private, link-local, shared
+/// (CGNAT), multicast, broadcast, unspecified or reserved for documentation.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_unspecified()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0xdb8)
+        }
+    }
+}
+
+/// Whether `url` matches a pattern: `*` stands for any run of characters; a pattern without
+/// `*` matches anywhere in the URL.
+pub fn matches_pattern(url: &str, pattern: &str) -> bool {
+    if !pattern.contains('*') {
+        return url.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = url;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(at) = rest.find(part) else { return false };
+            rest = &rest[at + part.len()..];
+        }
+    }
+    true
+}
+
+/// The article links of a listing page, in page order, each once, canonical, and allowed by
+/// `policy` and the rules' patterns.
+pub fn article_links(html: &str, base: &Url, rules: &PageRules, policy: &LinkPolicy) -> Vec<Url> {
+    let document = Html::parse_document(html);
+    let selector = rules
+        .link_selector
+        .as_deref()
+        .and_then(|s| Selector::parse(s).ok());
+    // Invariant: a constant, valid selector.
+    let any_link = Selector::parse("a[href]").expect("valid selector");
+    let mut out: Vec<Url> = Vec::new();
+    let anchors: Vec<ElementRef> = match &selector {
+        // The selector may name the links or their containers (".news-item h3").
+        Some(s) => document
+            .select(s)
+            .flat_map(|e| {
+                if e.value().name() == "a" {
+                    vec![e]
+                } else {
+                    e.select(&any_link).collect()
+                }
+            })
+            .collect(),
+        None => document.select(&any_link).collect(),
+    };
+    for a in anchors {
+        let Some(href) = a.value().attr("href") else {
+            continue;
+        };
+        let Ok(mut url) = base.join(href.trim()) else {
+            continue;
+        };
+        url.set_fragment(None);
+        let url = canonical_url(&url);
+        if url == canonical_url(base) || out.contains(&url) || !policy.allows(&url) {
+            continue;
+        }
+        let text = url.as_str();
+        if !rules.include.is_empty() && !rules.include.iter().any(|p| matches_pattern(text, p)) {
+            continue;
+        }
+        if rules.exclude.iter().any(|p| matches_pattern(text, p)) {
+            continue;
+        }
+        if selector.is_none() && !(looks_like_article(&url) && headline_like(a) && !in_furniture(a)) {
+            continue;
+        }
+        out.push(url);
+    }
+    out
+}
+
+/// A path shaped like an article's: a slug of several words, or a long numeric id, in a page
+/// that is not a tag, author, search or pagination page.
+fn looks_like_article(url: &Url) -> bool {
+    let path = url.path().to_ascii_lowercase();
+    if NOT_PAGES.iter().any(|ext| path.ends_with(ext)) {
+        return false;
+    }
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let Some(last) = segments.last() else {
+        return false;
+    };
+    if segments.iter().any(|s| NAV_SEGMENTS.contains(s)) {
+        return false;
+    }
+    if url
+        .query_pairs()
+        .any(|(k, _)| matches!(k.as_ref(), "page" | "p" | "tag" | "s" | "q"))
+    {
+        return false;
+    }
+    let stem = last.rsplit_once('.').map_or(*last, |(stem, _)| stem);
+    let words = stem.split(['-', '_']).filter(|w| !w.is_empty()).count();
+    let longest_digits = path
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    words >= 4 || longest_digits >= 5 || (words >= 2 && stem.len() >= 16)
+}
+
+/// Link text long enough to be a headline (CJK characters count twice).
+fn headline_like(a: ElementRef) -> bool {
+    let text: String = a.text().collect();
+    let weight: usize = text
+        .chars()
+        .map(|c| match c {
+            '\u{3400}'..='\u{9FFF}' => 2,
+            c if c.is_alphanumeric() => 1,
+            _ => 0,
+        })
+        .sum();
+    // A linked picture whose link is also a headline elsewhere is found there.
+    weight >= 15
+}
+
+/// Inside navigation, a header or a footer.
+fn in_furniture(a: ElementRef) -> bool {
+    a.ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|e| matches!(e.value().name(), "nav" | "header" | "footer"))
+}
+
+/// An article page as an entry: its extracted text, judged in its own language, under the URL
+/// it was fetched from.
+pub fn entry_from_page(url: &Url, extracted: Extracted, hint: Option<&str>, judges: &Judges) -> Entry {
+    let sample = format!("{}\n{}", extracted.title, extracted.text);
+    let hint = extracted.lang_hint.as_deref().or(hint);
+    let lang = judges.lang.detect(&sample, hint);
+    let topics = judges
+        .topics
+        .classify(&extracted.title, &extracted.text, lang.lang.as_deref());
+    Entry {
+        url: canonical_url(url).to_string(),
+        link: url.to_string(),
+        title: extracted.title,
+        text: extracted.text,
+        summary: None,
+        published: extracted.published,
+        updated: extracted.modified,
+        authors: extracted.author.into_iter().collect(),
+        lang,
+        topics,
+        links: extracted.links,
+        cited: extracted.cited,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn links_stay_on_allowed_public_hosts() {
+        let policy = LinkPolicy::new(
+            &url("https://kinhtedothi.vn/the-gioi"),
+            &["media.example.com".into()],
+        );
+        assert!(policy.allows(&url("https://kinhtedothi.vn/a-b-c-d.html")));
+        assert!(policy.allows(&url("https://www.kinhtedothi.vn/a-b-c-d.html")));
+        assert!(policy.allows(&url("https://media.example.com/x")));
+        assert!(!policy.allows(&url("https://other.example.org/a-b-c-d.html")));
+        for private in [
+            "http://127.0.0.1/x",
+            "http://localhost/x",
+            "http://10.0.0.8/x",
+            "http://192.168.1.1/x",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/x",
+            "http://[fe80::1]/x",
+            "http://224.0.0.1/x",
+            "http://100.64.0.1/x",
+        ] {
+            assert!(!policy.allows(&url(private)), "{private}");
+        }
+        assert!(!policy.allows(&url("file:///etc/passwd")));
+
+        // A source on loopback may follow its own links, and only those.
+        let local = LinkPolicy::new(&url("http://127.0.0.1:8080/news"), &[]);
+        assert!(local.allows(&url("http://127.0.0.1:8080/a-b-c-d")));
+        assert!(!local.allows(&url("http://127.0.0.1:9090/a-b-c-d")));
+        assert!(!local.allows(&url("http://127.0.0.2:8080/a-b-c-d")));
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(matches_pattern("https://a.vn/the-gioi/x.html", "/the-gioi/"));
+        assert!(matches_pattern(
+            "https://a.vn/the-gioi/x.html",
+            "https://a.vn/*.html"
+        ));
+        assert!(!matches_pattern(
+            "https://a.vn/the-gioi/x.htm",
+            "https://a.vn/*.html"
+        ));
+        assert!(matches_pattern("https://a.vn/2026/02/x.html", "*/2026/*/x*"));
+    }
+
+    #[test]
+    fn finds_article_links_without_a_selector() {
+        let html = r#"<html><body>
+            <header><nav><a href="/the-gioi">Thế giới</a><a href="/kinh-te-va-doi-song-hom-nay">Kinh tế và đời sống hôm nay</a></nav></header>
+            <main>
+              <h3><a href="/lhq-se-to-chuc-le-ky-cong-uoc-ve-chong-toi-pham-mang.html">LHQ sẽ tổ chức lễ ký Công ước về chống tội phạm mạng</a></h3>
+              <a href="/lhq-se-to-chuc-le-ky-cong-uoc-ve-chong-toi-pham-mang.html#comments">Bình luận</a>
+              <h3><a href="https://kinhtedothi.vn/2026/02/06/12345678">Hà Nội chuẩn bị hạ tầng cho hội nghị quốc tế</a></h3>
+              <a href="/tag/cong-uoc-ha-noi">Công ước Hà Nội và những điều cần biết</a>
+              <a href="/the-gioi?page=2">Trang sau của chuyên mục thế giới</a>
+              <a href="https://facebook.com/sharer/sharer.php?u=x-y-z-w">Chia sẻ bài viết này lên Facebook</a>
+              <a href="http://10.0.0.5/noi-bo-tai-lieu-mat-khong-cong-khai">Tài liệu nội bộ không công khai đâu</a>
+              <a href="/anh/a-b-c-d.jpg">Ảnh minh họa lễ ký công ước tại Hà Nội</a>
+            </main>
+            <footer><a href="/gioi-thieu-ve-toa-soan-bao">Giới thiệu về tòa soạn báo điện tử</a></footer>
+        </body></html>"#;
+        let base = url("https://kinhtedothi.vn/the-gioi");
+        let policy = LinkPolicy::new(&base, &[]);
+        let links: Vec<String> = article_links(html, &base, &PageRules::default(), &policy)
+            .iter()
+            .map(Url::to_string)
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "https://kinhtedothi.vn/lhq-se-to-chuc-le-ky-cong-uoc-ve-chong-toi-pham-mang.html",
+                "https://kinhtedothi.vn/2026/02/06/12345678"
+            ]
+        );
+        let rules = PageRules {
+            link_selector: Some("main h3".into()),
+            include: vec![],
+            exclude: vec!["/2026/".into()],
+        };
+        let links = article_links(html, &base, &rules, &policy);
+        assert_eq!(links.len(), 1);
+    }
+}
