@@ -4,7 +4,8 @@
 //! chosen per word by its script, or by the article's language for Latin script), Vietnamese in
 //! NFC or NFD alike, and Chinese without word boundaries (substring matching).
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 use rust_stemmers::{Algorithm, Stemmer};
@@ -173,6 +174,11 @@ struct CompiledTopic {
 #[derive(Debug, Clone)]
 pub struct Topics {
     topics: Vec<CompiledTopic>,
+    /// The first two letters of every stemmed phrase word: a longer word starting otherwise
+    /// cannot match, so it is not stemmed. Snowball stems keep a word's first two letters in
+    /// ru/fr/es and in English but for "dying", "lying" and "tying"; `None` when a phrase word's
+    /// stem is a single letter.
+    stem_starts: Option<HashSet<(char, char)>>,
     /// One anchor per positive phrase: text no phrase's anchor occurs in matches nothing, and
     /// most articles are ruled out by this one pass before any word is stemmed.
     anchors: AhoCorasick,
@@ -186,14 +192,21 @@ impl Default for Topics {
 }
 
 /// A text analysed for matching: its words plain and stemmed, and a spaceless form.
-struct Analyzed {
-    plain: Vec<String>,
-    /// Each word's stems: one, or for Arabic several, one per reading of attached clitics.
-    stemmed: Vec<Vec<String>>,
+struct Analyzed<'a> {
+    /// The words, borrowed from the normalised text.
+    plain: Vec<&'a str>,
+    /// Every word's stems, flat: one, or for Arabic several, one per reading of attached
+    /// clitics. Word `i`'s are `readings[spans[i]]`.
+    readings: Vec<Cow<'a, str>>,
+    spans: Vec<std::ops::Range<u32>>,
     compact: String,
-    /// Positions of each plain and stemmed word, to find phrase starts fast.
-    plain_at: HashMap<String, Vec<usize>>,
-    stemmed_at: HashMap<String, Vec<usize>>,
+}
+
+impl Analyzed<'_> {
+    fn stems(&self, i: usize) -> &[Cow<'_, str>] {
+        let span = &self.spans[i];
+        &self.readings[span.start as usize..span.end as usize]
+    }
 }
 
 impl Topics {
@@ -226,10 +239,20 @@ impl Topics {
             .iter()
             .flat_map(|t| t.phrases.iter().map(Phrase::anchor))
             .collect();
+        let stem_starts = topics
+            .iter()
+            .flat_map(|t| t.phrases.iter().chain(&t.excludes))
+            .flat_map(|p| &p.stemmed)
+            .map(|w| {
+                let mut chars = w.chars();
+                Some((chars.next()?, chars.next()?))
+            })
+            .collect();
         Topics {
             // Invariant: anchors are plain strings; building the automaton cannot fail for them.
             anchors: AhoCorasick::new(anchors).expect("anchors build an automaton"),
             topics,
+            stem_starts,
         }
     }
 
@@ -245,8 +268,8 @@ impl Topics {
         if !self.anchors.is_match(&title) && !self.anchors.is_match(&text) {
             return Vec::new();
         }
-        let title = analyze_normalized(&title, lang);
-        let body = analyze_normalized(&text, lang);
+        let title = analyze_normalized(&title, lang, self.stem_starts.as_ref());
+        let body = analyze_normalized(&text, lang, self.stem_starts.as_ref());
         let mut found = Vec::new();
         for topic in &self.topics {
             if topic
@@ -303,31 +326,37 @@ impl Phrase {
         if let Some(compact) = &self.compact {
             return text.compact.contains(compact.as_str());
         }
-        contains_sequence(&text.stemmed, &text.stemmed_at, &self.stemmed, max_gap)
-            || contains_sequence(&text.plain, &text.plain_at, &self.plain, max_gap)
+        let stemmed = |i: usize, w: &str| text.stems(i).iter().any(|s| s == w);
+        let plain = |i: usize, w: &str| text.plain[i] == w;
+        contains_sequence(text.plain.len(), &stemmed, &self.stemmed, max_gap)
+            || contains_sequence(text.plain.len(), &plain, &self.plain, max_gap)
     }
 }
 
-/// Whether `words` holds `phrase` in order, with at most `max_gap` other words between two of
-/// its words.
-fn contains_sequence<W: Word>(
-    words: &[W],
-    at: &HashMap<String, Vec<usize>>,
+/// A word's first two characters, when it has three or more (shorter words are always stemmed).
+fn start_of(word: &str) -> Option<(char, char)> {
+    let mut chars = word.chars();
+    let (a, b) = (chars.next()?, chars.next()?);
+    chars.next().map(|_| (a, b))
+}
+
+/// Whether a text of `len` words holds `phrase` in order, with at most `max_gap` other words
+/// between two of its words; `is(i, w)` says whether word `i` reads as `w`. A linear scan: a
+/// phrase's first word is rare, and an index of every word cost more to build than it saved.
+fn contains_sequence(
+    len: usize,
+    is: &dyn Fn(usize, &str) -> bool,
     phrase: &[String],
     max_gap: usize,
 ) -> bool {
     let Some((first, rest)) = phrase.split_first() else {
         return false;
     };
-    let Some(starts) = at.get(first) else {
-        return false;
-    };
-    'starts: for &start in starts {
+    'starts: for start in (0..len).filter(|i| is(*i, first)) {
         let mut pos = start;
         for word in rest {
-            let window = words.iter().enumerate().skip(pos + 1).take(max_gap + 1);
-            match window.clone().find(|(_, w)| w.is(word)) {
-                Some((i, _)) => pos = i,
+            match (pos + 1..len.min(pos + 2 + max_gap)).find(|i| is(*i, word)) {
+                Some(i) => pos = i,
                 None => continue 'starts,
             }
         }
@@ -336,25 +365,9 @@ fn contains_sequence<W: Word>(
     false
 }
 
-/// A word of a text, which may have several readings.
-trait Word {
-    fn is(&self, word: &str) -> bool;
-}
-
-impl Word for String {
-    fn is(&self, word: &str) -> bool {
-        self == word
-    }
-}
-
-impl Word for Vec<String> {
-    fn is(&self, word: &str) -> bool {
-        self.iter().any(|w| w == word)
-    }
-}
-
 fn compile_phrase(written: &str, lang: &str, max_gap: usize) -> Phrase {
-    let analyzed = analyze(written, Some(lang));
+    let normalized = normalize(written);
+    let analyzed = analyze_normalized(&normalized, Some(lang), None);
     let compact = (lang == "zh").then(|| analyzed.compact.clone());
     let max_gap = if analyzed.plain.len() <= 2 || lang == "vi" {
         0
@@ -364,64 +377,57 @@ fn compile_phrase(written: &str, lang: &str, max_gap: usize) -> Phrase {
     Phrase {
         max_gap,
         written: written.to_string(),
-        plain: analyzed.plain,
+        plain: analyzed.plain.iter().map(|w| w.to_string()).collect(),
         // A phrase is written without stray clitics: its first reading is the one meant.
-        stemmed: analyzed
-            .stemmed
-            .into_iter()
-            .map(|mut v| v.swap_remove(0))
+        stemmed: (0..analyzed.plain.len())
+            .map(|i| analyzed.stems(i)[0].to_string())
             .collect(),
         compact,
     }
 }
 
-fn analyze(text: &str, lang: Option<&str>) -> Analyzed {
-    analyze_normalized(&normalize(text), lang)
-}
-
-fn analyze_normalized(normalized: &str, lang: Option<&str>) -> Analyzed {
+/// Words and stems of a normalised text. With `stem_starts`, a Latin or Cyrillic word that
+/// starts like no phrase word is kept unstemmed: it cannot match either way.
+fn analyze_normalized<'a>(
+    normalized: &'a str,
+    lang: Option<&str>,
+    stem_starts: Option<&HashSet<(char, char)>>,
+) -> Analyzed<'a> {
     let latin_stemmer = lang.and_then(latin_algorithm).map(Stemmer::create);
     let russian = Stemmer::create(Algorithm::Russian);
     let mut plain = Vec::new();
-    let mut stemmed = Vec::new();
+    let mut readings: Vec<Cow<'a, str>> = Vec::new();
+    let mut spans = Vec::new();
     for word in normalized
         .split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
     {
-        let stem = match word.chars().next().map(script_of) {
-            Some(Script::Arabic) => arabic_readings(word),
-            Some(Script::Cyrillic) => vec![russian.stem(word).into_owned()],
-            Some(Script::Latin) => match &latin_stemmer {
-                Some(s) => vec![s.stem(word).into_owned()],
-                None => vec![word.to_string()],
-            },
-            _ => vec![word.to_string()],
+        let start = readings.len() as u32;
+        let wanted = || match (stem_starts, start_of(word)) {
+            (Some(starts), Some(s)) => starts.contains(&s),
+            _ => true,
         };
-        plain.push(word.to_string());
-        stemmed.push(stem);
+        match word.chars().next().map(script_of) {
+            Some(Script::Arabic) => readings.extend(arabic_readings(word).into_iter().map(Cow::Owned)),
+            Some(Script::Cyrillic) if wanted() => readings.push(russian.stem(word)),
+            Some(Script::Latin) if wanted() => match &latin_stemmer {
+                Some(s) => readings.push(s.stem(word)),
+                None => readings.push(Cow::Borrowed(word)),
+            },
+            _ => readings.push(Cow::Borrowed(word)),
+        }
+        plain.push(word);
+        spans.push(start..readings.len() as u32);
     }
     let compact: String = normalized.chars().filter(|c| is_word_char(*c)).collect();
-    let mut plain_at: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, w) in plain.iter().enumerate() {
-        plain_at.entry(w.clone()).or_default().push(i);
-    }
-    let mut stemmed_at: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, readings) in stemmed.iter().enumerate() {
-        for w in readings {
-            stemmed_at.entry(w.clone()).or_default().push(i);
-        }
-    }
     Analyzed {
-        plain_at,
-        stemmed_at,
         plain,
-        stemmed,
+        readings,
+        spans,
         compact,
     }
 }
 
-/// The stems an Arabic word may have: as written, and with a leading conjunction (و ف) and/or
-/// preposition (ب ك ل) taken off, since those attach to the next word ("وباتفاقية").
 fn arabic_readings(word: &str) -> Vec<String> {
     let mut readings = vec![arabic_light_stem(word)];
     let mut add = |w: &str| {
