@@ -136,8 +136,7 @@ fn main() {
                     };
                     let title = write(&title);
                     let text = write(&body);
-                    let lang_guess = judges.lang.detect(&format!("{title}\n{text}"), Some(lang));
-                    let topics = judges.topics.classify(&title, &text, lang_guess.lang.as_deref());
+                    let judged = judges.judge(&title, &text, Some(lang));
                     let url = format!("https://outlet{}.example/{lang}/{i}.html", i % 997);
                     batch.push(Entry {
                         link: url.clone(),
@@ -148,8 +147,9 @@ fn main() {
                         published: None,
                         updated: None,
                         authors: vec![],
-                        lang: lang_guess,
-                        topics,
+                        lang: judged.lang,
+                        topics: judged.topics,
+                        fingerprint: judged.fingerprint,
                         links: vec![],
                         cited: vec![],
                     });
@@ -220,6 +220,18 @@ fn main() {
         pct(0.5),
         pct(0.99),
         pct(1.0)
+    );
+    // The near-duplicate index lives in memory: what it costs shows in the peak RSS.
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!(
+        "peak RSS of this process (store cache, near-duplicate index of {stored} articles, corpus): {peak}"
     );
     drop(store);
     let bytes = dir_size(&store_dir);

@@ -127,6 +127,10 @@ pub struct Entry {
     /// The links it names as its source (canonical URLs).
     #[serde(default)]
     pub cited: Vec<String>,
+    /// Its MinHash signature when the judging stage computed it (it normalises the text for
+    /// topics anyway); the store computes it otherwise. Stored apart, not in the record.
+    #[serde(skip)]
+    pub fingerprint: Option<crate::pipeline::dedup::Signature>,
 }
 
 /// A topic an article matched, and why.

@@ -81,7 +81,12 @@ impl Signature {
 /// The MinHash signature of a title and text, or `None` when there is too little text. Words are
 /// normalised as topics normalise them; Chinese (no spaces) is shingled by characters.
 pub fn fingerprint(title: &str, text: &str, lang: Option<&str>) -> Option<Signature> {
-    let normalized = normalize(&format!("{title}\n{text}"));
+    fingerprint_normalized(&normalize(&format!("{title}\n{text}")), lang)
+}
+
+/// [`fingerprint`] of `normalize(title) + "\n" + normalize(text)` (which is what
+/// `normalize(title + "\n" + text)` gives: normalisation never joins across a line break).
+pub fn fingerprint_normalized(normalized: &str, lang: Option<&str>) -> Option<Signature> {
     let units: Vec<&str> = if lang == Some("zh") {
         normalized
             .char_indices()

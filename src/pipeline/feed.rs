@@ -121,9 +121,7 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) ->
         .or(item.summary.map(|s| s.content))
         .unwrap_or_default();
     let (body, refs) = text_and_refs(&raw_body, &link);
-    let sample = format!("{title}\n{body}");
-    let lang = judges.lang.detect(&sample, hint);
-    let topics = judges.topics.classify(&title, &body, lang.lang.as_deref());
+    let judged = judges.judge(&title, &body, hint);
     Some(Entry {
         url: canonical_url(&link).to_string(),
         link: link.to_string(),
@@ -138,10 +136,11 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) ->
             .filter_map(|p| p.name)
             .filter(|n| !n.trim().is_empty())
             .collect(),
-        lang,
-        topics,
+        lang: judged.lang,
+        topics: judged.topics,
         links: refs.links,
         cited: refs.cited,
+        fingerprint: judged.fingerprint,
     })
 }
 

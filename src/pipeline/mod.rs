@@ -90,7 +90,31 @@ pub struct Judges {
     pub topics: Topics,
 }
 
+/// What the judges decide about one text.
+pub struct Judged {
+    /// Its language.
+    pub lang: crate::model::LangGuess,
+    /// The topics it is about.
+    pub topics: Vec<crate::model::TopicMatch>,
+    /// Its near-duplicate fingerprint, if it has enough text.
+    pub fingerprint: Option<dedup::Signature>,
+}
+
 impl Judges {
+    /// Language, topics and fingerprint of a title and text, normalising the text once.
+    pub fn judge(&self, title: &str, text: &str, hint: Option<&str>) -> Judged {
+        let lang = self.lang.detect(&format!("{title}\n{text}"), hint);
+        let (title, text) = (topic::normalize(title), topic::normalize(text));
+        let code = lang.lang.as_deref();
+        let topics = self.topics.classify_normalized(&title, &text, code);
+        let fingerprint = dedup::fingerprint_normalized(&format!("{title}\n{text}"), code);
+        Judged {
+            lang,
+            topics,
+            fingerprint,
+        }
+    }
+
     /// The judges a config asks for.
     pub fn from_config(config: &Config) -> Judges {
         Judges {
@@ -362,12 +386,9 @@ impl Pipeline {
                     }
                 }
                 let hint = page.lang_hint.as_deref().or(hint.as_deref());
-                entry.lang = judges
-                    .lang
-                    .detect(&format!("{}\n{}", entry.title, entry.text), hint);
-                entry.topics = judges
-                    .topics
-                    .classify(&entry.title, &entry.text, entry.lang.lang.as_deref());
+                let judged = judges.judge(&entry.title, &entry.text, hint);
+                (entry.lang, entry.topics, entry.fingerprint) =
+                    (judged.lang, judged.topics, judged.fingerprint);
                 entry
             })
             .collect();

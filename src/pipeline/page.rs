@@ -280,12 +280,8 @@ fn in_furniture(a: ElementRef) -> bool {
 /// An article page as an entry: its extracted text, judged in its own language, under the URL
 /// it was fetched from.
 pub fn entry_from_page(url: &Url, extracted: Extracted, hint: Option<&str>, judges: &Judges) -> Entry {
-    let sample = format!("{}\n{}", extracted.title, extracted.text);
     let hint = extracted.lang_hint.as_deref().or(hint);
-    let lang = judges.lang.detect(&sample, hint);
-    let topics = judges
-        .topics
-        .classify(&extracted.title, &extracted.text, lang.lang.as_deref());
+    let judged = judges.judge(&extracted.title, &extracted.text, hint);
     Entry {
         url: canonical_url(url).to_string(),
         link: url.to_string(),
@@ -295,10 +291,11 @@ pub fn entry_from_page(url: &Url, extracted: Extracted, hint: Option<&str>, judg
         published: extracted.published,
         updated: extracted.modified,
         authors: extracted.author.into_iter().collect(),
-        lang,
-        topics,
+        lang: judged.lang,
+        topics: judged.topics,
         links: extracted.links,
         cited: extracted.cited,
+        fingerprint: judged.fingerprint,
     }
 }
 

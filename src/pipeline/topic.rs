@@ -263,13 +263,16 @@ impl Topics {
 
     /// The topics an article is about, given its title, body and language.
     pub fn classify(&self, title: &str, text: &str, lang: Option<&str>) -> Vec<TopicMatch> {
-        let title = normalize(title);
-        let text = normalize(text);
-        if !self.anchors.is_match(&title) && !self.anchors.is_match(&text) {
+        self.classify_normalized(&normalize(title), &normalize(text), lang)
+    }
+
+    /// [`Topics::classify`] of a title and text already passed through [`normalize`].
+    pub fn classify_normalized(&self, title: &str, text: &str, lang: Option<&str>) -> Vec<TopicMatch> {
+        if !self.anchors.is_match(title) && !self.anchors.is_match(text) {
             return Vec::new();
         }
-        let title = analyze_normalized(&title, lang, self.stem_starts.as_ref());
-        let body = analyze_normalized(&text, lang, self.stem_starts.as_ref());
+        let title = analyze_normalized(title, lang, self.stem_starts.as_ref());
+        let body = analyze_normalized(text, lang, self.stem_starts.as_ref());
         let mut found = Vec::new();
         for topic in &self.topics {
             if topic

@@ -198,7 +198,10 @@ impl Store {
         // Fingerprinting is CPU work: done before taking the writer lock.
         let signatures: Vec<Option<Signature>> = entries
             .iter()
-            .map(|e| fingerprint(&e.title, &e.text, e.lang.lang.as_deref()))
+            .map(|e| {
+                e.fingerprint
+                    .or_else(|| fingerprint(&e.title, &e.text, e.lang.lang.as_deref()))
+            })
             .collect();
         // One writer at a time: a new article's story is decided by reading what is stored, and
         // nothing may be stored between that reading and the write.
@@ -435,6 +438,7 @@ mod tests {
             topics: vec![],
             links: vec![],
             cited: vec![],
+            fingerprint: None,
             lang: LangGuess {
                 lang: Some("en".into()),
                 confidence: 1.0,

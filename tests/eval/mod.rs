@@ -165,6 +165,7 @@ fn story_targets_hold_on_the_labelled_duplicate_set() {
                 lang,
                 links: refs.links,
                 cited: refs.cited,
+                fingerprint: None,
             }
         })
         .collect();
