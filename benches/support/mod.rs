@@ -10,6 +10,15 @@ use treatywatch::model::Entry;
 use treatywatch::pipeline::{decode, feed, Judges};
 use url::Url;
 
+/// The binary's allocator and settings (src/main.rs), so that in-process figures match the
+/// daemon's.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+#[allow(non_upper_case_globals)]
+#[export_name = "_rjem_malloc_conf"]
+pub static malloc_conf: &[u8] = b"narenas:1,tcache_max:4096,dirty_decay_ms:500,muzzy_decay_ms:0\0";
+
 /// The shared folder: `--shared DIR` or `../shared` beside the repository.
 pub fn shared_dir() -> PathBuf {
     let args: Vec<String> = std::env::args().collect();

@@ -24,11 +24,11 @@ pub fn run(cli: &Cli, _args: &PollArgs) -> anyhow::Result<ExitCode> {
     let store = cli.open_store(Some(&config))?;
     let runtime = tokio::runtime::Runtime::new()?;
     let failed = runtime.block_on(async {
-        let pipeline = Arc::new(Pipeline {
-            http: HttpClient::new(&config.fetch)?,
-            store: store.clone(),
-            judges: Arc::new(Judges::from_config(&config)),
-        });
+        let pipeline = Arc::new(Pipeline::new(
+            HttpClient::new(&config.fetch)?,
+            store.clone(),
+            Arc::new(Judges::from_config(&config)),
+        ));
         let now = chrono::Utc::now();
         // The client's semaphores do the real limiting; this only bounds tasks in memory.
         let mut results = stream::iter(config.feeds.iter())

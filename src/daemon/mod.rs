@@ -273,9 +273,9 @@ async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, cancel: CancellationToke
 }
 
 fn build_pipeline(config: &Config, store: &Store) -> Result<Pipeline, FetchError> {
-    Ok(Pipeline {
-        http: HttpClient::new(&config.fetch)?,
-        store: store.clone(),
-        judges: Arc::new(Judges::from_config(config)),
-    })
+    Ok(Pipeline::new(
+        HttpClient::new(&config.fetch)?,
+        store.clone(),
+        Arc::new(Judges::from_config(config)),
+    ))
 }

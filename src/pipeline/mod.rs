@@ -132,9 +132,23 @@ pub struct Pipeline {
     pub store: Store,
     /// Language and topic judges.
     pub judges: Arc<Judges>,
+    /// Taken before a store write is handed to the blocking pool. The store admits one writer
+    /// at a time; without this gate every waiting write held a pool thread (and its allocator
+    /// cache) while parsing waited for threads.
+    writes: tokio::sync::Mutex<()>,
 }
 
 impl Pipeline {
+    /// A pipeline over one client, store and set of judges.
+    pub fn new(http: HttpClient, store: Store, judges: Arc<Judges>) -> Pipeline {
+        Pipeline {
+            http,
+            store,
+            judges,
+            writes: tokio::sync::Mutex::new(()),
+        }
+    }
+
     /// Fetches, parses and stores one feed, records its health and next poll in the store.
     /// Never fails as a whole: whatever happens is in `result`, and a next poll time is always
     /// given, so one feed's trouble never stops the caller.
@@ -289,6 +303,7 @@ impl Pipeline {
         let store = self.store.clone();
         let name = feed.name.clone();
         state.last_entries = entries.len();
+        let _turn = self.writes.lock().await;
         let counts = tokio::task::spawn_blocking(move || store.upsert_entries(&name, &entries, now))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))??;
