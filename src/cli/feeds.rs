@@ -35,6 +35,16 @@ struct FeedJson<'a> {
     last_modified: Option<&'a str>,
     articles: u64,
     last_entries: usize,
+    /// Page sources: article pages that failed, with why and when they are tried again.
+    unfetched: Vec<UnfetchedJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct UnfetchedJson<'a> {
+    url: &'a str,
+    failures: u32,
+    error: &'a str,
+    retry_at: String,
 }
 
 /// Prints every configured feed's health, and that of feeds no longer configured.
@@ -68,6 +78,16 @@ pub fn run(cli: &Cli, args: &FeedsArgs) -> anyhow::Result<ExitCode> {
                 last_modified: s.last_modified.as_deref(),
                 articles: s.articles_new,
                 last_entries: s.last_entries,
+                unfetched: s
+                    .unfetched
+                    .iter()
+                    .map(|(url, u)| UnfetchedJson {
+                        url,
+                        failures: u.failures,
+                        error: &u.error,
+                        retry_at: rfc3339(u.retry_at),
+                    })
+                    .collect(),
             };
             println!("{}", serde_json::to_string(&json)?);
         }
@@ -84,6 +104,9 @@ pub fn run(cli: &Cli, args: &FeedsArgs) -> anyhow::Result<ExitCode> {
             (_, false) => "not in config".to_string(),
             (Some(e), _) => format!("failing: {e}"),
             (None, _) if s.last_attempt.is_none() => "not polled yet".to_string(),
+            (None, _) if !s.unfetched.is_empty() => {
+                format!("ok; {} article pages failing", s.unfetched.len())
+            }
             (None, _) => "ok".to_string(),
         };
         println!(

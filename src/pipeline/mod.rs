@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::model::{Entry, Feed, PageRules, SourceKind};
 use crate::schedule::{self, PollResult};
-use crate::store::{FeedState, Store, StoreError, UpsertCounts};
+use crate::store::{FeedState, Store, StoreError, Unfetched, UpsertCounts};
 use dedup::canonical_url;
 use extract::Extracted;
 use feed::{ParseError, ParsedFeed};
@@ -257,7 +257,7 @@ impl Pipeline {
         let not_before = schedule::server_not_before(now, None, max_age, expires);
         let fetch_full = match &feed.kind {
             SourceKind::Page(rules) => {
-                let (entries, failed) = self.read_page(feed, rules, fetched).await?;
+                let (entries, failed) = self.read_page(feed, rules, fetched, now, state).await?;
                 let counts = self.store_entries(feed, entries, now, state).await?;
                 return Ok(Polled {
                     outcome: RefreshOutcome::Stored {
@@ -317,6 +317,8 @@ impl Pipeline {
         feed: &Feed,
         rules: &PageRules,
         listing: Fetched,
+        now: DateTime<Utc>,
+        state: &mut FeedState,
     ) -> Result<(Vec<Entry>, usize), RefreshError> {
         let policy = LinkPolicy::new(&feed.url, &feed.follow_hosts);
         let rules = rules.clone();
@@ -327,6 +329,15 @@ impl Pipeline {
         .await
         .map_err(|e| ParseError::Malformed(format!("link finder crashed: {e}")))?;
         let new = self.unknown(links).await?;
+        // Forget failures of links that left the listing (or were stored meanwhile); wait out
+        // the backoff of the others.
+        state
+            .unfetched
+            .retain(|url, _| new.iter().any(|u| u.as_str() == url));
+        let new: Vec<Url> = new
+            .into_iter()
+            .filter(|u| state.unfetched.get(u.as_str()).is_none_or(|f| f.retry_at <= now))
+            .collect();
         if new.len() > page::MAX_ARTICLES_PER_POLL {
             tracing::info!(
                 feed = %feed.name,
@@ -337,11 +348,32 @@ impl Pipeline {
         let pages = self
             .fetch_pages(feed, new.into_iter().take(page::MAX_ARTICLES_PER_POLL).collect())
             .await;
-        let failed = pages.iter().filter(|p| p.1.is_none()).count();
+        let failed = pages.iter().filter(|p| p.1.is_err()).count();
+        for (url, result) in &pages {
+            match result {
+                Ok(_) => {
+                    state.unfetched.remove(url.as_str());
+                }
+                Err(error) => {
+                    let failures = state.unfetched.get(url.as_str()).map_or(0, |f| f.failures) + 1;
+                    let delay = schedule::backoff(feed.schedule.interval, failures);
+                    state.unfetched.insert(
+                        url.to_string(),
+                        Unfetched {
+                            failures,
+                            retry_at: now + schedule::to_chrono(delay),
+                            error: error.clone(),
+                        },
+                    );
+                }
+            }
+        }
         let entries = pages
             .into_iter()
             .filter_map(|(url, extracted)| {
-                extracted.map(|x| page::entry_from_page(&url, x, feed.language.as_deref(), &self.judges))
+                extracted
+                    .ok()
+                    .map(|x| page::entry_from_page(&url, x, feed.language.as_deref(), &self.judges))
             })
             .collect();
         Ok((entries, failed))
@@ -373,10 +405,10 @@ impl Pipeline {
             .take(page::MAX_ARTICLES_PER_POLL)
             .collect();
         let fetched = self.fetch_pages(feed, wanted).await;
-        let unfetched = fetched.iter().filter(|p| p.1.is_none()).count();
+        let unfetched = fetched.iter().filter(|p| p.1.is_err()).count();
         let mut pages: std::collections::HashMap<String, Extracted> = fetched
             .into_iter()
-            .filter_map(|(url, x)| x.map(|x| (url.to_string(), x)))
+            .filter_map(|(url, x)| x.ok().map(|x| (url.to_string(), x)))
             .collect();
         let judges = self.judges.clone();
         let hint = feed.language.clone();
@@ -426,14 +458,14 @@ impl Pipeline {
     }
 
     /// Fetches and extracts article pages, a few at a time (the client's per-host limit holds
-    /// too); a page that fails is logged with the source's name and comes back as `None`.
-    async fn fetch_pages(&self, feed: &Feed, urls: Vec<Url>) -> Vec<(Url, Option<Extracted>)> {
+    /// too); a page that fails is logged with the source's name and comes back as the reason.
+    async fn fetch_pages(&self, feed: &Feed, urls: Vec<Url>) -> Vec<(Url, Result<Extracted, String>)> {
         let fetches = urls.into_iter().map(|url| async move {
             let fetched = match self.http.get(&url, &Validators::default(), &feed.limits).await {
                 Ok(f) => f,
                 Err(e) => {
                     tracing::warn!(feed = %feed.name, url = %url, error = %e, "article page not fetched");
-                    return (url, None);
+                    return (url, Err(e.to_string()));
                 }
             };
             let base = fetched.final_url.clone();
@@ -443,10 +475,10 @@ impl Pipeline {
             })
             .await;
             match extracted {
-                Ok(x) => (url, Some(x)),
+                Ok(x) => (url, Ok(x)),
                 Err(e) => {
                     tracing::warn!(feed = %feed.name, url = %url, error = %e, "article page not extracted");
-                    (url, None)
+                    (url, Err(format!("extraction crashed: {e}")))
                 }
             }
         });

@@ -1,6 +1,8 @@
 //! What the store remembers about each feed between polls: health for operators, validators for
 //! cheap re-polls, and the schedule.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -39,4 +41,18 @@ pub struct FeedState {
     pub adaptive_interval_secs: Option<u64>,
     /// The feed's own `<ttl>`, in minutes.
     pub ttl_minutes: Option<u32>,
+    /// Page sources: article pages on the listing that could not be fetched or read, by URL,
+    /// so that a broken link is retried with backoff rather than on every poll.
+    pub unfetched: BTreeMap<String, Unfetched>,
+}
+
+/// An article page that failed, and when to try it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unfetched {
+    /// Failures in a row.
+    pub failures: u32,
+    /// Not tried again before this.
+    pub retry_at: DateTime<Utc>,
+    /// Why it last failed.
+    pub error: String,
 }

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{Article, Entry};
 use crate::pipeline::dedup::{fingerprint, Signature};
-pub use feed_state::FeedState;
+pub use feed_state::{FeedState, Unfetched};
 pub use near_dup::WINDOW as DEDUP_WINDOW;
 pub use stories::Story;
 

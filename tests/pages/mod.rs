@@ -121,6 +121,20 @@ fn a_page_source_stores_its_articles_and_never_leaves_its_host() {
     assert_eq!(fetched("/world"), 2);
     assert_eq!(fetched("/world/hon-60-quoc-gia-ky-cong-uoc-ha-noi.html"), 1);
     assert_eq!(fetched("/world/2026/02/06/1234567"), 1);
+    // The page whose redirect was refused waits out its backoff (the 15-minute interval).
+    assert_eq!(fetched("/world/moved-to-an-internal-address-now.html"), 1);
+    let health = ws.cmd().args(["feeds", "--json"]).output().unwrap();
+    let health: Value = serde_json::from_slice(&health.stdout).unwrap();
+    let unfetched = &health["unfetched"][0];
+    assert_eq!(
+        unfetched["url"],
+        site.url("/world/moved-to-an-internal-address-now.html")
+    );
+    assert!(
+        unfetched["error"].as_str().unwrap().contains("refused"),
+        "{unfetched}"
+    );
+    assert_eq!(unfetched["failures"], 1);
     assert_eq!(ws.list_json(&[]).len(), 2);
 }
 
