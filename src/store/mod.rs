@@ -207,6 +207,8 @@ impl Store {
         // nothing may be stored between that reading and the write.
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut index = self.near_dup_index()?;
+        // Before deciding: an article that left the window must not be matched.
+        index.evict(now);
         let mut ingest = ingest::Ingest::new(self, &index, now);
         for (entry, signature) in entries.iter().zip(&signatures) {
             ingest.add(feed, entry, signature.as_ref())?;
@@ -611,6 +613,48 @@ mod tests {
             .upsert_entries("wire", &[first, look_alike, related, other_lang], now())
             .unwrap();
         assert_eq!(store.stories_of(&ArticleFilter::default()).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn the_near_duplicate_index_is_rebuilt_from_stored_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .upsert_entries("wire", &[article("https://wire.example/a", "en", WIRE)], now())
+                .unwrap();
+            store.flush().unwrap();
+            store
+                .article_by_url("https://wire.example/a")
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        // A new process: the index starts empty and is rebuilt on first use.
+        let store = Store::open(dir.path()).unwrap();
+        let copy = article(
+            "https://reposter.example/b",
+            "en",
+            &format!("{WIRE} Reporting by staff."),
+        );
+        store.upsert_entries("reposter", &[copy], now()).unwrap();
+        let second = store
+            .article_by_url("https://reposter.example/b")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(store.story_of(second).unwrap(), first);
+
+        // Articles stored longer ago than the window are not found by likeness.
+        let later = now() + DEDUP_WINDOW + chrono::Duration::days(1);
+        let late = article("https://late.example/c", "en", WIRE);
+        store.upsert_entries("late", &[late], later).unwrap();
+        let third = store
+            .article_by_url("https://late.example/c")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(store.story_of(third).unwrap(), third);
     }
 
     #[test]

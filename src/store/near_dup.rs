@@ -127,7 +127,8 @@ impl NearDupIndex {
         self.records.get(offset)
     }
 
-    fn evict(&mut self, now: DateTime<Utc>) {
+    /// Drops the articles that left the window by `now`.
+    pub(super) fn evict(&mut self, now: DateTime<Utc>) {
         let horizon = (now - WINDOW).timestamp_micros();
         while self.records.front().is_some_and(|r| r.at < horizon) {
             self.records.pop_front();

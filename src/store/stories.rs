@@ -49,8 +49,10 @@ impl Store {
         lang: Option<&str>,
         signature: &Signature,
     ) -> Result<Vec<(u64, f64)>, StoreError> {
-        let index = self.near_dup_index()?;
-        super::ingest::Ingest::new(self, &index, Utc::now()).near_duplicates(lang, signature)
+        let mut index = self.near_dup_index()?;
+        let now = Utc::now();
+        index.evict(now);
+        super::ingest::Ingest::new(self, &index, now).near_duplicates(lang, signature)
     }
 
     /// The story an article belongs to (itself alone if it predates stories).
