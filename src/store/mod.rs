@@ -658,6 +658,49 @@ mod tests {
     }
 
     #[test]
+    fn a_store_of_the_first_layout_is_read() {
+        // Signatures stored alone and buckets kept in sled, as the first version wrote them.
+        let dir = tempfile::tempdir().unwrap();
+        let first = {
+            let store = Store::open(dir.path()).unwrap();
+            let original = article("https://wire.example/a", "en", WIRE);
+            store
+                .upsert_entries("wire", std::slice::from_ref(&original), now())
+                .unwrap();
+            let id = store
+                .article_by_url("https://wire.example/a")
+                .unwrap()
+                .unwrap()
+                .id;
+            let signature = fingerprint(&original.title, &original.text, Some("en")).unwrap();
+            store
+                .fingerprints
+                .insert(stories::signature_key(id), signature.to_bytes())
+                .unwrap();
+            store
+                .fingerprints
+                .insert(b"Ben\0\x03bucketkey", &id.to_be_bytes())
+                .unwrap();
+            store.flush().unwrap();
+            id
+        };
+        let store = Store::open(dir.path()).unwrap();
+        let copy = article("https://reposter.example/b", "en", WIRE);
+        store.upsert_entries("reposter", &[copy], now()).unwrap();
+        let second = store
+            .article_by_url("https://reposter.example/b")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(store.story_of(second).unwrap(), first);
+        assert_eq!(
+            store.fingerprints.scan_prefix(b"B").count(),
+            0,
+            "old buckets are removed"
+        );
+    }
+
+    #[test]
     fn another_feed_does_not_overwrite_an_article() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
