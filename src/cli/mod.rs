@@ -128,7 +128,11 @@ impl Cli {
     /// Opens the store for a command that needs the config anyway.
     pub fn open_store(&self, config: Option<&Config>) -> anyhow::Result<Store> {
         let path = self.store_path(config)?;
-        open_store_at(&path)
+        let store = open_store_at(&path)?;
+        if let Some(config) = config {
+            store.set_dedup_window(crate::schedule::to_chrono(config.dedup_window));
+        }
+        Ok(store)
     }
 }
 

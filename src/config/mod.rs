@@ -62,6 +62,9 @@ fn default_allow() -> Vec<Spanned<String>> {
         .collect()
 }
 
+/// How long an article stays findable by likeness unless `[store] dedup_window` says otherwise.
+pub const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// The six UN languages and Vietnamese: where the convention is covered.
 pub const DEFAULT_LANGUAGES: &[&str] = &["ar", "zh", "en", "fr", "ru", "es", "vi"];
 
@@ -71,6 +74,8 @@ pub const DEFAULT_LANGUAGES: &[&str] = &["ar", "zh", "en", "fr", "ru", "es", "vi
 struct StoreConfig {
     /// Directory of the store; relative paths are taken from the config file's directory.
     path: Option<PathBuf>,
+    /// How long an article stays findable by likeness (the near-duplicate index's window).
+    dedup_window: Option<Spanned<HumanDuration>>,
 }
 
 /// `[fetch]`: politeness and bounds for every HTTP request.
@@ -202,6 +207,8 @@ pub struct Config {
     pub source: PathBuf,
     /// Store directory from `[store] path`, already resolved against the file's directory.
     pub store_path: Option<PathBuf>,
+    /// `[store] dedup_window`: how long an article can be matched by likeness.
+    pub dedup_window: Duration,
     /// Fetch bounds.
     pub fetch: FetchConfig,
     /// Feeds in file order.
@@ -329,6 +336,17 @@ impl Config {
             ));
         }
         let mut warnings = Vec::new();
+        let dedup_window = match &file.store.dedup_window {
+            Some(w) if w.get_ref().0 < Duration::from_secs(3600) => {
+                problems.push(Problem {
+                    line: line_of(text, w.span().start),
+                    message: "[store] dedup_window must be at least 1h".into(),
+                });
+                DEFAULT_DEDUP_WINDOW
+            }
+            Some(w) => w.get_ref().0,
+            None => DEFAULT_DEDUP_WINDOW,
+        };
         check_schedule(
             "[fetch]",
             fetch.interval,
@@ -504,6 +522,7 @@ impl Config {
         Ok(Config {
             source: path.to_path_buf(),
             store_path: file.store.path.map(|p| base.join(p)),
+            dedup_window,
             fetch,
             feeds,
             languages,
@@ -739,6 +758,19 @@ mod tests {
             .map(|f| f.name.as_str())
             .collect();
         assert_eq!(pages, ["kinhtedothi-the-gioi", "unodc-press"]);
+    }
+
+    #[test]
+    fn dedup_window_defaults_and_is_bounded() {
+        let c = Config::parse("", Path::new("feeds.toml")).unwrap();
+        assert_eq!(c.dedup_window, DEFAULT_DEDUP_WINDOW);
+        let c = Config::parse("[store]\ndedup_window = \"7d\"\n", Path::new("feeds.toml")).unwrap();
+        assert_eq!(c.dedup_window, Duration::from_secs(7 * 24 * 3600));
+        let p = problems("[store]\ndedup_window = \"5m\"\n");
+        assert_eq!(
+            (p[0].line, p[0].message.as_str()),
+            (2, "[store] dedup_window must be at least 1h")
+        );
     }
 
     #[test]

@@ -23,8 +23,11 @@ use chrono::{DateTime, Utc};
 use crate::model::{Article, Entry};
 use crate::pipeline::dedup::{fingerprint, Signature};
 pub use feed_state::{FeedState, Unfetched};
-pub use near_dup::WINDOW as DEDUP_WINDOW;
 pub use stories::Story;
+
+/// How long an article stays findable by likeness unless set otherwise: copies and rewrites of
+/// a story appear within days.
+pub const DEFAULT_DEDUP_WINDOW: chrono::Duration = chrono::Duration::days(30);
 
 /// Bumped when stored data changes shape incompatibly.
 const SCHEMA_VERSION: u32 = 1;
@@ -121,6 +124,8 @@ pub struct Store {
     writer: Arc<Mutex<()>>,
     /// Built from the stored signatures when first needed: listing articles never pays for it.
     near_dups: Arc<OnceLock<Mutex<near_dup::NearDupIndex>>>,
+    /// How long articles stay in that index, in seconds (see [`Store::set_dedup_window`]).
+    dedup_window_secs: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Store {
@@ -182,6 +187,9 @@ impl Store {
             stories: db.open_tree("stories")?,
             writer: Default::default(),
             near_dups: Default::default(),
+            dedup_window_secs: Arc::new(std::sync::atomic::AtomicI64::new(
+                DEFAULT_DEDUP_WINDOW.num_seconds(),
+            )),
             db,
         })
     }
@@ -220,6 +228,18 @@ impl Store {
         Ok(counts)
     }
 
+    /// Sets how long an article stays findable by likeness (`[store] dedup_window`). Takes
+    /// effect when the index is built, so set it right after opening.
+    pub fn set_dedup_window(&self, window: chrono::Duration) {
+        self.dedup_window_secs
+            .store(window.num_seconds(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How long an article stays findable by likeness.
+    pub fn dedup_window(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.dedup_window_secs.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// The near-duplicate index, built from the stored signatures on first use.
     fn near_dup_index(&self) -> Result<MutexGuard<'_, near_dup::NearDupIndex>, StoreError> {
         if self.near_dups.get().is_none() {
@@ -232,8 +252,9 @@ impl Store {
     }
 
     fn build_near_dup_index(&self, now: DateTime<Utc>) -> Result<near_dup::NearDupIndex, StoreError> {
-        let mut index = near_dup::NearDupIndex::new();
-        let horizon = now - near_dup::WINDOW;
+        let window = self.dedup_window();
+        let mut index = near_dup::NearDupIndex::new(window);
+        let horizon = now - window;
         // Ids grow with time, so records come oldest first, as the index wants them.
         for item in self.fingerprints.scan_prefix(b"S") {
             let (key, value) = item?;
@@ -646,7 +667,7 @@ mod tests {
         assert_eq!(store.story_of(second).unwrap(), first);
 
         // Articles stored longer ago than the window are not found by likeness.
-        let later = now() + DEDUP_WINDOW + chrono::Duration::days(1);
+        let later = now() + store.dedup_window() + chrono::Duration::days(1);
         let late = article("https://late.example/c", "en", WIRE);
         store.upsert_entries("late", &[late], later).unwrap();
         let third = store
@@ -655,6 +676,26 @@ mod tests {
             .unwrap()
             .id;
         assert_eq!(store.story_of(third).unwrap(), third);
+    }
+
+    #[test]
+    fn the_window_is_configurable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.set_dedup_window(chrono::Duration::days(1));
+        store
+            .upsert_entries("wire", &[article("https://wire.example/a", "en", WIRE)], now())
+            .unwrap();
+        let copy = article("https://reposter.example/b", "en", WIRE);
+        store
+            .upsert_entries("reposter", &[copy], now() + chrono::Duration::days(2))
+            .unwrap();
+        let second = store
+            .article_by_url("https://reposter.example/b")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(store.story_of(second).unwrap(), second);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The near-duplicate index: LSH buckets over the MinHash signatures of the articles of the last
-//! [`WINDOW`], in memory. The signatures themselves are stored (`fingerprints`: `S` ++ id), and
-//! the index is rebuilt from them when a process first needs it.
+//! The near-duplicate index: LSH buckets over the MinHash signatures of the articles of a recent
+//! window (`[store] dedup_window`, default 30 days), in memory. The signatures themselves are
+//! stored (`fingerprints`: `S` ++ id), and the index is rebuilt from them when a process first
+//! needs it.
 //!
 //! Why memory and not sled: as sled keys the buckets cost eight reads and eight rewrites per new
 //! article, two thirds of all store work on the standard benchmark. In memory a lookup is a few
@@ -15,9 +16,6 @@ use std::collections::{HashMap, VecDeque};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::pipeline::dedup::{Signature, BANDS, SIGNATURE_LEN};
-
-/// How long an article stays findable by likeness.
-pub const WINDOW: Duration = Duration::days(30);
 
 /// Article slots one bucket keeps: its newest. Copies of one text sit in one story, so the
 /// newest few speak for all of them, and a text shared by thousands costs no more to look up.
@@ -39,6 +37,7 @@ struct Record {
 
 /// LSH buckets over a sliding window of articles, oldest first.
 pub(super) struct NearDupIndex {
+    window: Duration,
     /// Slot `n` is `records[n - first]`; slots only grow, so a bucket's slot older than `first`
     /// is an article that left the window.
     records: VecDeque<Record>,
@@ -49,8 +48,10 @@ pub(super) struct NearDupIndex {
 }
 
 impl NearDupIndex {
-    pub(super) fn new() -> Self {
+    /// An empty index keeping articles for `window`.
+    pub(super) fn new(window: Duration) -> Self {
         NearDupIndex {
+            window,
             records: VecDeque::new(),
             first: 0,
             buckets: HashMap::new(),
@@ -129,7 +130,7 @@ impl NearDupIndex {
 
     /// Drops the articles that left the window by `now`.
     pub(super) fn evict(&mut self, now: DateTime<Utc>) {
-        let horizon = (now - WINDOW).timestamp_micros();
+        let horizon = (now - self.window).timestamp_micros();
         while self.records.front().is_some_and(|r| r.at < horizon) {
             self.records.pop_front();
             self.first = self.first.wrapping_add(1);
@@ -214,7 +215,7 @@ mod tests {
 
     #[test]
     fn finds_within_language_and_window_only() {
-        let mut index = NearDupIndex::new();
+        let mut index = NearDupIndex::new(Duration::days(30));
         let en = lang_code(Some("en"));
         let fr = lang_code(Some("fr"));
         index.insert(1, t(0), en, signature(1), t(0));
@@ -233,7 +234,7 @@ mod tests {
 
     #[test]
     fn a_bucket_keeps_its_newest() {
-        let mut index = NearDupIndex::new();
+        let mut index = NearDupIndex::new(Duration::days(30));
         let en = lang_code(Some("en"));
         for id in 1..=10 {
             index.insert(id, t(0), en, signature(7), t(0));

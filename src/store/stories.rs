@@ -40,7 +40,7 @@ pub(super) const KIND_LINK: u8 = b'l';
 pub(super) const KIND_CITED: u8 = b'c';
 
 impl Store {
-    /// Articles in `lang` stored within the last [`DEDUP_WINDOW`](super::DEDUP_WINDOW) whose
+    /// Articles in `lang` stored within the last [`Store::dedup_window`] whose
     /// signature is at least
     /// [`DUPLICATE_SIMILARITY`](crate::pipeline::dedup::DUPLICATE_SIMILARITY) alike, most alike
     /// first.
