@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Cli;
 use crate::model::{LangMethod, TopicMatch};
 use crate::pipeline::text::html_to_text;
-use crate::pipeline::Judges;
+use crate::pipeline::{Judged, Judges};
 
 /// Arguments of `classify`.
 #[derive(Debug, Args)]
@@ -56,10 +56,7 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(Judges::from_config)
         .unwrap_or_default();
-    let lang = judges
-        .lang
-        .detect(&format!("{title}\n{text}"), args.language.as_deref());
-    let topics = judges.topics.classify(&title, &text, lang.lang.as_deref());
+    let Judged { lang, topics, .. } = judges.judge(&title, &text, args.language.as_deref());
     if args.json {
         let out = Classified {
             lang: lang.lang.as_deref(),

@@ -145,7 +145,7 @@ impl HttpClient {
                 // metadata address, a router): only a source that lives there stays there.
                 let origin = attempt.previous().first().cloned();
                 let policy = origin.map(|o| super::page::LinkPolicy::new(&o, &[]));
-                let inside = redirect_target_is_internal(attempt.url());
+                let inside = super::page::is_internal(attempt.url());
                 match policy {
                     Some(policy) if inside && !policy.allows(attempt.url()) => {
                         let refused = RedirectRefused(attempt.url().to_string());
@@ -295,19 +295,6 @@ struct TooManyRedirects;
 #[derive(Debug, thiserror::Error)]
 #[error("redirect to {0} refused")]
 struct RedirectRefused(String);
-
-/// Whether a redirect target is an address inside the machine's networks.
-fn redirect_target_is_internal(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => !super::page::is_public(ip.into()),
-        Some(url::Host::Ipv6(ip)) => !super::page::is_public(ip.into()),
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
-        None => true,
-    }
-}
 
 /// The first error of type `T` among `e`'s causes.
 fn find_source<'a, T: std::error::Error + 'static>(

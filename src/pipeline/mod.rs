@@ -300,13 +300,11 @@ impl Pipeline {
         now: DateTime<Utc>,
         state: &mut FeedState,
     ) -> Result<UpsertCounts, RefreshError> {
-        let store = self.store.clone();
-        let name = feed.name.clone();
         state.last_entries = entries.len();
         let _turn = self.writes.lock().await;
-        let counts = tokio::task::spawn_blocking(move || store.upsert_entries(&name, &entries, now))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
+        let counts = self
+            .blocking_store(move |s, name| s.upsert_entries(name, &entries, now), &feed.name)
+            .await?;
         state.articles_new += counts.new as u64;
         Ok(counts)
     }
@@ -328,7 +326,7 @@ impl Pipeline {
         })
         .await
         .map_err(|e| ParseError::Malformed(format!("link finder crashed: {e}")))?;
-        let new = self.unknown(links).await?;
+        let new = self.unknown(feed, links).await?;
         // Forget failures of links that left the listing (or were stored meanwhile); wait out
         // the backoff of the others.
         state
@@ -383,13 +381,10 @@ impl Pipeline {
     /// summary. Items whose page cannot be fetched keep the feed's text.
     async fn full_text(&self, feed: &Feed, entries: Vec<Entry>) -> Result<(Vec<Entry>, usize), RefreshError> {
         let policy = LinkPolicy::new(&feed.url, &feed.follow_hosts);
-        let known = {
-            let store = self.store.clone();
-            let urls: Vec<String> = entries.iter().map(|e| e.url.clone()).collect();
-            tokio::task::spawn_blocking(move || store.known_urls(&urls))
-                .await
-                .map_err(|e| StoreError::Task(e.to_string()))??
-        };
+        let urls: Vec<String> = entries.iter().map(|e| e.url.clone()).collect();
+        let known = self
+            .blocking_store(move |s, _| s.known_urls(&urls), &feed.name)
+            .await?;
         let wanted: Vec<Url> = entries
             .iter()
             .zip(&known)
@@ -443,12 +438,11 @@ impl Pipeline {
     }
 
     /// The links not stored yet, in order.
-    async fn unknown(&self, links: Vec<Url>) -> Result<Vec<Url>, RefreshError> {
-        let store = self.store.clone();
+    async fn unknown(&self, feed: &Feed, links: Vec<Url>) -> Result<Vec<Url>, RefreshError> {
         let urls: Vec<String> = links.iter().map(|u| canonical_url(u).to_string()).collect();
-        let known = tokio::task::spawn_blocking(move || store.known_urls(&urls))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
+        let known = self
+            .blocking_store(move |s, _| s.known_urls(&urls), &feed.name)
+            .await?;
         Ok(links
             .into_iter()
             .zip(known)

@@ -78,17 +78,15 @@ impl LinkPolicy {
         if !matches!(url.scheme(), "http" | "https") {
             return false;
         }
-        let Some(host) = url.host() else {
+        if url.host().is_none() {
             return false;
-        };
+        }
         if same_host(url, &self.own) {
             // The configured source itself, wherever it is (tests run on 127.0.0.1).
             return true;
         }
-        if let Some(ip) = ip_of(&host) {
-            if !is_public(ip) {
-                return false;
-            }
+        if is_internal(url) {
+            return false;
         }
         let name = strip_www(url.host_str().unwrap_or_default());
         self.follow_hosts.iter().any(|h| strip_www(h) == name)
@@ -105,15 +103,18 @@ fn strip_www(host: &str) -> &str {
     host.strip_prefix("www.").unwrap_or(host)
 }
 
-fn ip_of(host: &Host<&str>) -> Option<IpAddr> {
-    match host {
-        Host::Ipv4(ip) => Some(IpAddr::V4(*ip)),
-        Host::Ipv6(ip) => Some(IpAddr::V6(*ip)),
-        // "localhost" and its subdomains resolve to loopback by definition (RFC 6761).
-        Host::Domain(d) => {
+/// Whether `url` points inside the machine's networks: an address that is not public, or
+/// `localhost` (which resolves to loopback by definition, RFC 6761). Other names are not
+/// resolved. A URL without a host counts as inside.
+pub fn is_internal(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => !is_public(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => !is_public(IpAddr::V6(ip)),
+        Some(Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
-            (d == "localhost" || d.ends_with(".localhost")).then_some(IpAddr::from([127, 0, 0, 1]))
+            d == "localhost" || d.ends_with(".localhost")
         }
+        None => true,
     }
 }
 

@@ -36,9 +36,10 @@ const SCHEMA_VERSION: u32 = 1;
 const LOCK_RETRIES: u32 = 10;
 const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// sled's default page cache is about 1 GiB. On the standard benchmark (1000 feeds, an 82 MB
-/// store after the first cycle) 32 MiB made sled re-read and rebuild pages on every write: the
-/// cold cycle took 6.2 s against 4.7 s at 64 MiB, with the same peak RSS (94 MB).
+/// sled's default page cache is about 1 GiB. On the standard corpus (1000 feeds, an 82 MB store
+/// after the first cycle) 32 MiB made sled re-read and rebuild pages on every write: hand runs
+/// of a cold `poll --once` took 5.4-6.2 s at 84-86 MB peak RSS, against 4.6-4.9 s at 94 MB with
+/// 64 MiB.
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why the store failed.
@@ -223,7 +224,7 @@ impl Store {
         }
         let (counts, fingerprinted) = ingest.commit()?;
         for f in fingerprinted {
-            index.insert(f.id, now, f.lang, f.signature, now);
+            index.insert(f.id, now, f.lang, f.signature);
         }
         Ok(counts)
     }
@@ -273,7 +274,7 @@ impl Store {
             };
             let (signature, lang, at) = record;
             if at >= horizon {
-                index.insert(id, at, lang, signature, now);
+                index.insert(id, at, lang, signature);
             }
         }
         // Buckets kept in the store by earlier versions: the index replaces them.

@@ -6,6 +6,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::pipeline::dedup::canonical_url;
+use crate::pipeline::lang::normalize_hint;
 use crate::pipeline::text::tidy;
 
 /// `<meta>` names and properties that carry the publication time, most trusted first.
@@ -143,10 +144,10 @@ impl Meta {
             .select(&selector("html[lang]"))
             .next()
             .and_then(|h| h.value().attr("lang"))
-            .and_then(language_code)
+            .and_then(normalize_hint)
             .or_else(|| {
                 tag(&["og:locale", "content-language", "language", "dc.language"])
-                    .and_then(|l| language_code(&l))
+                    .and_then(|l| normalize_hint(&l))
             });
         meta
     }
@@ -347,11 +348,6 @@ pub(super) fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
         }
     }
     None
-}
-
-/// An ISO 639 code from a language tag or locale ("vi-VN", "ar_AR", "zh-Hans").
-pub(super) fn language_code(tag: &str) -> Option<String> {
-    crate::pipeline::lang::normalize_hint(tag)
 }
 
 #[cfg(test)]
