@@ -71,11 +71,9 @@ fn free_port() -> u16 {
 }
 
 fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "corpus server did not start on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("the corpus server", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
 }
 
 /// Runs a command to completion; returns wall time and the child's peak RSS in KiB.
@@ -193,12 +191,14 @@ fn main() {
     );
     println!("poll --once peak RSS: {:.1} MB", peak_rss as f64 / 1024.0);
 
+    // Every poll above asked for every feed once; the daemon's requests come after those.
     let (daemon_time, daemon_rss) = daemon_cycle(
         bin,
         &config,
         &work.path().join("store-daemon"),
         &work.path().join("run/access.log"),
         o.feeds,
+        o.runs * 2 * o.feeds,
     );
     println!(
         "daemon: first cycle of {} feeds in {:.2} s (first polls are spread over up to 10 s by design); peak RSS {:.1} MB",
@@ -212,33 +212,37 @@ fn secs(v: &[Duration]) -> Vec<String> {
     v.iter().map(|d| format!("{:.2}", d.as_secs_f64())).collect()
 }
 
-/// Starts `run` on an empty store, waits until the server has answered every feed once (the
-/// access log, flushed by nginx every second, is the witness), reads the daemon's peak RSS,
-/// and stops it with SIGTERM.
-fn daemon_cycle(bin: &str, config: &Path, store: &Path, access_log: &Path, feeds: usize) -> (Duration, u64) {
-    // nginx flushes its access log every second: let the earlier phases' lines land first, or
-    // they would be counted as the daemon's.
-    std::thread::sleep(Duration::from_millis(2500));
-    let served_before = count_feed_requests(access_log);
+/// Starts `run` on an empty store, waits until it has finished a refresh of every feed (its
+/// debug log, one outcome line per refresh, is the witness), reads the daemon's peak RSS, and
+/// stops it with SIGTERM. `served_before` feed requests are in the access log from earlier
+/// phases; the daemon starts once they have all landed (nginx flushes the log every second).
+fn daemon_cycle(
+    bin: &str,
+    config: &Path,
+    store: &Path,
+    access_log: &Path,
+    feeds: usize,
+    served_before: usize,
+) -> (Duration, u64) {
+    wait_until("earlier phases' requests in the access log", || {
+        count_feed_requests(access_log) >= served_before
+    });
+    let log = store.with_extension("log");
     let start = Instant::now();
     let mut child = Command::new(bin)
         .arg("--config")
         .arg(config)
         .arg("--store")
         .arg(store)
-        .args(["-q", "run"])
+        .args(["-v", "run"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while count_feed_requests(access_log) < served_before + feeds {
-        assert!(Instant::now() < deadline, "daemon did not poll every feed");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the daemon to refresh every feed", || {
+        refreshes_logged(&log) >= feeds
+    });
     let elapsed = start.elapsed();
-    // Let the last refreshes store their entries before reading the high-water mark.
-    std::thread::sleep(Duration::from_secs(2));
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
     let hwm = status
         .lines()
@@ -251,6 +255,26 @@ fn daemon_cycle(bin: &str, config: &Path, store: &Path, access_log: &Path, feeds
     let exit = child.wait().unwrap();
     assert!(exit.success(), "daemon exit {exit:?}");
     (elapsed, hwm)
+}
+
+/// Polls `condition` until it holds; the bound only turns a hang into a message.
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !condition() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Refresh outcomes the daemon logged (one per feed refresh at debug level).
+fn refreshes_logged(log: &Path) -> usize {
+    std::fs::read_to_string(log)
+        .map(|s| {
+            s.lines()
+                .filter(|l| l.contains("polled") || l.contains("not modified") || l.contains("poll failed"))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 fn count_feed_requests(access_log: &Path) -> usize {
