@@ -5,14 +5,15 @@ use std::process::ExitCode;
 use clap::Parser;
 use treatywatch::cli::{self, Cli, Exit};
 
-/// jemalloc: glibc's malloc took a fifth of the CPU of a cold poll cycle (bin searches and
-/// consolidation as sled builds and drops tree nodes). On the standard benchmark (1000 feeds):
-/// glibc 4.8-5.3 s at 90 MB peak RSS; jemalloc with its defaults 3.3-3.8 s at 120 MB.
+/// jemalloc: in a profile of a cold poll cycle, glibc's malloc (its bin searches and
+/// consolidation) took a fifth of the CPU. Hand runs of `poll --once` on the standard corpus
+/// (1000 feeds): glibc 4.8-5.3 s at 90-91 MB peak RSS; jemalloc with its defaults 3.3-3.8 s at
+/// 119-122 MB.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// One arena (this is a small-server daemon; thread caches absorb the contention), small
-/// thread caches, and dirty pages returned within half a second: 3.8-4.1 s at 91 MB.
+/// thread caches, and dirty pages returned within half a second: 3.7-4.3 s at 91-93 MB.
 #[allow(non_upper_case_globals)]
 #[export_name = "_rjem_malloc_conf"]
 pub static malloc_conf: &[u8] = b"narenas:1,tcache_max:4096,dirty_decay_ms:500,muzzy_decay_ms:0\0";
