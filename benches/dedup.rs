@@ -12,7 +12,7 @@ mod support;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
-use treatywatch::pipeline::dedup::{fingerprint, DUPLICATE_SIMILARITY};
+use treatywatch::fingerprint::{fingerprint, DUPLICATE_SIMILARITY};
 use treatywatch::pipeline::Judges;
 use treatywatch::store::Store;
 

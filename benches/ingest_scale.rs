@@ -16,8 +16,8 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use treatywatch::fingerprint::fingerprint;
 use treatywatch::model::Entry;
-use treatywatch::pipeline::dedup::fingerprint;
 use treatywatch::pipeline::Judges;
 use treatywatch::store::Store;
 

@@ -2,23 +2,41 @@
 //! "Hanoi Convention"), in every language it is covered in.
 //!
 //! # Layout
-//! The modules follow an article's path:
-//! - [`config`]: `feeds.toml`, validated once into runtime types.
+//! The modules follow an article's path; each imports only modules listed before it (none
+//! imports one that imports it back):
+//! - Shared by several stages: [`normalize`] (text normalisation for matching),
+//!   [`fingerprint`] (MinHash signatures, LSH bands, the likeness threshold), [`links`]
+//!   (canonical URLs, which links may be followed), [`language_codes`] (ISO 639 codes),
+//!   [`paths`] (default places for files).
+//! - [`model`]: the nouns: feeds and their health, entries, articles.
+//! - [`config`]: `feeds.toml`, validated once into runtime types (with [`config::topic`]).
+//! - [`schedule`]: when each feed is due (intervals, backoff, server wishes); [`clock`]: where
+//!   "now" comes from.
+//! - [`store`]: the sled database behind a typed API (articles, feed health, stories), and
+//!   [`store::StoreHandle`], its async face.
 //! - [`pipeline`]: one source refresh: [`pipeline::fetch`] → [`pipeline::decode`] →
-//!   [`pipeline::feed`] (with [`pipeline::text`] and [`pipeline::cite`]) → [`pipeline::lang`] →
-//!   [`pipeline::topic`] → [`pipeline::dedup`] → store.
-//! - [`schedule`]: when each feed is due (intervals, backoff, server wishes).
-//! - [`store`]: the sled database behind a typed API: articles, feed health, stories.
-//! - [`model`]: the nouns shared by every stage.
-//! - [`daemon`]: `run`: one task per feed, signals, reload, systemd.
-//! - [`cli`]: the subcommands; [`logging`] and [`paths`] serve them.
+//!   [`pipeline::feed`] (with [`pipeline::text`] and [`pipeline::cite`]) or [`pipeline::page`]
+//!   and [`pipeline::extract`] → [`pipeline::judge`] ([`pipeline::lang`],
+//!   [`pipeline::topic`], the fingerprint) → store.
+//! - [`query`]: the read operations over the store, for the CLI and the local API.
+//! - [`events`]: what happens in the daemon, logged (and observed) in one place each.
+//! - [`daemon`]: `run`: components (the feed scheduler, the systemd watchdog) under the
+//!   caller's cancellation token; [`daemon::signals`] turns signals into it.
+//! - [`cli`]: the subcommands; [`logging`] serves them.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod events;
+pub mod fingerprint;
+pub mod language_codes;
+pub mod links;
 pub mod logging;
 pub mod model;
+pub mod normalize;
 pub mod paths;
 pub mod pipeline;
+pub mod query;
 pub mod schedule;
 pub mod store;

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     treatywatch::logging::init(cli.verbose, cli.quiet);
     match cli::run(cli) {
         Ok(code) => code,
+        // The reader went away (`list | head -1`): what it wanted, it has.
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(exit) = e.downcast_ref::<Exit>() {
                 eprintln!("error: {}", exit.message);

@@ -1,10 +1,14 @@
-//! The nouns every stage shares: feeds, entries as parsed, and articles as stored.
+//! The nouns every stage shares: feeds and their health, entries as parsed and judged, and
+//! articles as stored.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
+
+use crate::fingerprint::Signature;
 
 /// A configured source, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +100,26 @@ pub struct LangGuess {
     pub method: LangMethod,
 }
 
-/// One item of a feed, as parsed and judged, before it is stored.
+/// An entry as a parser or page reader found it, before the judges have seen it: its
+/// `lang`, `topics` and `fingerprint` are still empty. Only the pipeline's judges turn it
+/// into an [`Entry`] to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unjudged {
+    /// The entry, unjudged.
+    pub entry: Entry,
+    /// The language its source declares (the config's, the item's or the feed's, the page's),
+    /// used when detection is unsure.
+    pub lang_hint: Option<String>,
+}
+
+impl Unjudged {
+    /// An entry with nothing judged yet.
+    pub fn new(entry: Entry, lang_hint: Option<String>) -> Unjudged {
+        Unjudged { entry, lang_hint }
+    }
+}
+
+/// One item of a feed or one article page, as parsed and judged, before it is stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     /// Canonical URL: the article's identity.
@@ -127,10 +150,10 @@ pub struct Entry {
     /// The links it names as its source (canonical URLs).
     #[serde(default)]
     pub cited: Vec<String>,
-    /// Its MinHash signature when the judging stage computed it (it normalises the text for
-    /// topics anyway); the store computes it otherwise. Stored apart, not in the record.
+    /// Its MinHash signature, computed by the judges (`None`: too little text to compare).
+    /// Stored apart, not in the record.
     #[serde(skip)]
-    pub fingerprint: Option<crate::pipeline::dedup::Signature>,
+    pub fingerprint: Option<Signature>,
 }
 
 /// A topic an article matched, and why.
@@ -175,4 +198,78 @@ pub fn sort_time(entry: &Entry, fetched: DateTime<Utc>) -> DateTime<Utc> {
         .published
         .filter(|p| *p <= fetched + chrono::Duration::hours(1))
         .unwrap_or(fetched)
+}
+
+impl LangGuess {
+    /// Nothing known about the language (yet).
+    pub fn unknown() -> LangGuess {
+        LangGuess {
+            lang: None,
+            confidence: 0.0,
+            method: LangMethod::Unknown,
+        }
+    }
+}
+
+/// Per-feed health and fetch state. Every field has a default so that records written by an
+/// older version still load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FeedState {
+    /// The feed's address when last polled.
+    pub url: String,
+    /// When a poll last started.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// When a poll last succeeded (including 304).
+    pub last_success: Option<DateTime<Utc>>,
+    /// HTTP status of the last response, if one came.
+    pub last_status: Option<u16>,
+    /// Failures since the last success.
+    pub consecutive_failures: u32,
+    /// Why the last poll failed; cleared on success.
+    pub last_error: Option<String>,
+    /// The store's last failure while refreshing this feed (not the feed's fault: its failures
+    /// and backoff are left alone), and when; cleared when its articles are stored again.
+    pub store_error: Option<StoreFailure>,
+    /// When the feed is next due.
+    pub next_poll: Option<DateTime<Utc>>,
+    /// `ETag` to send next time.
+    pub etag: Option<String>,
+    /// `Last-Modified` to send next time.
+    pub last_modified: Option<String>,
+    /// The feed's own title, as it last said.
+    pub title: Option<String>,
+    /// Articles this feed brought that were new to the store.
+    pub articles_new: u64,
+    /// Entries this feed last listed.
+    pub last_entries: usize,
+    /// When the feed was last fetched without validators (see `schedule::UNCONDITIONAL_EVERY`).
+    pub last_unconditional: Option<DateTime<Utc>>,
+    /// The interval estimated from the feed's rhythm, in seconds, when adaptive.
+    pub adaptive_interval_secs: Option<u64>,
+    /// The feed's own `<ttl>`, in minutes.
+    pub ttl_minutes: Option<u32>,
+    /// Page sources: article pages on the listing that could not be fetched or read, by URL,
+    /// so that a broken link is retried with backoff rather than on every poll.
+    pub unfetched: BTreeMap<String, Unfetched>,
+}
+
+/// A store failure met while refreshing a feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreFailure {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What the store said.
+    pub error: String,
+}
+
+/// An article page that failed, and when to try it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unfetched {
+    /// Failures in a row.
+    pub failures: u32,
+    /// Not tried again before this.
+    pub retry_at: DateTime<Utc>,
+    /// Why it last failed.
+    pub error: String,
 }

@@ -80,8 +80,8 @@ pub fn parse_corpus(dir: &Path, base: &str, judges: &Judges) -> Vec<(Entry, Stri
         ))
         .unwrap();
         let decoded = decode::decode(&bytes, None);
-        let parsed = feed::parse_feed(&decoded.text, &url, None, judges).unwrap();
-        for entry in parsed.entries {
+        let parsed = feed::parse_feed(&decoded.text, &url, None).unwrap();
+        for entry in parsed.entries.into_iter().map(|e| judges.judge_entry(e)) {
             let story = story_of_link
                 .get(&entry.link)
                 .cloned()

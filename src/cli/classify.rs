@@ -2,12 +2,14 @@
 //! that users can test their topic rules before the daemon applies them.
 
 use std::io::Read;
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
+use super::output::stdout;
 use super::Cli;
 use crate::model::{LangMethod, TopicMatch};
 use crate::pipeline::text::html_to_text;
@@ -39,6 +41,7 @@ struct Classified<'a> {
 
 /// Classifies one text with the config's languages and topics (or the defaults).
 pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
+    let mut out = stdout();
     let mut raw = Vec::new();
     match args.file.as_deref() {
         None | Some("-") => {
@@ -58,32 +61,35 @@ pub fn run(cli: &Cli, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
     let Judged { lang, topics, .. } = judges.judge(&title, &text, args.language.as_deref());
     if args.json {
-        let out = Classified {
+        let json = Classified {
             lang: lang.lang.as_deref(),
             lang_confidence: lang.confidence,
             lang_method: lang.method,
             topics: &topics,
         };
-        println!("{}", serde_json::to_string(&out)?);
+        writeln!(out, "{}", serde_json::to_string(&json)?)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "language: {} (confidence {:.2}, by {:?})",
             lang.lang.as_deref().unwrap_or("unknown"),
             lang.confidence,
             lang.method
-        );
+        )?;
         if topics.is_empty() {
             let names: Vec<&str> = judges.topics.names().collect();
-            println!("topics:   none of {}", names.join(", "));
+            writeln!(out, "topics:   none of {}", names.join(", "))?;
         }
         for t in &topics {
-            println!(
+            writeln!(
+                out,
                 "topic:    {} (score {}): {}",
                 t.name,
                 t.score,
                 t.matched.join("; ")
-            );
+            )?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

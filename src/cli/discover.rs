@@ -1,6 +1,7 @@
 //! `treatywatch discover URL`: the feeds a page advertises, or a page source for a site that
 //! advertises none.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -8,10 +9,12 @@ use scraper::{Html, Selector};
 use serde::Serialize;
 use url::Url;
 
+use super::output::stdout;
 use super::Cli;
+use crate::links::LinkPolicy;
 use crate::model::PageRules;
 use crate::pipeline::decode;
-use crate::pipeline::page::{article_links, LinkPolicy};
+use crate::pipeline::page::article_links;
 
 /// Arguments of `discover`.
 #[derive(Debug, Args)]
@@ -45,6 +48,7 @@ const FEED_TYPES: &[&str] = &[
 
 /// Fetches or reads one page and prints its feeds, or a suggested page source.
 pub fn run(cli: &Cli, args: &DiscoverArgs) -> anyhow::Result<ExitCode> {
+    let mut out = stdout();
     let config = cli.optional_config()?;
     let loaded = super::source::load(&args.source, config.as_ref())?;
     let decoded = decode::decode(&loaded.bytes, loaded.content_type.as_deref());
@@ -52,9 +56,10 @@ pub fn run(cli: &Cli, args: &DiscoverArgs) -> anyhow::Result<ExitCode> {
     if !feeds.is_empty() {
         for feed in &feeds {
             if args.json {
-                println!("{}", serde_json::to_string(feed)?);
+                writeln!(out, "{}", serde_json::to_string(feed)?)?;
             } else {
-                println!(
+                writeln!(
+                    out,
                     "{}  ({}{})",
                     feed.url,
                     feed.kind,
@@ -62,9 +67,10 @@ pub fn run(cli: &Cli, args: &DiscoverArgs) -> anyhow::Result<ExitCode> {
                         .as_deref()
                         .map(|t| format!(", \"{t}\""))
                         .unwrap_or_default()
-                );
+                )?;
             }
         }
+        out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let policy = LinkPolicy::new(&loaded.base, &[]);
@@ -80,23 +86,30 @@ pub fn run(cli: &Cli, args: &DiscoverArgs) -> anyhow::Result<ExitCode> {
             "suggest": {"name": name, "url": loaded.base.as_str(), "kind": "page"},
             "article_links": links.iter().map(Url::as_str).collect::<Vec<_>>(),
         });
-        println!("{suggestion}");
+        writeln!(out, "{suggestion}")?;
+        out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    writeln!(
+        out,
         "# No feed advertised. As a page source ({} article links found on it now):",
         links.len()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "[[feed]]\nname = \"{name}\"\nurl = \"{}\"\nkind = \"page\"",
         loaded.base
-    );
+    )?;
     for link in links.iter().take(10) {
-        println!("#   {link}");
+        writeln!(out, "#   {link}")?;
     }
     if links.is_empty() {
-        println!("# Nothing here looks like an article link; add link_selector = \"…\" (CSS) to pick them.");
+        writeln!(
+            out,
+            "# Nothing here looks like an article link; add link_selector = \"…\" (CSS) to pick them."
+        )?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,11 +1,13 @@
 //! `treatywatch extract URL|FILE`: what extraction finds on one article page, for users tuning a
 //! page source and for the evaluation.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
 
+use super::output::stdout;
 use super::Cli;
 use crate::pipeline::decode;
 use crate::pipeline::extract::{extract, Extracted};
@@ -30,6 +32,7 @@ struct ExtractJson<'a> {
 
 /// Fetches or reads one page and prints what extraction found.
 pub fn run(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+    let mut out = stdout();
     let config = cli.optional_config()?;
     let loaded = super::source::load(&args.source, config.as_ref())?;
     let decoded = decode::decode(&loaded.bytes, loaded.content_type.as_deref());
@@ -42,27 +45,36 @@ pub fn run(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
             extracted: &extracted,
             charset: decoded.encoding.name(),
         };
-        println!("{}", serde_json::to_string(&line)?);
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
+        out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let or_none = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    println!("title:     {}", extracted.title);
-    println!(
+    writeln!(out, "title:     {}", extracted.title)?;
+    writeln!(
+        out,
         "published: {}",
         or_none(extracted.published.map(|t| t.to_rfc3339()))
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "modified:  {}",
         or_none(extracted.modified.map(|t| t.to_rfc3339()))
-    );
-    println!("author:    {}", or_none(extracted.author.clone()));
-    println!("canonical: {}", or_none(extracted.canonical.clone()));
-    println!("language:  {}", or_none(extracted.lang_hint.clone()));
-    println!("charset:   {} ({:?})", decoded.encoding.name(), decoded.source);
+    )?;
+    writeln!(out, "author:    {}", or_none(extracted.author.clone()))?;
+    writeln!(out, "canonical: {}", or_none(extracted.canonical.clone()))?;
+    writeln!(out, "language:  {}", or_none(extracted.lang_hint.clone()))?;
+    writeln!(
+        out,
+        "charset:   {} ({:?})",
+        decoded.encoding.name(),
+        decoded.source
+    )?;
     for cited in &extracted.cited {
-        println!("cited:     {cited}");
+        writeln!(out, "cited:     {cited}")?;
     }
-    println!();
-    println!("{}", extracted.text);
+    writeln!(out)?;
+    writeln!(out, "{}", extracted.text)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

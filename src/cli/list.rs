@@ -1,5 +1,6 @@
 //! `treatywatch list` and `treatywatch show`: read the store.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::bail;
@@ -7,10 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use url::Url;
 
-use super::output::{print_table, rfc3339, ArticleJson, Row};
+use super::output::{print_table, stdout, Row};
 use super::{Cli, Exit, EXIT_USAGE};
-use crate::model::Article;
-use crate::pipeline::dedup::canonical_url;
+use crate::query::{self, ArticleKey, ArticleView};
 use crate::store::{ArticleFilter, Store};
 
 /// Arguments of `list`.
@@ -61,95 +61,88 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
         since,
         limit: args.limit,
     };
-    let articles = store.list(&filter)?;
+    let articles = query::articles(&store, &filter)?;
+    let mut out = stdout();
     if args.json {
         for article in &articles {
-            let story = store.story_of(article.id)?;
-            println!(
-                "{}",
-                serde_json::to_string(&ArticleJson::stored(article, story, false))?
-            );
+            writeln!(out, "{}", serde_json::to_string(article)?)?;
         }
     } else {
-        let rows: Vec<Row> = articles
-            .iter()
-            .map(|a| Row {
-                id: a.id.to_string(),
-                date: a.sort_time(),
-                lang: a.entry.lang.lang.clone().unwrap_or_else(|| "?".into()),
-                feed: a.feed.clone(),
-                title: a.entry.title.clone(),
-            })
-            .collect();
-        print_table(&rows);
+        let rows: Vec<Row> = articles.iter().map(Row::of).collect();
+        print_table(&mut out, &rows)?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Shows one article.
 pub fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let store = open_existing(cli)?;
-    let found = match args.article.trim().parse::<u64>() {
-        Ok(id) => store.article(id)?,
-        Err(_) => {
-            let url = Url::parse(args.article.trim()).map_err(|e| Exit {
-                code: EXIT_USAGE,
-                message: format!("'{}' is neither an article id nor a URL: {e}", args.article),
-            })?;
-            store.article_by_url(canonical_url(&url).as_str())?
-        }
+    let key = match args.article.trim().parse::<u64>() {
+        Ok(id) => ArticleKey::Id(id),
+        Err(_) => ArticleKey::Url(Url::parse(args.article.trim()).map_err(|e| Exit {
+            code: EXIT_USAGE,
+            message: format!("'{}' is neither an article id nor a URL: {e}", args.article),
+        })?),
     };
-    let Some(article) = found else {
+    let Some(article) = query::article(&store, &key)? else {
         bail!("no article {} in the store", args.article);
     };
-    let story = store.story_of(article.id)?;
+    let mut out = stdout();
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&ArticleJson::stored(&article, story, true))?
-        );
+        writeln!(out, "{}", serde_json::to_string(&article)?)?;
     } else {
-        print_article(&article, story);
+        print_article(&mut out, &article)?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_article(a: &Article, story: u64) {
-    let e = &a.entry;
-    println!("id:         {}", a.id);
-    println!("story:      {story}");
-    println!("title:      {}", e.title);
-    println!("url:        {}", e.url);
-    if e.link != e.url {
-        println!("link:       {}", e.link);
+fn print_article(out: &mut impl Write, a: &ArticleView) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "id:         {}",
+        a.id.map(|id| id.to_string()).unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "story:      {}",
+        a.story.map(|id| id.to_string()).unwrap_or_default()
+    )?;
+    writeln!(out, "title:      {}", a.title)?;
+    writeln!(out, "url:        {}", a.url)?;
+    if a.link != a.url {
+        writeln!(out, "link:       {}", a.link)?;
     }
-    println!("feed:       {}", a.feed);
-    println!(
+    writeln!(out, "feed:       {}", a.feed)?;
+    writeln!(
+        out,
         "lang:       {} (confidence {:.2}, by {:?})",
-        e.lang.lang.as_deref().unwrap_or("unknown"),
-        e.lang.confidence,
-        e.lang.method
-    );
-    if let Some(p) = e.published {
-        println!("published:  {}", rfc3339(p));
+        a.lang.as_deref().unwrap_or("unknown"),
+        a.lang_confidence,
+        a.lang_method
+    )?;
+    if let Some(p) = &a.published {
+        writeln!(out, "published:  {p}")?;
     }
-    println!("fetched:    {}", rfc3339(a.fetched));
-    if let Some(c) = a.changed {
-        println!("changed:    {}", rfc3339(c));
+    writeln!(out, "fetched:    {}", a.fetched)?;
+    if let Some(c) = &a.changed {
+        writeln!(out, "changed:    {c}")?;
     }
-    if !e.authors.is_empty() {
-        println!("authors:    {}", e.authors.join(", "));
+    if !a.authors.is_empty() {
+        writeln!(out, "authors:    {}", a.authors.join(", "))?;
     }
-    for t in &e.topics {
-        println!(
+    for t in a.topic_matches.iter().flatten() {
+        writeln!(
+            out,
             "topic:      {} (score {}: {})",
             t.name,
             t.score,
             t.matched.join("; ")
-        );
+        )?;
     }
-    println!();
-    println!("{}", e.text);
+    writeln!(out)?;
+    writeln!(out, "{}", a.text.as_deref().unwrap_or_default())
 }
 
 /// Opens the store for reading; the config is only needed for its store path.

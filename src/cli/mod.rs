@@ -19,6 +19,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+pub use output::is_broken_pipe;
+
 use crate::config::{self, Config, ConfigError};
 use crate::store::Store;
 

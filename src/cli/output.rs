@@ -1,107 +1,31 @@
-//! How articles are printed: JSON Lines for programs, an aligned table for people.
+//! How commands print: through one locked, buffered stdout; JSON Lines for programs, an aligned
+//! table for people.
 
 use std::io::IsTerminal;
 
+use std::io::Write;
+
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use unicode_width::UnicodeWidthChar;
 
-use crate::model::{Article, Entry, LangMethod};
+use crate::query::ArticleView;
 
 /// First-strong isolate and pop-directional isolate: a right-to-left title between them cannot
 /// reorder the columns around it.
 const FSI: char = '\u{2068}';
 const PDI: char = '\u{2069}';
 
-/// An article (stored or only parsed) as one JSON object.
-#[derive(Debug, Serialize)]
-pub struct ArticleJson<'a> {
-    /// Store id; `null` for entries that were only parsed.
-    pub id: Option<u64>,
-    /// Canonical URL.
-    pub url: &'a str,
-    /// The link as the feed gave it.
-    pub link: &'a str,
-    /// Title.
-    pub title: &'a str,
-    /// Language code or `null`.
-    pub lang: Option<&'a str>,
-    /// Detection confidence.
-    pub lang_confidence: f64,
-    /// What decided the language.
-    pub lang_method: LangMethod,
-    /// Feed name.
-    pub feed: &'a str,
-    /// Publication time.
-    pub published: Option<String>,
-    /// First stored (or, for `parse`, fetched).
-    pub fetched: String,
-    /// Last update the feed declared.
-    pub updated: Option<String>,
-    /// Authors.
-    pub authors: &'a [String],
-    /// Names of the topics it matched.
-    pub topics: Vec<&'a str>,
-    /// The story it belongs to; `null` for entries that were only parsed.
-    pub story: Option<u64>,
-    /// Sources it cites.
-    pub cited: &'a [String],
-    /// Body text, only for `show` and `parse`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<&'a str>,
-    /// The feed's summary when `text` is the page's full text (`fetch_full`), only for `show`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<&'a str>,
+/// Standard output, locked and buffered: what every command prints through. A closed pipe
+/// (`list | head -1`) surfaces as a `BrokenPipe` error, which `main` turns into a quiet exit 0.
+pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::new(std::io::stdout().lock())
 }
 
-impl<'a> ArticleJson<'a> {
-    /// The JSON view of an entry; `id` when stored.
-    pub fn new(
-        id: Option<u64>,
-        feed: &'a str,
-        fetched: DateTime<Utc>,
-        entry: &'a Entry,
-        with_text: bool,
-    ) -> Self {
-        ArticleJson {
-            id,
-            url: &entry.url,
-            link: &entry.link,
-            title: &entry.title,
-            lang: entry.lang.lang.as_deref(),
-            lang_confidence: entry.lang.confidence,
-            lang_method: entry.lang.method,
-            feed,
-            published: entry.published.map(rfc3339),
-            fetched: rfc3339(fetched),
-            updated: entry.updated.map(rfc3339),
-            authors: &entry.authors,
-            topics: entry.topics.iter().map(|t| t.name.as_str()).collect(),
-            story: None,
-            cited: &entry.cited,
-            text: with_text.then_some(entry.text.as_str()),
-            summary: entry.summary.as_deref().filter(|_| with_text),
-        }
-    }
-
-    /// The JSON view of a stored article in `story`.
-    pub fn stored(article: &'a Article, story: u64, with_text: bool) -> Self {
-        ArticleJson {
-            story: Some(story),
-            ..ArticleJson::new(
-                Some(article.id),
-                &article.feed,
-                article.fetched,
-                &article.entry,
-                with_text,
-            )
-        }
-    }
-}
-
-/// RFC 3339 in UTC, to the second.
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+/// Whether an error is the reader of our output going away.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// One table row: id, date, language, feed, title.
@@ -118,9 +42,24 @@ pub struct Row {
     pub title: String,
 }
 
+impl Row {
+    /// The row of an article.
+    pub fn of(a: &ArticleView) -> Row {
+        Row {
+            id: a.id.map(|id| id.to_string()).unwrap_or_default(),
+            date: DateTime::parse_from_rfc3339(&a.sort_time)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default(),
+            lang: a.lang.clone().unwrap_or_else(|| "?".into()),
+            feed: a.feed.clone(),
+            title: a.title.clone(),
+        }
+    }
+}
+
 /// Prints rows as an aligned table. The title comes last so that its width and direction never
 /// shift another column; on a terminal it is cut to the screen width.
-pub fn print_table(rows: &[Row]) {
+pub fn print_table(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
     let id_width = rows.iter().map(|r| r.id.len()).max().unwrap_or(0).max(2);
     let feed_width = rows
         .iter()
@@ -128,34 +67,36 @@ pub fn print_table(rows: &[Row]) {
         .max()
         .unwrap_or(0)
         .clamp(4, 28);
-    let stdout = std::io::stdout();
-    let title_room = stdout.is_terminal().then(|| {
+    let title_room = std::io::stdout().is_terminal().then(|| {
         let columns = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse::<usize>().ok())
             .unwrap_or(120);
         columns.saturating_sub(id_width + 16 + 4 + feed_width + 8).max(20)
     });
-    println!(
+    writeln!(
+        out,
         "{:>id_width$}  {:<16}  {:<4}  {}  TITLE",
         "ID",
         "DATE",
         "LANG",
         pad("FEED", feed_width)
-    );
+    )?;
     for row in rows {
         let title = match title_room {
             Some(room) => truncate(&row.title, room),
             None => row.title.clone(),
         };
-        println!(
+        writeln!(
+            out,
             "{:>id_width$}  {:<16}  {:<4}  {}  {FSI}{title}{PDI}",
             row.id,
             row.date.format("%Y-%m-%d %H:%M"),
             row.lang,
             pad(&truncate(&row.feed, feed_width), feed_width),
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn width(s: &str) -> usize {

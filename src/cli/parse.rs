@@ -1,6 +1,7 @@
 //! `treatywatch parse FILE|URL`: what the store would get from one feed, without storing it, so
 //! that users can see why a source misbehaves.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -8,9 +9,11 @@ use chrono::Utc;
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{print_table, ArticleJson, Row};
+use super::output::{print_table, stdout, Row};
 use super::Cli;
+use crate::model::Entry;
 use crate::pipeline::{decode, feed, Judges};
+use crate::query::ArticleView;
 
 /// Arguments of `parse`.
 #[derive(Debug, Args)]
@@ -28,7 +31,7 @@ pub struct ParseArgs {
 #[derive(Serialize)]
 struct ParsedJson<'a> {
     #[serde(flatten)]
-    article: ArticleJson<'a>,
+    article: ArticleView,
     feed_title: Option<&'a str>,
     feed_language: Option<&'a str>,
 }
@@ -40,29 +43,34 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
     let judges = config.as_ref().map(Judges::from_config).unwrap_or_default();
     let loaded = super::source::load(&args.source, config.as_ref())?;
     let decoded = decode::decode(&loaded.bytes, loaded.content_type.as_deref());
-    let parsed = feed::parse_feed(&decoded.text, &loaded.base, args.language.as_deref(), &judges)
+    let mut parsed = feed::parse_feed(&decoded.text, &loaded.base, args.language.as_deref())
         .with_context(|| format!("parsing {}", args.source))?;
+    let entries: Vec<Entry> = std::mem::take(&mut parsed.entries)
+        .into_iter()
+        .map(|e| judges.judge_entry(e))
+        .collect();
+    let mut out = stdout();
     if args.json {
-        for entry in &parsed.entries {
+        for entry in &entries {
             let line = ParsedJson {
-                article: ArticleJson::new(None, &args.source, fetched_at, entry, true),
+                article: ArticleView::parsed(entry, &args.source, fetched_at),
                 feed_title: parsed.title.as_deref(),
                 feed_language: parsed.language.as_deref(),
             };
-            println!("{}", serde_json::to_string(&line)?);
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
         }
     } else {
-        println!(
+        writeln!(
+            out,
             "feed: {} (language: {}, charset: {} from {:?}, {} entries, {} skipped without a link)",
             parsed.title.as_deref().unwrap_or("untitled"),
             parsed.language.as_deref().unwrap_or("undeclared"),
             decoded.encoding.name(),
             decoded.source,
-            parsed.entries.len(),
+            entries.len(),
             parsed.skipped,
-        );
-        let rows: Vec<Row> = parsed
-            .entries
+        )?;
+        let rows: Vec<Row> = entries
             .iter()
             .map(|e| Row {
                 id: String::new(),
@@ -72,7 +80,8 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
                 title: e.title.clone(),
             })
             .collect();
-        print_table(&rows);
+        print_table(&mut out, &rows)?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

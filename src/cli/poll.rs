@@ -1,14 +1,16 @@
 //! `treatywatch poll --once`: fetch every feed once, concurrently within the fetch limits.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
 use futures_util::stream::{self, StreamExt};
 
+use super::output::stdout;
 use super::Cli;
-use crate::pipeline::fetch::HttpClient;
-use crate::pipeline::{Judges, Pipeline, RefreshOutcome};
+use crate::pipeline::{Pipeline, RefreshOutcome};
+use crate::store::StoreHandle;
 
 /// Arguments of `poll`.
 #[derive(Debug, Args)]
@@ -20,15 +22,12 @@ pub struct PollArgs {
 
 /// Polls every configured feed once; exit code 1 when any failed.
 pub fn run(cli: &Cli, _args: &PollArgs) -> anyhow::Result<ExitCode> {
+    let mut out = stdout();
     let config = cli.load_config()?;
     let store = cli.open_store(Some(&config))?;
     let runtime = tokio::runtime::Runtime::new()?;
     let failed = runtime.block_on(async {
-        let pipeline = Arc::new(Pipeline::new(
-            HttpClient::new(&config.fetch)?,
-            store.clone(),
-            Arc::new(Judges::from_config(&config)),
-        ));
+        let pipeline = Arc::new(Pipeline::from_config(&config, StoreHandle::new(store.clone()))?);
         let now = chrono::Utc::now();
         // The client's semaphores do the real limiting; this only bounds tasks in memory.
         let mut results = stream::iter(config.feeds.iter())
@@ -40,7 +39,7 @@ pub fn run(cli: &Cli, _args: &PollArgs) -> anyhow::Result<ExitCode> {
         let mut failed = 0usize;
         while let Some((feed, result)) = results.next().await {
             match result {
-                Ok(RefreshOutcome::NotModified) => println!("{}: not modified", feed.name),
+                Ok(RefreshOutcome::NotModified) => { writeln!(out, "{}: not modified", feed.name)?; },
                 Ok(RefreshOutcome::Stored {
                     counts,
                     skipped,
@@ -56,20 +55,25 @@ pub fn run(cli: &Cli, _args: &PollArgs) -> anyhow::Result<ExitCode> {
                             ", {unfetched} article pages not fetched (retried next poll)"
                         ));
                     }
-                    println!(
+                    writeln!(out,
                         "{}: {} new, {} updated, {} unchanged{skipped}",
                         feed.name, counts.new, counts.updated, counts.unchanged
-                    );
+                    )?;
                 }
                 Err(e) => {
                     failed += 1;
-                    tracing::warn!(feed = %feed.name, error = %e, "poll failed");
-                    println!("{}: failed: {e}", feed.name);
+                    if e.is_feed_fault() {
+                        tracing::warn!(feed = %feed.name, error = %e, "poll failed");
+                    } else {
+                        tracing::error!(feed = %feed.name, error = %e, "store failed; the feed's articles were not stored");
+                    }
+                    writeln!(out, "{}: failed: {e}", feed.name)?;
                 }
             }
         }
         anyhow::Ok(failed)
     })?;
+    out.flush()?;
     store.flush()?;
     let total = config.feeds.len();
     if failed > 0 {

@@ -1,6 +1,7 @@
 //! The user's `feeds.toml`: plain serde structs, parsed and validated once at load, then turned
 //! into the runtime [`Config`]. Every error names the file, the line and the key.
 
+pub mod topic;
 mod values;
 
 use std::collections::HashMap;
@@ -12,8 +13,9 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::language_codes::lang_of_code;
 use crate::model::{Feed, PageRules, RequestLimits, Schedule, SourceKind};
-use crate::pipeline::topic::TopicConfig;
+pub use topic::TopicConfig;
 pub use values::{parse_byte_size, parse_duration};
 use values::{ByteSize, HumanDuration};
 
@@ -457,7 +459,7 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         let mut languages: Vec<String> = Vec::new();
         for code in &file.language.allow {
-            match crate::pipeline::lang::lang_of_code(code.get_ref()) {
+            match lang_of_code(code.get_ref()) {
                 Some(_) => languages.push(code.get_ref().trim().to_ascii_lowercase()),
                 None => problems.push(Problem {
                     line: line_of(text, code.span().start),
@@ -493,7 +495,7 @@ impl Config {
                 });
             }
             for lang in topic.phrases.keys().chain(topic.exclude.keys()) {
-                match crate::pipeline::lang::lang_of_code(lang) {
+                match lang_of_code(lang) {
                     Some(_) => languages.push(lang.clone()),
                     None => problems.push(Problem {
                         line,
@@ -507,7 +509,7 @@ impl Config {
         }
         for feed in &feeds {
             if let Some(lang) = &feed.language {
-                if crate::pipeline::lang::lang_of_code(lang).is_some() {
+                if lang_of_code(lang).is_some() {
                     languages.push(lang.clone());
                 }
             }

@@ -5,7 +5,7 @@
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use super::dedup::canonical_url;
+use crate::links::canonical_url;
 
 /// Words that introduce a source, in the languages we watch (compared lower-cased, before a
 /// colon). Vietnamese outlets write "Nguồn", Arabic ones "المصدر", Chinese ones "来源".

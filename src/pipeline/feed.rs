@@ -4,12 +4,11 @@
 use feed_rs::model::{Entry as FeedEntry, Link};
 use url::Url;
 
-use super::dedup::canonical_url;
 use super::text::html_to_text;
-use super::Judges;
-use crate::model::Entry;
+use crate::links::canonical_url;
+use crate::model::{Entry, LangGuess, Unjudged};
 
-/// A parsed feed: its own metadata and its entries, judged and ready to store.
+/// A parsed feed: its own metadata and its entries, not yet judged.
 #[derive(Debug, Clone)]
 pub struct ParsedFeed {
     /// The feed's own title.
@@ -19,7 +18,7 @@ pub struct ParsedFeed {
     /// The feed's `<ttl>` in minutes (RSS 2.0).
     pub ttl_minutes: Option<u32>,
     /// Entries that have a usable link, in feed order.
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Unjudged>,
     /// Entries dropped because they had no http(s) link to identify them.
     pub skipped: usize,
 }
@@ -40,12 +39,7 @@ pub enum ParseError {
 
 /// Parses feed text fetched from `base` (relative links resolve against it). `hint` is the
 /// configured language, which wins over what the feed declares.
-pub fn parse_feed(
-    text: &str,
-    base: &Url,
-    hint: Option<&str>,
-    judges: &Judges,
-) -> Result<ParsedFeed, ParseError> {
+pub fn parse_feed(text: &str, base: &Url, hint: Option<&str>) -> Result<ParsedFeed, ParseError> {
     let head = text.trim_start_matches('\u{feff}').trim_start();
     if head.is_empty() {
         return Err(ParseError::Empty);
@@ -65,7 +59,7 @@ pub fn parse_feed(
     for item in feed.entries {
         let item_language = item.language.clone();
         let lang_hint = hint.or(item_language.as_deref()).or(feed_language.as_deref());
-        match to_entry(item, base, lang_hint, judges) {
+        match to_entry(item, base, lang_hint) {
             Some(entry) => entries.push(entry),
             None => skipped += 1,
         }
@@ -111,7 +105,7 @@ fn text_and_refs(raw_body: &str, base: &Url) -> (String, super::cite::Refs) {
     (text, refs)
 }
 
-fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) -> Option<Entry> {
+fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>) -> Option<Unjudged> {
     let link = article_link(&item.links, &item.id, base)?;
     let title = item.title.map(|t| html_to_text(&t.content)).unwrap_or_default();
     let raw_body = item
@@ -121,8 +115,7 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) ->
         .or(item.summary.map(|s| s.content))
         .unwrap_or_default();
     let (body, refs) = text_and_refs(&raw_body, &link);
-    let judged = judges.judge(&title, &body, hint);
-    Some(Entry {
+    let entry = Entry {
         url: canonical_url(&link).to_string(),
         link: link.to_string(),
         title,
@@ -136,12 +129,13 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, judges: &Judges) ->
             .filter_map(|p| p.name)
             .filter(|n| !n.trim().is_empty())
             .collect(),
-        lang: judged.lang,
-        topics: judged.topics,
+        lang: LangGuess::unknown(),
+        topics: Vec::new(),
         links: refs.links,
         cited: refs.cited,
-        fingerprint: judged.fingerprint,
-    })
+        fingerprint: None,
+    };
+    Some(Unjudged::new(entry, hint.map(str::to_string)))
 }
 
 /// The article's address: the entry's alternate (or only) link, else a GUID that is a URL.
@@ -165,12 +159,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
-        parse_feed(
-            text,
-            &Url::parse("https://example.org/feed.xml").unwrap(),
-            None,
-            &Judges::default(),
-        )
+        parse_feed(text, &Url::parse("https://example.org/feed.xml").unwrap(), None)
     }
 
     #[test]
@@ -204,13 +193,13 @@ mod tests {
             <item><title>C</title><guid isPermaLink="true">https://example.org/c</guid></item>
             </channel></rss>"#;
         let feed = parse(rss).unwrap();
-        let urls: Vec<&str> = feed.entries.iter().map(|e| e.url.as_str()).collect();
+        let urls: Vec<&str> = feed.entries.iter().map(|e| e.entry.url.as_str()).collect();
         assert_eq!(
             urls,
             vec!["https://example.org/news/a.html", "https://example.org/c"]
         );
         assert_eq!(
-            feed.entries[0].link,
+            feed.entries[0].entry.link,
             "https://example.org/news/a.html?utm_source=rss#x"
         );
         assert_eq!(feed.skipped, 1);

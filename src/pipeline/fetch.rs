@@ -144,8 +144,8 @@ impl HttpClient {
                 // A server may not bounce us into the machine's own networks (the cloud
                 // metadata address, a router): only a source that lives there stays there.
                 let origin = attempt.previous().first().cloned();
-                let policy = origin.map(|o| super::page::LinkPolicy::new(&o, &[]));
-                let inside = super::page::is_internal(attempt.url());
+                let policy = origin.map(|o| crate::links::LinkPolicy::new(&o, &[]));
+                let inside = crate::links::is_internal(attempt.url());
                 match policy {
                     Some(policy) if inside && !policy.allows(attempt.url()) => {
                         let refused = RedirectRefused(attempt.url().to_string());

@@ -1,16 +1,13 @@
-//! Sources without feeds: the article links of a listing page, which of them may be followed,
-//! and an extracted page as an entry. Judges: pure and synchronous (`scraper::Html` is not
-//! `Send`); the fetching is the pipeline's.
-
-use std::net::IpAddr;
+//! Sources without feeds: the article links of a listing page that the source's
+//! [`LinkPolicy`] allows, and an extracted page as an entry. Pure and synchronous
+//! (`scraper::Html` is not `Send`); the fetching is the pipeline's.
 
 use scraper::{ElementRef, Html, Selector};
-use url::{Host, Url};
+use url::Url;
 
-use super::dedup::canonical_url;
 use super::extract::Extracted;
-use super::Judges;
-use crate::model::{Entry, PageRules};
+use crate::links::{canonical_url, LinkPolicy};
+use crate::model::{Entry, LangGuess, PageRules, Unjudged};
 
 /// Article pages fetched per poll of one listing at most: a new source with a hundred links is
 /// read over a few polls rather than in one burst.
@@ -55,100 +52,6 @@ const NOT_PAGES: &[&str] = &[
     ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".zip", ".mp3", ".mp4", ".css", ".js", ".xml",
     ".rss", ".doc", ".docx", ".xls", ".xlsx",
 ];
-
-/// Which links of a source may be followed: its own host, the hosts the config names, and never
-/// an address inside the machine's networks unless that is where the source itself lives.
-#[derive(Debug, Clone)]
-pub struct LinkPolicy {
-    own: Url,
-    follow_hosts: Vec<String>,
-}
-
-impl LinkPolicy {
-    /// The policy for links found on (or through) the source at `own`.
-    pub fn new(own: &Url, follow_hosts: &[String]) -> LinkPolicy {
-        LinkPolicy {
-            own: own.clone(),
-            follow_hosts: follow_hosts.to_vec(),
-        }
-    }
-
-    /// Whether `url` may be fetched.
-    pub fn allows(&self, url: &Url) -> bool {
-        if !matches!(url.scheme(), "http" | "https") {
-            return false;
-        }
-        if url.host().is_none() {
-            return false;
-        }
-        if same_host(url, &self.own) {
-            // The configured source itself, wherever it is (tests run on 127.0.0.1).
-            return true;
-        }
-        if is_internal(url) {
-            return false;
-        }
-        let name = strip_www(url.host_str().unwrap_or_default());
-        self.follow_hosts.iter().any(|h| strip_www(h) == name)
-    }
-}
-
-/// Same host (ignoring a leading `www.`) and port.
-fn same_host(a: &Url, b: &Url) -> bool {
-    let host = |u: &Url| u.host_str().map(|h| strip_www(h).to_ascii_lowercase());
-    host(a) == host(b) && a.port_or_known_default() == b.port_or_known_default()
-}
-
-fn strip_www(host: &str) -> &str {
-    host.strip_prefix("www.").unwrap_or(host)
-}
-
-/// Whether `url` points inside the machine's networks: an address that is not public, or
-/// `localhost` (which resolves to loopback by definition, RFC 6761). Other names are not
-/// resolved. A URL without a host counts as inside.
-pub fn is_internal(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => !is_public(IpAddr::V4(ip)),
-        Some(Host::Ipv6(ip)) => !is_public(IpAddr::V6(ip)),
-        Some(Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
-        None => true,
-    }
-}
-
-/// Whether an address is on the public internet: not loopback, private, link-local, shared
-/// (CGNAT), multicast, broadcast, unspecified or reserved for documentation.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_multicast()
-                || v4.is_broadcast()
-                || v4.is_unspecified()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0xdb8)
-        }
-    }
-}
 
 /// Whether `url` matches a pattern: `*` stands for any run of characters; a pattern without
 /// `*` matches anywhere in the URL.
@@ -278,12 +181,11 @@ fn in_furniture(a: ElementRef) -> bool {
         .any(|e| matches!(e.value().name(), "nav" | "header" | "footer"))
 }
 
-/// An article page as an entry: its extracted text, judged in its own language, under the URL
-/// it was fetched from.
-pub fn entry_from_page(url: &Url, extracted: Extracted, hint: Option<&str>, judges: &Judges) -> Entry {
-    let hint = extracted.lang_hint.as_deref().or(hint);
-    let judged = judges.judge(&extracted.title, &extracted.text, hint);
-    Entry {
+/// An article page as an entry, under the URL it was fetched from: its extracted text, to be
+/// judged in the language the page declares (else `hint`, the source's).
+pub fn entry_from_page(url: &Url, extracted: Extracted, hint: Option<&str>) -> Unjudged {
+    let hint = extracted.lang_hint.clone().or(hint.map(str::to_string));
+    let entry = Entry {
         url: canonical_url(url).to_string(),
         link: url.to_string(),
         title: extracted.title,
@@ -292,12 +194,13 @@ pub fn entry_from_page(url: &Url, extracted: Extracted, hint: Option<&str>, judg
         published: extracted.published,
         updated: extracted.modified,
         authors: extracted.author.into_iter().collect(),
-        lang: judged.lang,
-        topics: judged.topics,
+        lang: LangGuess::unknown(),
+        topics: Vec::new(),
         links: extracted.links,
         cited: extracted.cited,
-        fingerprint: judged.fingerprint,
-    }
+        fingerprint: None,
+    };
+    Unjudged::new(entry, hint)
 }
 
 #[cfg(test)]
@@ -306,38 +209,6 @@ mod tests {
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
-    }
-
-    #[test]
-    fn links_stay_on_allowed_public_hosts() {
-        let policy = LinkPolicy::new(
-            &url("https://kinhtedothi.vn/the-gioi"),
-            &["media.example.com".into()],
-        );
-        assert!(policy.allows(&url("https://kinhtedothi.vn/a-b-c-d.html")));
-        assert!(policy.allows(&url("https://www.kinhtedothi.vn/a-b-c-d.html")));
-        assert!(policy.allows(&url("https://media.example.com/x")));
-        assert!(!policy.allows(&url("https://other.example.org/a-b-c-d.html")));
-        for private in [
-            "http://127.0.0.1/x",
-            "http://localhost/x",
-            "http://10.0.0.8/x",
-            "http://192.168.1.1/x",
-            "http://169.254.169.254/latest/meta-data",
-            "http://[::1]/x",
-            "http://[fe80::1]/x",
-            "http://224.0.0.1/x",
-            "http://100.64.0.1/x",
-        ] {
-            assert!(!policy.allows(&url(private)), "{private}");
-        }
-        assert!(!policy.allows(&url("file:///etc/passwd")));
-
-        // A source on loopback may follow its own links, and only those.
-        let local = LinkPolicy::new(&url("http://127.0.0.1:8080/news"), &[]);
-        assert!(local.allows(&url("http://127.0.0.1:8080/a-b-c-d")));
-        assert!(!local.allows(&url("http://127.0.0.1:9090/a-b-c-d")));
-        assert!(!local.allows(&url("http://127.0.0.2:8080/a-b-c-d")));
     }
 
     #[test]

@@ -9,143 +9,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 use rust_stemmers::{Algorithm, Stemmer};
-use serde::Deserialize;
-use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
+use crate::config::topic::{builtin_topic, TopicConfig};
 pub use crate::model::TopicMatch;
-
-/// A topic as the config writes it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TopicConfig {
-    /// Unique name, shown in the CLI and digests.
-    pub name: String,
-    /// Phrases that mean "this is about it", by language code.
-    #[serde(default)]
-    pub phrases: BTreeMap<String, Vec<String>>,
-    /// Phrases that mean "this is about something else", by language code; any one vetoes.
-    #[serde(default)]
-    pub exclude: BTreeMap<String, Vec<String>>,
-    /// Score needed to match: 1 is one phrase in the body (a phrase in the title scores 2).
-    #[serde(default = "default_min_score")]
-    pub min_score: f64,
-    /// Words allowed between two words of a phrase of three or more words ("the UN's new
-    /// cybercrime treaty"). Two-word names and Vietnamese phrases (whose words are syllables)
-    /// must appear as written: "Hanoi National Convention Center" is not the Hanoi Convention.
-    #[serde(default = "default_max_gap")]
-    pub max_gap: usize,
-}
-
-fn default_min_score() -> f64 {
-    1.0
-}
-fn default_max_gap() -> usize {
-    2
-}
-
-/// The name of the topic treatywatch watches when the config defines none.
-pub const BUILTIN_TOPIC: &str = "un-cybercrime-convention";
-
-/// The built-in topic: the convention's names in the seven languages and the ways outlets
-/// shorten them. Deliberately absent: "Convention on Cybercrime" alone and its translations,
-/// which name the Council of Europe's Budapest Convention.
-pub fn builtin_topic() -> TopicConfig {
-    let lists: [(&str, &[&str]); 7] = [
-        (
-            "en",
-            &[
-                "UN Convention against Cybercrime",
-                "United Nations Convention against Cybercrime",
-                "Convention against Cybercrime",
-                "UN cybercrime convention",
-                "UN cybercrime treaty",
-                "United Nations cybercrime convention",
-                "United Nations cybercrime treaty",
-                "UN convention on cybercrime",
-                "UN treaty on cybercrime",
-                "Hanoi Convention",
-            ],
-        ),
-        (
-            "vi",
-            &[
-                "Công ước của Liên hợp quốc về chống tội phạm mạng",
-                "Công ước Liên hợp quốc về chống tội phạm mạng",
-                "Công ước LHQ về chống tội phạm mạng",
-                "Công ước về chống tội phạm mạng",
-                "Công ước chống tội phạm mạng",
-                "Công ước Hà Nội",
-            ],
-        ),
-        (
-            "ar",
-            &[
-                "اتفاقية الأمم المتحدة لمكافحة الجريمة السيبرانية",
-                "اتفاقية الأمم المتحدة لمكافحة الجرائم السيبرانية",
-                "اتفاقية الأمم المتحدة لمكافحة الجرائم الإلكترونية",
-                "اتفاقية الأمم المتحدة لمكافحة الجريمة الإلكترونية",
-                "اتفاقية الأمم المتحدة بشأن الجرائم الإلكترونية",
-                "اتفاقية مكافحة الجرائم الإلكترونية",
-                "اتفاقية مكافحة الجريمة السيبرانية",
-                "اتفاقية هانوي",
-            ],
-        ),
-        (
-            "fr",
-            &[
-                "Convention des Nations Unies contre la cybercriminalité",
-                "Convention de l'ONU contre la cybercriminalité",
-                "convention contre la cybercriminalité",
-                "traité de l'ONU sur la cybercriminalité",
-                "convention de l'ONU sur la cybercriminalité",
-                "Convention de Hanoï",
-                "Convention de Hanoi",
-            ],
-        ),
-        (
-            "es",
-            &[
-                "Convención de las Naciones Unidas contra la Ciberdelincuencia",
-                "Convención de la ONU contra la Ciberdelincuencia",
-                "Convención contra la Ciberdelincuencia",
-                "tratado de la ONU sobre ciberdelincuencia",
-                "tratado de la ONU contra la ciberdelincuencia",
-                "Convención de Hanói",
-                "Convención de Hanoi",
-            ],
-        ),
-        (
-            "ru",
-            &[
-                "Конвенция ООН против киберпреступности",
-                "Конвенция Организации Объединенных Наций против киберпреступности",
-                "Конвенция ООН о борьбе с киберпреступностью",
-                "Конвенция ООН о противодействии киберпреступности",
-                "конвенция против киберпреступности",
-                "Ханойская конвенция",
-            ],
-        ),
-        (
-            "zh",
-            &[
-                "联合国打击网络犯罪公约",
-                "打击网络犯罪公约",
-                "联合国网络犯罪公约",
-                "河内公约",
-            ],
-        ),
-    ];
-    TopicConfig {
-        name: BUILTIN_TOPIC.to_string(),
-        phrases: lists
-            .iter()
-            .map(|(lang, phrases)| (lang.to_string(), phrases.iter().map(|p| p.to_string()).collect()))
-            .collect(),
-        exclude: BTreeMap::new(),
-        min_score: default_min_score(),
-        max_gap: default_max_gap(),
-    }
-}
+use crate::normalize::{is_word_char, normalize};
 
 /// One phrase, analysed as its language's text would be.
 #[derive(Debug, Clone)]
@@ -505,76 +372,10 @@ fn script_of(c: char) -> Script {
     }
 }
 
-/// NFKC, lower case, and the letter variants that writers use interchangeably: Arabic
-/// diacritics and tatweel dropped, alef forms to bare alef, ta marbuta to ha, alef maqsura to
-/// ya; Russian ё to е; typographic apostrophes to a plain one.
-pub fn normalize(text: &str) -> String {
-    // Most text already is NFKC; composing it again is the costliest step here. Arabic
-    // diacritics are combining marks that make the quick check unsure, and are dropped anyway.
-    let stripped: String;
-    let text = if text.chars().any(is_arabic_mark) {
-        stripped = text.chars().filter(|c| !is_arabic_mark(*c)).collect();
-        stripped.as_str()
-    } else {
-        text
-    };
-    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        return fold(text.chars(), text.len());
-    }
-    fold(text.nfkc(), text.len())
-}
-
-/// Whether `c` is part of a word: `char::is_alphanumeric`, answered without a table search for
-/// the scripts we watch (that search dominated tokenising Arabic, Russian and Vietnamese).
-pub fn is_word_char(c: char) -> bool {
-    match c {
-        c if c.is_ascii() => c.is_ascii_alphanumeric(),
-        '\u{00C0}'..='\u{00D6}' | '\u{00D8}'..='\u{00F6}' | '\u{00F8}'..='\u{024F}' => true,
-        '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{04FF}' => true,
-        '\u{0621}'..='\u{064A}' | '\u{0660}'..='\u{0669}' | '\u{0671}'..='\u{06D3}' => true,
-        '\u{1EA0}'..='\u{1EF9}' => true,
-        '\u{4E00}'..='\u{9FFF}' => true,
-        '\u{060C}' | '\u{061B}' | '\u{061F}' | '\u{2000}'..='\u{206F}' => false,
-        c => c.is_alphanumeric(),
-    }
-}
-
-/// Harakat, tanween, shadda, sukun, superscript alef, Quranic marks, and tatweel.
-fn is_arabic_mark(c: char) -> bool {
-    matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}')
-}
-
-/// Lower case and letter variants (see [`normalize`]) over already-composed characters.
-fn fold(chars: impl Iterator<Item = char>, capacity: usize) -> String {
-    let mut out = String::with_capacity(capacity);
-    for c in chars {
-        // Most characters of most texts: spaces, digits, punctuation, Latin letters.
-        if c.is_ascii() {
-            out.push(if c == '`' { '\'' } else { c.to_ascii_lowercase() });
-            continue;
-        }
-        fold_char(c, &mut out);
-    }
-    out
-}
-
-fn fold_char(c: char, out: &mut String) {
-    for c in c.to_lowercase() {
-        match c {
-            // Marks that NFKC produced from presentation forms.
-            c if is_arabic_mark(c) => {}
-            'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
-            'ة' => out.push('ه'),
-            'ى' => out.push('ي'),
-            'ё' => out.push('е'),
-            '\u{2019}' | '\u{2018}' => out.push('\''),
-            c => out.push(c),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use unicode_normalization::UnicodeNormalization;
+
     use super::*;
 
     fn builtin(title: &str, text: &str, lang: &str) -> Vec<String> {
@@ -704,20 +505,5 @@ mod tests {
         assert!(topics
             .classify("", "Hanoi's new Convention", Some("en"))
             .is_empty());
-    }
-
-    #[test]
-    fn word_chars_agree_with_the_standard_library() {
-        for c in (0..0x2_0000u32).filter_map(char::from_u32) {
-            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?} U+{:04X}", c as u32);
-        }
-    }
-
-    #[test]
-    fn normalization() {
-        assert_eq!(normalize("ﺍﻻﺗﻔﺎﻗﻴﺔ"), "الاتفاقيه");
-        assert_eq!(normalize("Объединённых"), "объединенных");
-        assert_eq!(normalize("ONU’s"), "onu's");
-        assert_eq!(normalize("أُمَمٌ"), "امم");
     }
 }

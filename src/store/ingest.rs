@@ -10,13 +10,14 @@ use chrono::{DateTime, Utc};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
-use super::near_dup::{encode_record, lang_code, LangCode, NearDupIndex};
-use super::stories::{
-    alias_key, article_story_key, member_key, ref_key, signature_key, story_key, Story, KIND_CITED, KIND_LINK,
+use super::codec::{
+    alias_key, article_story_key, decode, encode, id_from, member_key, ref_key, signature_key, story_key,
+    time_key, KIND_CITED, KIND_LINK,
 };
-use super::{decode, encode, id_from, time_key, Store, StoreError, UpsertCounts};
+use super::near_dup::{encode_record, lang_code, LangCode, NearDupIndex};
+use super::{Store, StoreError, Story, UpsertCounts};
+use crate::fingerprint::{Signature, DUPLICATE_SIMILARITY};
 use crate::model::{Article, Entry};
-use crate::pipeline::dedup::{Signature, DUPLICATE_SIMILARITY};
 
 /// Stored signatures compared per lookup at most.
 const MAX_CANDIDATES: usize = 16;
@@ -71,15 +72,10 @@ impl<'a> Ingest<'a> {
     }
 
     /// Decides one entry: a new article (with its story), an update, or nothing.
-    pub(super) fn add(
-        &mut self,
-        feed: &str,
-        entry: &Entry,
-        signature: Option<&Signature>,
-    ) -> Result<(), StoreError> {
+    pub(super) fn add(&mut self, feed: &str, entry: &Entry) -> Result<(), StoreError> {
         match self.url_id(&entry.url)? {
             None => {
-                self.insert_new(feed, entry, signature)?;
+                self.insert_new(feed, entry, entry.fingerprint.as_ref())?;
                 self.counts.new += 1;
             }
             Some(id) => {
@@ -434,6 +430,23 @@ impl<'a> Ingest<'a> {
             TransactionError::Storage(e) => StoreError::Io(e),
         })?;
         Ok((self.counts, self.fingerprints))
+    }
+}
+
+impl Store {
+    /// Articles in `lang` stored within the last [`Store::dedup_window`] whose
+    /// signature is at least
+    /// [`DUPLICATE_SIMILARITY`] alike, most alike
+    /// first.
+    pub fn near_duplicates(
+        &self,
+        lang: Option<&str>,
+        signature: &Signature,
+    ) -> Result<Vec<(u64, f64)>, StoreError> {
+        let mut index = self.near_dup_index()?;
+        let now = Utc::now();
+        index.evict(now);
+        Ingest::new(self, &index, now).near_duplicates(lang, signature)
     }
 }
 

@@ -16,7 +16,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::pipeline::dedup::{Signature, BANDS, SIGNATURE_LEN};
+use crate::fingerprint::{Signature, BANDS, SIGNATURE_LEN};
 
 /// Article slots one bucket keeps: its newest. Copies of one text sit in one story, so the
 /// newest few speak for all of them, and a text shared by thousands costs no more to look up.

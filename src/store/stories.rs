@@ -18,9 +18,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{decode, id_from, Store, StoreError};
+use super::codec::{alias_key, article_story_key, decode, id_from, member_prefix, story_key};
+use super::{ArticleFilter, Store, StoreError};
 use crate::model::Article;
-use crate::pipeline::dedup::Signature;
 
 /// A story of more than one article: articles about one event, in any language. Its members are
 /// indexed apart (`M` keys), so that joining costs the same for a story of two or of thousands.
@@ -36,25 +36,7 @@ pub struct Story {
     pub updated: DateTime<Utc>,
 }
 
-pub(super) const KIND_LINK: u8 = b'l';
-pub(super) const KIND_CITED: u8 = b'c';
-
 impl Store {
-    /// Articles in `lang` stored within the last [`Store::dedup_window`] whose
-    /// signature is at least
-    /// [`DUPLICATE_SIMILARITY`](crate::pipeline::dedup::DUPLICATE_SIMILARITY) alike, most alike
-    /// first.
-    pub fn near_duplicates(
-        &self,
-        lang: Option<&str>,
-        signature: &Signature,
-    ) -> Result<Vec<(u64, f64)>, StoreError> {
-        let mut index = self.near_dup_index()?;
-        let now = Utc::now();
-        index.evict(now);
-        super::ingest::Ingest::new(self, &index, now).near_duplicates(lang, signature)
-    }
-
     /// The story an article belongs to (itself alone if it predates stories).
     pub fn story_of(&self, article: u64) -> Result<u64, StoreError> {
         match self.stories.get(article_story_key(article))? {
@@ -107,10 +89,10 @@ impl Store {
 
     /// Stories with an article matching `filter`, newest activity first, each with all its
     /// articles; `filter.limit` counts stories.
-    pub fn stories_of(&self, filter: &super::ArticleFilter) -> Result<Vec<(u64, Vec<Article>)>, StoreError> {
+    pub fn stories_of(&self, filter: &ArticleFilter) -> Result<Vec<(u64, Vec<Article>)>, StoreError> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for article in self.list(&super::ArticleFilter {
+        for article in self.list(&ArticleFilter {
             limit: None,
             ..filter.clone()
         })? {
@@ -130,52 +112,4 @@ impl Store {
         }
         Ok(out)
     }
-}
-
-pub(super) fn signature_key(id: u64) -> [u8; 9] {
-    let mut k = [b'S'; 9];
-    k[1..].copy_from_slice(&id.to_be_bytes());
-    k
-}
-
-pub(super) fn article_story_key(id: u64) -> [u8; 9] {
-    let mut k = [b'A'; 9];
-    k[1..].copy_from_slice(&id.to_be_bytes());
-    k
-}
-
-pub(super) fn story_key(id: u64) -> [u8; 9] {
-    let mut k = [b'S'; 9];
-    k[1..].copy_from_slice(&id.to_be_bytes());
-    k
-}
-
-/// URL ++ 0 ++ kind ++ article id.
-pub(super) fn ref_key(url: &str, kind: u8, id: u64) -> Vec<u8> {
-    let mut k = url.as_bytes().to_vec();
-    k.push(0);
-    k.push(kind);
-    k.extend_from_slice(&id.to_be_bytes());
-    k
-}
-
-/// `M` ++ story id: the prefix of a story's member keys.
-pub(super) fn member_prefix(story: u64) -> [u8; 9] {
-    let mut k = [b'M'; 9];
-    k[1..].copy_from_slice(&story.to_be_bytes());
-    k
-}
-
-/// `M` ++ story id ++ article id.
-pub(super) fn member_key(story: u64, article: u64) -> [u8; 17] {
-    let mut k = [0u8; 17];
-    k[..9].copy_from_slice(&member_prefix(story));
-    k[9..].copy_from_slice(&article.to_be_bytes());
-    k
-}
-
-pub(super) fn alias_key(id: u64) -> [u8; 9] {
-    let mut k = [b'L'; 9];
-    k[1..].copy_from_slice(&id.to_be_bytes());
-    k
 }

@@ -5,8 +5,8 @@ use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use url::Url;
 
-use crate::pipeline::dedup::canonical_url;
-use crate::pipeline::lang::normalize_hint;
+use crate::language_codes::normalize_hint;
+use crate::links::canonical_url;
 use crate::pipeline::text::tidy;
 
 /// `<meta>` names and properties that carry the publication time, most trusted first.

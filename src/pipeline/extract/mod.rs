@@ -53,7 +53,7 @@ pub fn extract(html: &str, url: &Url, content_language: Option<&str>) -> Extract
         canonical: meta.canonical,
         lang_hint: meta
             .lang
-            .or_else(|| content_language.and_then(crate::pipeline::lang::normalize_hint)),
+            .or_else(|| content_language.and_then(crate::language_codes::normalize_hint)),
         text: main.text,
         cited: main.refs.cited,
         links: main.refs.links,

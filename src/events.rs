@@ -1,0 +1,101 @@
+//! What happens in the daemon, one struct per kind of event. Its `emit()` is the one place the
+//! event is logged (and, once metrics exist, counted), and it hands the event to an observer
+//! when one listens: tests watch the daemon through it.
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use crate::pipeline::{RefreshOutcome, Refreshed};
+
+/// Where events go besides the log. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Events {
+    /// Receives a copy of every event; dropped receivers are ignored.
+    observer: Option<mpsc::UnboundedSender<Event>>,
+}
+
+impl Events {
+    /// Events that are also sent to the returned receiver.
+    pub fn observed() -> (Events, mpsc::UnboundedReceiver<Event>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Events { observer: Some(tx) }, rx)
+    }
+
+    fn send(&self, event: Event) {
+        if let Some(observer) = &self.observer {
+            let _ = observer.send(event);
+        }
+    }
+}
+
+/// An event, as an observer receives it.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A feed was refreshed.
+    Refreshed(RefreshSummary),
+}
+
+/// A refresh, as an observer sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshSummary {
+    /// The feed's name.
+    pub feed: String,
+    /// When the refresh started.
+    pub at: DateTime<Utc>,
+    /// What it did, or why it failed.
+    pub outcome: Result<RefreshOutcome, String>,
+    /// Whether a failure was the feed's (it backs off) rather than the store's.
+    pub feed_fault: bool,
+    /// When the feed is due again.
+    pub next_poll: DateTime<Utc>,
+}
+
+/// A feed refresh finished, well or not.
+pub struct RefreshFinished {
+    /// The feed's name.
+    pub feed: String,
+    /// When the refresh started.
+    pub at: DateTime<Utc>,
+    /// What the pipeline said.
+    pub refreshed: Refreshed,
+}
+
+impl RefreshFinished {
+    /// Logs the refresh: new articles at INFO, a feed's failure at WARN, a store failure at
+    /// ERROR (an operator must act: it is not the feed's fault), the rest at DEBUG.
+    pub fn emit(self, events: &Events) {
+        let RefreshFinished { feed, at, refreshed } = self;
+        let next = refreshed.next_poll;
+        match &refreshed.result {
+            Ok(RefreshOutcome::NotModified) => {
+                tracing::debug!(feed = %feed, %next, "not modified");
+            }
+            Ok(RefreshOutcome::Stored {
+                counts,
+                skipped,
+                unfetched,
+            }) => {
+                if counts.new > 0 || counts.updated > 0 {
+                    tracing::info!(feed = %feed, new = counts.new, updated = counts.updated, "stored articles");
+                }
+                tracing::debug!(
+                    feed = %feed, new = counts.new, updated = counts.updated,
+                    unchanged = counts.unchanged, skipped, unfetched, %next, "polled"
+                );
+            }
+            Err(e) if e.is_feed_fault() => {
+                tracing::warn!(feed = %feed, error = %e, %next, "poll failed");
+            }
+            Err(e) => {
+                tracing::error!(feed = %feed, error = %e, %next, "store failed; the feed's articles were not stored");
+            }
+        }
+        events.send(Event::Refreshed(RefreshSummary {
+            feed,
+            at,
+            feed_fault: refreshed.result.as_ref().err().is_some_and(|e| e.is_feed_fault()),
+            outcome: refreshed.result.map_err(|e| e.to_string()),
+            next_poll: next,
+        }));
+    }
+}

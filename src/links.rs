@@ -1,0 +1,277 @@
+//! Link identity and safety, shared by every stage that meets a URL: the canonical form that
+//! makes one article reached by several links one article, and the policy that decides which
+//! links may be followed (never into the machine's own networks).
+
+use std::net::IpAddr;
+
+use url::{Host, Url};
+
+/// Query parameters that only track the reader, never select content.
+const TRACKING_PARAMS: &[&str] = &[
+    "fbclid",
+    "gclid",
+    "gclsrc",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "wt.mc_id",
+    "cmpid",
+    "ocid",
+    "ncid",
+    // BBC marks every feed link with these.
+    "at_medium",
+    "at_campaign",
+    "at_custom1",
+    "at_custom2",
+    "at_custom3",
+    "at_custom4",
+    "at_link_id",
+    "at_link_origin",
+    "at_link_type",
+    "at_format",
+    "at_ptr_name",
+    "at_bbc_team",
+];
+
+/// Prefixes of tracking parameter families.
+const TRACKING_PREFIXES: &[&str] = &["utm_", "pk_", "mtm_"];
+
+fn is_tracking(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    TRACKING_PARAMS.contains(&key.as_str()) || TRACKING_PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
+/// The canonical form of an article URL: lower-case scheme and host (done by `Url`), no default
+/// port, no fragment, no tracking parameters, the remaining query sorted by key so that the same
+/// page reached through differently ordered links has one identity.
+pub fn canonical_url(url: &Url) -> Url {
+    let mut canonical = url.clone();
+    canonical.set_fragment(None);
+    // `Url` already drops a port equal to the scheme's default when parsing; a URL built another
+    // way can still carry one.
+    if canonical.port().is_some() && canonical.port() == default_port(canonical.scheme()) {
+        let _ = canonical.set_port(None);
+    }
+    if let Some(host) = canonical.host_str() {
+        // A fully-qualified host ("example.com.") is the same site.
+        if host.ends_with('.') && host.len() > 1 {
+            let trimmed = host.trim_end_matches('.').to_string();
+            let _ = canonical.set_host(Some(&trimmed));
+        }
+    }
+    if canonical.query().is_some() {
+        let mut pairs: Vec<(String, String)> = canonical
+            .query_pairs()
+            .filter(|(k, _)| !k.is_empty() && !is_tracking(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        // Stable sort keeps repeated keys (a=1&a=2) in their original order.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        if pairs.is_empty() {
+            canonical.set_query(None);
+        } else {
+            canonical.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+    }
+    canonical
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    }
+}
+
+/// Which links of a source may be followed: its own host, the hosts the config names, and never
+/// an address inside the machine's networks unless that is where the source itself lives.
+#[derive(Debug, Clone)]
+pub struct LinkPolicy {
+    own: Url,
+    follow_hosts: Vec<String>,
+}
+
+impl LinkPolicy {
+    /// The policy for links found on (or through) the source at `own`.
+    pub fn new(own: &Url, follow_hosts: &[String]) -> LinkPolicy {
+        LinkPolicy {
+            own: own.clone(),
+            follow_hosts: follow_hosts.to_vec(),
+        }
+    }
+
+    /// Whether `url` may be fetched.
+    pub fn allows(&self, url: &Url) -> bool {
+        if !matches!(url.scheme(), "http" | "https") {
+            return false;
+        }
+        if url.host().is_none() {
+            return false;
+        }
+        if same_host(url, &self.own) {
+            // The configured source itself, wherever it is (tests run on 127.0.0.1).
+            return true;
+        }
+        if is_internal(url) {
+            return false;
+        }
+        let name = strip_www(url.host_str().unwrap_or_default());
+        self.follow_hosts.iter().any(|h| strip_www(h) == name)
+    }
+}
+
+/// Same host (ignoring a leading `www.`) and port.
+fn same_host(a: &Url, b: &Url) -> bool {
+    let host = |u: &Url| u.host_str().map(|h| strip_www(h).to_ascii_lowercase());
+    host(a) == host(b) && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn strip_www(host: &str) -> &str {
+    host.strip_prefix("www.").unwrap_or(host)
+}
+
+/// Whether `url` points inside the machine's networks: an address that is not public, or
+/// `localhost` (which resolves to loopback by definition, RFC 6761). Other names are not
+/// resolved. A URL without a host counts as inside.
+pub fn is_internal(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => !is_public(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => !is_public(IpAddr::V6(ip)),
+        Some(Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => true,
+    }
+}
+
+/// Whether an address is on the public internet: not loopback, private, link-local, shared
+/// (CGNAT), multicast, broadcast, unspecified or reserved for documentation.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_unspecified()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0xdb8)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn canon(s: &str) -> String {
+        canonical_url(&Url::parse(s).unwrap()).to_string()
+    }
+
+    #[test]
+    fn canonical_urls() {
+        let cases = [
+            (
+                "HTTPS://News.UN.org:443/feed?b=2&a=1#top",
+                "https://news.un.org/feed?a=1&b=2",
+            ),
+            ("http://example.com:80/a", "http://example.com/a"),
+            ("http://example.com:8080/a", "http://example.com:8080/a"),
+            (
+                "https://x.vn/a.html?utm_source=rss&utm_medium=feed",
+                "https://x.vn/a.html",
+            ),
+            (
+                "https://x.vn/a?id=7&fbclid=abc&gclid=1&mc_cid=2&mc_eid=3",
+                "https://x.vn/a?id=7",
+            ),
+            (
+                "https://www.bbc.com/arabic/articles/c1?at_medium=RSS&at_campaign=rss",
+                "https://www.bbc.com/arabic/articles/c1",
+            ),
+            ("https://x.vn/a?", "https://x.vn/a"),
+            ("https://x.vn/a?q=a+b&p=%C3%A9", "https://x.vn/a?p=%C3%A9&q=a+b"),
+            ("https://x.vn/a?t=2&t=1", "https://x.vn/a?t=2&t=1"),
+            ("https://example.com./a", "https://example.com/a"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(canon(input), want, "for {input}");
+        }
+    }
+
+    #[test]
+    fn canonical_is_idempotent() {
+        for s in [
+            "https://a.b/c?z=1&utm_x=2&a=%20b#f",
+            "http://A.B:80/?&&x",
+            "https://a.b/%7Euser/",
+        ] {
+            let once = canonical_url(&Url::parse(s).unwrap());
+            assert_eq!(canonical_url(&once), once, "for {s}");
+        }
+    }
+
+    #[test]
+    fn links_stay_on_allowed_public_hosts() {
+        let policy = LinkPolicy::new(
+            &url("https://kinhtedothi.vn/the-gioi"),
+            &["media.example.com".into()],
+        );
+        assert!(policy.allows(&url("https://kinhtedothi.vn/a-b-c-d.html")));
+        assert!(policy.allows(&url("https://www.kinhtedothi.vn/a-b-c-d.html")));
+        assert!(policy.allows(&url("https://media.example.com/x")));
+        assert!(!policy.allows(&url("https://other.example.org/a-b-c-d.html")));
+        for private in [
+            "http://127.0.0.1/x",
+            "http://localhost/x",
+            "http://10.0.0.8/x",
+            "http://192.168.1.1/x",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/x",
+            "http://[fe80::1]/x",
+            "http://224.0.0.1/x",
+            "http://100.64.0.1/x",
+        ] {
+            assert!(!policy.allows(&url(private)), "{private}");
+        }
+        assert!(!policy.allows(&url("file:///etc/passwd")));
+
+        // A source on loopback may follow its own links, and only those.
+        let local = LinkPolicy::new(&url("http://127.0.0.1:8080/news"), &[]);
+        assert!(local.allows(&url("http://127.0.0.1:8080/a-b-c-d")));
+        assert!(!local.allows(&url("http://127.0.0.1:9090/a-b-c-d")));
+        assert!(!local.allows(&url("http://127.0.0.2:8080/a-b-c-d")));
+    }
+}

@@ -1,0 +1,606 @@
+//! Articles: storing a feed's entries (one transaction per batch, through `ingest`) and
+//! reading them back by id, URL or time.
+
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+
+#[cfg(test)]
+use super::codec::signature_key;
+use super::codec::{decode, id_from, time_from_key};
+use super::{ingest, near_dup, Store, StoreError};
+use crate::fingerprint::Signature;
+use crate::model::{Article, Entry};
+
+/// What storing one feed's entries did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertCounts {
+    /// Articles stored for the first time.
+    pub new: usize,
+    /// Articles already stored whose content changed.
+    pub updated: usize,
+    /// Articles already stored as they are.
+    pub unchanged: usize,
+}
+
+/// Which articles to list.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    /// Only this language.
+    pub lang: Option<String>,
+    /// Only from this feed.
+    pub feed: Option<String>,
+    /// Only articles that matched this topic.
+    pub topic: Option<String>,
+    /// Only articles whose sort time is at or after this.
+    pub since: Option<DateTime<Utc>>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+impl Store {
+    /// Stores a feed's entries in one transaction: new URLs become articles in their stories,
+    /// known URLs whose content changed are updated in place (same id and story), the rest are
+    /// left alone.
+    pub fn upsert_entries(
+        &self,
+        feed: &str,
+        entries: &[Entry],
+        now: DateTime<Utc>,
+    ) -> Result<UpsertCounts, StoreError> {
+        self.check_writable()?;
+        // One writer at a time: a new article's story is decided by reading what is stored, and
+        // nothing may be stored between that reading and the write.
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut index = self.near_dup_index()?;
+        // Before deciding: an article that left the window must not be matched.
+        index.evict(now);
+        let mut ingest = ingest::Ingest::new(self, &index, now);
+        for entry in entries {
+            ingest.add(feed, entry)?;
+        }
+        let (counts, fingerprinted) = ingest.commit()?;
+        for f in fingerprinted {
+            index.insert(f.id, now, f.lang, f.signature);
+        }
+        Ok(counts)
+    }
+
+    /// The near-duplicate index, built from the stored signatures on first use.
+    pub(super) fn near_dup_index(&self) -> Result<MutexGuard<'_, near_dup::NearDupIndex>, StoreError> {
+        if self.near_dups.get().is_none() {
+            let built = self.build_near_dup_index(Utc::now())?;
+            // Another thread may have built it meanwhile; both read the same records.
+            let _ = self.near_dups.set(Mutex::new(built));
+        }
+        let index = self.near_dups.get().expect("set above");
+        Ok(index.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn build_near_dup_index(&self, now: DateTime<Utc>) -> Result<near_dup::NearDupIndex, StoreError> {
+        let window = self.dedup_window();
+        let mut index = near_dup::NearDupIndex::new(window);
+        let horizon = now - window;
+        // Ids grow with time, so records come oldest first, as the index wants them.
+        for item in self.fingerprints.scan_prefix(b"S") {
+            let (key, value) = item?;
+            let id = id_from(&key[1..], "fingerprints")?;
+            let record = match near_dup::decode_record(&value) {
+                Some(record) => record,
+                // A signature stored alone, before records carried language and time.
+                None => match (Signature::from_bytes(&value), self.article(id)?) {
+                    (Some(signature), Some(article)) => (
+                        signature,
+                        near_dup::lang_code(article.entry.lang.lang.as_deref()),
+                        article.fetched,
+                    ),
+                    _ => continue,
+                },
+            };
+            let (signature, lang, at) = record;
+            if at >= horizon {
+                index.insert(id, at, lang, signature);
+            }
+        }
+        // Buckets kept in the store by earlier versions: the index replaces them.
+        let legacy: Vec<sled::IVec> = self
+            .fingerprints
+            .scan_prefix(b"B")
+            .keys()
+            .collect::<Result<_, _>>()?;
+        for key in legacy {
+            self.fingerprints.remove(key)?;
+        }
+        Ok(index)
+    }
+
+    /// Which of these canonical URLs are stored already.
+    pub fn known_urls(&self, urls: &[String]) -> Result<Vec<bool>, StoreError> {
+        urls.iter()
+            .map(|u| Ok(self.by_url.contains_key(u.as_bytes())?))
+            .collect()
+    }
+
+    /// One article by id.
+    pub fn article(&self, id: u64) -> Result<Option<Article>, StoreError> {
+        self.articles
+            .get(id.to_be_bytes())?
+            .map(|b| {
+                decode(&b).map_err(|message| StoreError::Corrupt {
+                    tree: "articles",
+                    message,
+                })
+            })
+            .transpose()
+    }
+
+    /// One article by URL (canonicalised by the caller).
+    pub fn article_by_url(&self, url: &str) -> Result<Option<Article>, StoreError> {
+        match self.by_url.get(url.as_bytes())? {
+            Some(id) => self.article(id_from(&id, "article_by_url")?),
+            None => Ok(None),
+        }
+    }
+
+    /// Articles newest first, filtered.
+    pub fn list(&self, filter: &ArticleFilter) -> Result<Vec<Article>, StoreError> {
+        let limit = filter.limit.unwrap_or(usize::MAX);
+        let mut out = Vec::new();
+        for item in self.by_time.iter().rev() {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, _) = item?;
+            if let Some(since) = filter.since {
+                // Keys descend in time, so the first one before `since` ends the scan.
+                if time_from_key(&key) < since.timestamp_micros() {
+                    break;
+                }
+            }
+            let id = id_from(&key[8..], "article_by_time")?;
+            let Some(article) = self.article(id)? else {
+                continue;
+            };
+            if filter
+                .lang
+                .as_deref()
+                .is_some_and(|l| article.entry.lang.lang.as_deref() != Some(l))
+            {
+                continue;
+            }
+            if filter.feed.as_deref().is_some_and(|f| article.feed != f) {
+                continue;
+            }
+            if filter
+                .topic
+                .as_deref()
+                .is_some_and(|t| !article.entry.topics.iter().any(|m| m.name == t))
+            {
+                continue;
+            }
+            out.push(article);
+        }
+        Ok(out)
+    }
+
+    /// Number of articles stored.
+    pub fn article_count(&self) -> usize {
+        self.articles.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::fingerprint;
+    use crate::model::{FeedState, LangGuess, LangMethod};
+
+    fn entry(url: &str, title: &str, published: &str) -> Entry {
+        Entry {
+            url: url.into(),
+            link: url.into(),
+            title: title.into(),
+            text: format!("{title} body"),
+            summary: None,
+            published: Some(published.parse().unwrap()),
+            updated: None,
+            authors: vec![],
+            topics: vec![],
+            links: vec![],
+            cited: vec![],
+            fingerprint: None,
+            lang: LangGuess {
+                lang: Some("en".into()),
+                confidence: 1.0,
+                method: LangMethod::Text,
+            },
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-28T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn upsert_is_idempotent_and_updates_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let a = entry("https://a/1", "One", "2026-11-01T00:00:00Z");
+        let b = entry("https://a/2", "Two", "2026-11-02T00:00:00Z");
+        let c = store.upsert_entries("f", &[a.clone(), b.clone()], now()).unwrap();
+        assert_eq!(
+            c,
+            UpsertCounts {
+                new: 2,
+                updated: 0,
+                unchanged: 0
+            }
+        );
+        let c = store.upsert_entries("f", &[a.clone(), b.clone()], now()).unwrap();
+        assert_eq!(
+            c,
+            UpsertCounts {
+                new: 0,
+                updated: 0,
+                unchanged: 2
+            }
+        );
+
+        let id = store.article_by_url("https://a/1").unwrap().unwrap().id;
+        let edited = Entry {
+            title: "One, edited".into(),
+            published: Some("2026-11-03T00:00:00Z".parse().unwrap()),
+            ..a
+        };
+        let c = store.upsert_entries("f", &[edited], now()).unwrap();
+        assert_eq!(
+            c,
+            UpsertCounts {
+                new: 0,
+                updated: 1,
+                unchanged: 0
+            }
+        );
+        let article = store.article(id).unwrap().unwrap();
+        assert_eq!(article.entry.title, "One, edited");
+        assert_eq!(article.changed, Some(now()));
+        // The time index moved with the new date: still two entries, edited one first.
+        let listed = store.list(&ArticleFilter::default()).unwrap();
+        assert_eq!(listed.iter().map(|a| a.id).collect::<Vec<_>>().len(), 2);
+        assert_eq!(listed[0].entry.title, "One, edited");
+    }
+
+    const WIRE: &str = "More than sixty countries signed the United Nations Convention against Cybercrime at a \
+        ceremony in Hanoi on Saturday, opening a new chapter in cooperation on electronic evidence. The treaty \
+        enters into force ninety days after the fortieth ratification.";
+
+    /// An entry as the judges leave it: language set, fingerprint computed.
+    fn article(url: &str, lang: &str, text: &str) -> Entry {
+        let mut e = entry(url, "Title", "2026-11-01T00:00:00Z");
+        e.text = text.to_string();
+        e.lang.lang = Some(lang.into());
+        e.fingerprint = fingerprint(&e.title, &e.text, Some(lang));
+        e
+    }
+
+    #[test]
+    fn copies_citations_and_shared_sources_make_one_story() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let original = article("https://wire.example/a", "en", WIRE);
+        store.upsert_entries("wire", &[original], now()).unwrap();
+        let a = store
+            .article_by_url("https://wire.example/a")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(
+            store.story_of(a).unwrap(),
+            a,
+            "a first article starts its own story"
+        );
+
+        // A republished copy with a new headline line under another URL.
+        let copy = article(
+            "https://paper.example/b",
+            "en",
+            &format!("UPDATE: {WIRE} Rights groups objected."),
+        );
+        // A translation that cites the original.
+        let mut translation = article(
+            "https://vi.example/c",
+            "vi",
+            "Hơn 60 quốc gia đã ký Công ước tại Hà Nội.",
+        );
+        translation.cited = vec!["https://wire.example/a".into()];
+        // Another outlet citing the same source as the translation... and a later article that
+        // the first one turns out to cite.
+        let mut sibling = article(
+            "https://ar.example/d",
+            "ar",
+            "وقعت أكثر من ستين دولة على الاتفاقية في هانوي.",
+        );
+        sibling.cited = vec!["https://source.example/original".into()];
+        let mut cousin = article(
+            "https://fr.example/e",
+            "fr",
+            "Plus de soixante États ont signé la convention.",
+        );
+        cousin.cited = vec!["https://source.example/original".into()];
+        store
+            .upsert_entries("mixed", &[copy, translation, sibling, cousin], now())
+            .unwrap();
+        let id = |u: &str| store.article_by_url(u).unwrap().unwrap().id;
+        assert_eq!(store.story_of(id("https://paper.example/b")).unwrap(), a);
+        assert_eq!(store.story_of(id("https://vi.example/c")).unwrap(), a);
+        let d = id("https://ar.example/d");
+        assert_eq!(store.story_of(id("https://fr.example/e")).unwrap(), d);
+        assert_ne!(store.story_of(d).unwrap(), a);
+
+        // The source itself arrives, and it links to the wire story: the two stories merge
+        // into the older one, and the younger id still resolves.
+        let mut source = article("https://source.example/original", "en", "A short source note.");
+        source.links = vec!["https://wire.example/a".into()];
+        store.upsert_entries("src", &[source], now()).unwrap();
+        for url in [
+            "https://ar.example/d",
+            "https://fr.example/e",
+            "https://source.example/original",
+        ] {
+            assert_eq!(store.story_of(id(url)).unwrap(), a, "{url}");
+        }
+        let merged = store.story(d).unwrap().unwrap();
+        assert_eq!(merged.id, a);
+        assert_eq!(merged.size, 6);
+        assert_eq!(store.story_members(d).unwrap().len(), 6);
+        assert_eq!(store.stories_of(&ArticleFilter::default()).unwrap().len(), 1);
+        // A story of one has no record, and is its article's.
+        assert_eq!(store.story_members(12345).unwrap(), vec![12345]);
+    }
+
+    #[test]
+    fn look_alikes_same_site_links_and_other_languages_stay_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let first = article("https://wire.example/a", "en", WIRE);
+        // Shares its opening clause, then tells another story.
+        let look_alike = article(
+            "https://wire.example/b",
+            "en",
+            "More than sixty countries signed a trade pact in Geneva on Saturday, cutting tariffs on farm goods \
+             and machinery. Ministers said talks on services would follow next spring.",
+        );
+        // Links to the first, but from the same site: a "related" box, not a citation.
+        let mut related = article(
+            "https://www.wire.example/c",
+            "en",
+            "Markets rallied as the central bank held rates steady.",
+        );
+        related.links = vec!["https://wire.example/a".into()];
+        // The same words in a record marked as another language are not compared.
+        let other_lang = article("https://wire.example/d", "fr", WIRE);
+        store
+            .upsert_entries("wire", &[first, look_alike, related, other_lang], now())
+            .unwrap();
+        assert_eq!(store.stories_of(&ArticleFilter::default()).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn the_near_duplicate_index_is_rebuilt_from_stored_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .upsert_entries("wire", &[article("https://wire.example/a", "en", WIRE)], now())
+                .unwrap();
+            store.flush().unwrap();
+            store
+                .article_by_url("https://wire.example/a")
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        // A new process: the index starts empty and is rebuilt on first use.
+        let store = Store::open(dir.path()).unwrap();
+        let copy = article(
+            "https://reposter.example/b",
+            "en",
+            &format!("{WIRE} Reporting by staff."),
+        );
+        store.upsert_entries("reposter", &[copy], now()).unwrap();
+        let second = store
+            .article_by_url("https://reposter.example/b")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(store.story_of(second).unwrap(), first);
+
+        // Articles stored longer ago than the window are not found by likeness.
+        let later = now() + store.dedup_window() + chrono::Duration::days(1);
+        let late = article("https://late.example/c", "en", WIRE);
+        store.upsert_entries("late", &[late], later).unwrap();
+        let third = store
+            .article_by_url("https://late.example/c")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(store.story_of(third).unwrap(), third);
+    }
+
+    #[test]
+    fn the_window_is_configurable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.set_dedup_window(chrono::Duration::days(1));
+        store
+            .upsert_entries("wire", &[article("https://wire.example/a", "en", WIRE)], now())
+            .unwrap();
+        let copy = article("https://reposter.example/b", "en", WIRE);
+        store
+            .upsert_entries("reposter", &[copy], now() + chrono::Duration::days(2))
+            .unwrap();
+        let second = store
+            .article_by_url("https://reposter.example/b")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(store.story_of(second).unwrap(), second);
+    }
+
+    #[test]
+    fn a_store_of_the_first_layout_is_read() {
+        // Signatures stored alone and buckets kept in sled, as the first version wrote them.
+        let dir = tempfile::tempdir().unwrap();
+        let first = {
+            let store = Store::open(dir.path()).unwrap();
+            let original = article("https://wire.example/a", "en", WIRE);
+            store
+                .upsert_entries("wire", std::slice::from_ref(&original), now())
+                .unwrap();
+            let id = store
+                .article_by_url("https://wire.example/a")
+                .unwrap()
+                .unwrap()
+                .id;
+            let signature = fingerprint(&original.title, &original.text, Some("en")).unwrap();
+            store
+                .fingerprints
+                .insert(signature_key(id), signature.to_bytes())
+                .unwrap();
+            store
+                .fingerprints
+                .insert(b"Ben\0\x03bucketkey", &id.to_be_bytes())
+                .unwrap();
+            store.flush().unwrap();
+            id
+        };
+        let store = Store::open(dir.path()).unwrap();
+        let copy = article("https://reposter.example/b", "en", WIRE);
+        store.upsert_entries("reposter", &[copy], now()).unwrap();
+        let second = store
+            .article_by_url("https://reposter.example/b")
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(store.story_of(second).unwrap(), first);
+        assert_eq!(
+            store.fingerprints.scan_prefix(b"B").count(),
+            0,
+            "old buckets are removed"
+        );
+    }
+
+    #[test]
+    fn another_feed_does_not_overwrite_an_article() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let original = entry("https://a/1", "One", "2026-11-01T00:00:00Z");
+        let copy = Entry {
+            text: "a shorter summary".into(),
+            summary: None,
+            ..original.clone()
+        };
+        store
+            .upsert_entries("first", std::slice::from_ref(&original), now())
+            .unwrap();
+        for _ in 0..2 {
+            let c = store
+                .upsert_entries("second", std::slice::from_ref(&copy), now())
+                .unwrap();
+            assert_eq!(
+                c,
+                UpsertCounts {
+                    new: 0,
+                    updated: 0,
+                    unchanged: 1
+                }
+            );
+            let c = store
+                .upsert_entries("first", std::slice::from_ref(&original), now())
+                .unwrap();
+            assert_eq!(
+                c,
+                UpsertCounts {
+                    new: 0,
+                    updated: 0,
+                    unchanged: 1
+                }
+            );
+        }
+        let stored = store.article_by_url("https://a/1").unwrap().unwrap();
+        assert_eq!(
+            (stored.feed.as_str(), stored.entry.text.as_str()),
+            ("first", "One body")
+        );
+    }
+
+    #[test]
+    fn list_filters_and_orders_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut old = entry("https://a/old", "Old", "1969-07-20T20:17:00Z");
+        old.lang.lang = Some("fr".into());
+        let mid = entry("https://a/mid", "Mid", "2026-10-01T00:00:00Z");
+        let new = entry("https://a/new", "New", "2026-11-20T00:00:00Z");
+        store.upsert_entries("f", &[mid, old, new], now()).unwrap();
+        let titles = |f: &ArticleFilter| -> Vec<String> {
+            store
+                .list(f)
+                .unwrap()
+                .into_iter()
+                .map(|a| a.entry.title)
+                .collect()
+        };
+        assert_eq!(titles(&ArticleFilter::default()), ["New", "Mid", "Old"]);
+        assert_eq!(
+            titles(&ArticleFilter {
+                lang: Some("fr".into()),
+                ..Default::default()
+            }),
+            ["Old"]
+        );
+        assert_eq!(
+            titles(&ArticleFilter {
+                since: Some("2026-09-01T00:00:00Z".parse().unwrap()),
+                ..Default::default()
+            }),
+            ["New", "Mid"]
+        );
+        assert_eq!(
+            titles(&ArticleFilter {
+                limit: Some(1),
+                ..Default::default()
+            }),
+            ["New"]
+        );
+        assert!(titles(&ArticleFilter {
+            feed: Some("other".into()),
+            ..Default::default()
+        })
+        .is_empty());
+    }
+
+    #[test]
+    fn survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .upsert_entries("f", &[entry("https://a/1", "One", "2026-11-01T00:00:00Z")], now())
+                .unwrap();
+            store
+                .put_feed_state(
+                    "f",
+                    &FeedState {
+                        consecutive_failures: 3,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            store.flush().unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.article_count(), 1);
+        assert_eq!(store.feed_state("f").unwrap().unwrap().consecutive_failures, 3);
+    }
+}
