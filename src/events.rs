@@ -31,8 +31,42 @@ impl Events {
 /// An event, as an observer receives it.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// The daemon has scheduled its feeds: from here on, time decides what happens.
+    Started {
+        /// How many feeds it polls.
+        feeds: usize,
+    },
     /// A feed was refreshed.
     Refreshed(RefreshSummary),
+    /// Shutdown has begun: in-flight work now has the grace period to finish.
+    Stopping,
+}
+
+/// The daemon started: its components run and every feed is scheduled.
+pub struct DaemonStarted<'a> {
+    /// How many feeds it polls.
+    pub feeds: usize,
+    /// The config it runs on.
+    pub config: &'a std::path::Path,
+}
+
+impl DaemonStarted<'_> {
+    /// Logs the start at INFO.
+    pub fn emit(self, events: &Events) {
+        tracing::info!(feeds = self.feeds, config = %self.config.display(), "daemon started");
+        events.send(Event::Started { feeds: self.feeds });
+    }
+}
+
+/// The daemon was asked to stop.
+pub struct ShutdownStarted;
+
+impl ShutdownStarted {
+    /// Logs it at INFO.
+    pub fn emit(self, events: &Events) {
+        tracing::info!("stopping");
+        events.send(Event::Stopping);
+    }
 }
 
 /// A refresh, as an observer sees it.

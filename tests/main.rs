@@ -1,11 +1,24 @@
-//! The one integration-test binary. What lives where:
-//! - `common`: a real HTTP server on 127.0.0.1 and a workspace that drives the real binary.
-//! - `skeleton`: config errors, `poll --once` over every feed format, `list`, `show`, `parse`.
-//! - `daemon`: validators, Retry-After, backoff, hostile servers; `run` under signals and systemd.
-//! - `eval`: language and topic accuracy on the labelled set in `fixtures/eval/`.
+//! The one integration-test binary. What lives where (a new test goes with the behaviour it
+//! checks):
+//! - `common`: a real HTTP server on 127.0.0.1, the fixture feeds, and a workspace that drives
+//!   the real binary against a temporary config and store.
+//! - `config`: config errors with file, line and key.
+//! - `polling`: `poll --once` over every feed format, failing feeds, `parse`.
+//! - `reading`: `list`, `show`, and read commands under a closed pipe.
+//! - `fetching`: validators and 304, Retry-After, backoff, hostile servers.
+//! - `pages`: page sources, `fetch_full`, link safety, `discover`.
+//! - `scheduling`: the daemon in-process on a paused clock: schedules, backoff, store
+//!   failures, shutdown grace.
+//! - `service`: `run` as a child process under signals and systemd's notify protocol.
+//! - `eval`: language, topic, story and extraction accuracy on the labelled sets in
+//!   `fixtures/eval/` and `fixtures/pages/`.
 
 mod common;
-mod daemon;
+mod config;
 mod eval;
+mod fetching;
 mod pages;
-mod skeleton;
+mod polling;
+mod reading;
+mod scheduling;
+mod service;

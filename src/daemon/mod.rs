@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::events::Events;
+use crate::events::{DaemonStarted, Events, ShutdownStarted};
 use crate::pipeline::fetch::FetchError;
 use crate::pipeline::Pipeline;
 use crate::store::{Store, StoreError, StoreHandle};
@@ -87,8 +87,6 @@ pub async fn run(
     let heartbeat = notify::Heartbeat::new();
     let mut scheduler = Scheduler::new(&config, pipeline, store.clone(), &tracker, &shutdown, &options);
     scheduler.start_all(&config.feeds).await;
-    tracing::info!(feeds = config.feeds.len(), config = %config.source.display(), "daemon started");
-    notify::ready(config.feeds.len());
 
     tracker.spawn(scheduler.run(reload, heartbeat.clone()));
     if let Some(period) = notify::watchdog_period() {
@@ -100,11 +98,19 @@ pub async fn run(
         ));
     }
 
+    notify::ready(config.feeds.len());
+    DaemonStarted {
+        feeds: config.feeds.len(),
+        config: &config.source,
+    }
+    .emit(&options.events);
+
     shutdown.cancelled().await;
-    tracing::info!("stopping");
     notify::stopping();
     tracker.close();
-    if tokio::time::timeout(options.grace, tracker.wait()).await.is_err() {
+    let waited = tokio::time::timeout(options.grace, tracker.wait());
+    ShutdownStarted.emit(&options.events);
+    if waited.await.is_err() {
         tracing::warn!(
             in_flight = tracker.len(),
             grace = ?options.grace,

@@ -105,8 +105,9 @@ pub struct Store {
     near_dups: Arc<OnceLock<Mutex<near_dup::NearDupIndex>>>,
     /// How long articles stay in that index, in seconds (see [`Store::set_dedup_window`]).
     dedup_window_secs: Arc<AtomicI64>,
-    /// A failpoint: while armed, every write fails as a full disk would (tests and fault
-    /// injection arm it; nothing else does).
+    /// A failpoint: while armed, article writes (and the watchdog's probe) fail as on a full
+    /// disk, while feed state can still be recorded. Tests and fault injection arm it; nothing
+    /// else does.
     writes_fail: Arc<AtomicBool>,
 }
 
@@ -199,10 +200,10 @@ impl Store {
         Ok(())
     }
 
-    /// Arms (or disarms) the write-failure failpoint: while armed, every write fails with an
-    /// I/O error, as on a full disk. For tests and fault injection.
+    /// Arms (or disarms) the write-failure failpoint: while armed, article writes and the
+    /// probe fail with an I/O error, as on a full disk. For tests and fault injection.
     #[doc(hidden)]
-    pub fn fail_writes(&self, armed: bool) {
+    pub fn fail_article_writes(&self, armed: bool) {
         self.writes_fail.store(armed, Ordering::Relaxed);
     }
 
@@ -245,15 +246,19 @@ mod tests {
     }
 
     #[test]
-    fn an_armed_failpoint_fails_writes_and_reads_go_on() {
+    fn an_armed_failpoint_fails_article_writes_and_the_rest_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        store.put_feed_state("f", &FeedState::default()).unwrap();
-        store.fail_writes(true);
+        store.fail_article_writes(true);
         assert!(matches!(store.probe(), Err(StoreError::Io(_))));
-        assert!(store.put_feed_state("f", &FeedState::default()).is_err());
+        assert!(matches!(
+            store.upsert_entries("f", &[], chrono::Utc::now()),
+            Err(StoreError::Io(_))
+        ));
+        store.put_feed_state("f", &FeedState::default()).unwrap();
         assert!(store.feed_state("f").unwrap().is_some());
-        store.fail_writes(false);
+        store.fail_article_writes(false);
         store.probe().unwrap();
+        store.upsert_entries("f", &[], chrono::Utc::now()).unwrap();
     }
 }

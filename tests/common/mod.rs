@@ -277,3 +277,63 @@ pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
 pub fn feed_block(name: &str, url: &str) -> String {
     format!("[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n\n")
 }
+
+/// Every fixture feed, served the way real servers serve them.
+pub fn fixture_server() -> TestServer {
+    TestServer::routes(vec![
+        (
+            "/vi.rss",
+            Reply::fixture("application/rss+xml; charset=utf-8", "feeds/rss2_vietnamese.xml"),
+        ),
+        // Declared only in the XML prolog: the HTTP header has no charset.
+        (
+            "/ar.rss",
+            Reply::fixture("application/rss+xml", "feeds/rss2_windows1256_arabic.xml"),
+        ),
+        (
+            "/fr.atom",
+            Reply::fixture("application/atom+xml", "feeds/atom_french.xml"),
+        ),
+        (
+            "/en.json",
+            Reply::fixture("application/feed+json", "feeds/jsonfeed_english.json"),
+        ),
+        (
+            "/ru.rdf",
+            Reply::fixture("application/rdf+xml", "feeds/rss1_rdf_russian.xml"),
+        ),
+        (
+            "/copies.rss",
+            Reply::fixture("text/xml", "feeds/rss2_utm_copies.xml"),
+        ),
+        (
+            "/page.html",
+            Reply::ok(
+                "text/html; charset=utf-8",
+                "<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>",
+            ),
+        ),
+        (
+            "/broken.rss",
+            Reply::ok(
+                "application/rss+xml",
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>x</item></channel>",
+            ),
+        ),
+        ("/error.rss", Reply::status(500)),
+    ])
+}
+
+pub fn good_feeds(server: &TestServer) -> String {
+    [
+        ("vnexpress", "/vi.rss"),
+        ("arabic-1256", "/ar.rss"),
+        ("onu-fr", "/fr.atom"),
+        ("un-en", "/en.json"),
+        ("oon-ru", "/ru.rdf"),
+        ("aggregator", "/copies.rss"),
+    ]
+    .iter()
+    .map(|(name, path)| feed_block(name, &server.url(path)))
+    .collect()
+}

@@ -215,7 +215,25 @@ fn extract_command_decodes_a_legacy_page_by_its_meta_charset() {
         .as_str()
         .unwrap()
         .starts_with(page.text.lines().next().unwrap()));
-    for field in ["published", "author", "canonical", "cited"] {
-        assert!(json.get(field).is_some(), "field {field}");
-    }
+    let published =
+        chrono::DateTime::parse_from_rfc3339(json["published"].as_str().expect("a publication time"))
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+    assert_eq!(
+        published,
+        page.published.parse::<chrono::DateTime<chrono::Utc>>().unwrap()
+    );
+    assert!(!json["author"].as_str().expect("an author").trim().is_empty());
+    assert_eq!(
+        json["canonical"],
+        serde_json::Value::Null,
+        "the page declares no address of its own"
+    );
+    let cited: Vec<&str> = json["cited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(cited, page.cited);
 }

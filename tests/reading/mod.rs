@@ -1,0 +1,104 @@
+//! Reading the store through the CLI: `list` with its filters and its table, `show` by id or
+//! any URL, and every read command ending quietly when its reader goes away (`| head -1`).
+
+use std::io::Read;
+use std::process::Stdio;
+
+use crate::common::{fixture_server, good_feeds, Workspace};
+
+#[test]
+fn list_filters_by_language_feed_and_limit() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+
+    let arabic = ws.list_json(&["--lang", "ar"]);
+    assert_eq!(arabic.len(), 2);
+    assert!(arabic
+        .iter()
+        .all(|a| a["lang"] == "ar" && a["feed"] == "arabic-1256"));
+    assert_eq!(ws.list_json(&["--feed", "oon-ru"]).len(), 2);
+    assert_eq!(ws.list_json(&["--limit", "4"]).len(), 4);
+    // Newest first; the fixtures are from 2025.
+    let all = ws.list_json(&[]);
+    let dates: Vec<&str> = all.iter().map(|a| a["published"].as_str().unwrap()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+    assert_eq!(ws.list_json(&["--since", "2025-10-25"]).len(), 5);
+
+    // The table keeps right-to-left titles isolated so the columns stay in place.
+    let table = ws.cmd().args(["list", "--lang", "ar"]).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.lines().next().unwrap().contains("TITLE"));
+    assert!(
+        table.contains("\u{2068}ارتفاع أسعار النفط بعد قرار خفض الإنتاج\u{2069}"),
+        "{table}"
+    );
+}
+
+#[test]
+fn show_finds_an_article_by_any_of_its_urls() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+    let out = ws
+        .cmd()
+        .args([
+            "show",
+            "https://news.un.org/es/story/2025/10/1541001?utm_campaign=x#comments",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(
+        text.contains("La Convención de las Naciones Unidas contra la Ciberdelincuencia"),
+        "{text}"
+    );
+    assert!(text.contains("lang:       es"), "{text}");
+    ws.cmd().args(["show", "999999"]).assert().failure();
+}
+
+/// Runs a read command whose stdout is a pipe with no reader left, as `| head -1` leaves it
+/// once it has its line: every write meets a broken pipe.
+fn run_into_closed_pipe(ws: &Workspace, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let mut child = ws
+        .std_cmd()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    (child.wait().unwrap(), stderr)
+}
+
+#[test]
+fn read_commands_end_quietly_when_the_reader_goes_away() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["show", "1"],
+        &["stories"],
+        &["stories", "--json"],
+        &["feeds"],
+        &["feeds", "--json"],
+    ] {
+        let (status, stderr) = run_into_closed_pipe(&ws, args);
+        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.to_lowercase().contains("broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -1,0 +1,412 @@
+//! The daemon in-process on tokio's paused clock, against real HTTP servers on 127.0.0.1 and a
+//! real sled store: feeds are polled when due, failing feeds back off and recover, a store
+//! failure is nobody's backoff, and shutdown waits the injected grace and no longer. Time moves
+//! only when a test advances it: a blocking task holds tokio's auto-advance off while real I/O
+//! happens, so hours of schedule pass in a moment and no test sleeps.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use treatywatch::clock::Clock;
+use treatywatch::config::Config;
+use treatywatch::daemon::{self, Control, DaemonError, Options};
+use treatywatch::events::{Event, Events, RefreshSummary};
+use treatywatch::pipeline::RefreshOutcome;
+use treatywatch::store::Store;
+
+use crate::common::{feed_block, Reply, TestServer};
+
+const INTERVAL: Duration = Duration::from_secs(600);
+
+/// The start-up spread (at most 10 s), and a little: every feed's first poll falls within it.
+const SPREAD: Duration = Duration::from_secs(11);
+
+/// An RSS feed of `n` items on the convention.
+fn rss(n: usize) -> String {
+    let items: String = (0..n)
+        .map(|i| {
+            format!(
+                "<item><title>State {i} signs the UN Convention against Cybercrime</title>\
+                 <link>https://news.example/{i}</link><description>Report {i} from Hanoi.</description></item>"
+            )
+        })
+        .collect();
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>")
+}
+
+/// Keeps tokio's paused clock from advancing by itself: auto-advance is off while any blocking
+/// task runs. Dropping it lets the clock go; so does a test stuck for two minutes of real time,
+/// whose pending timers then fire and fail it with a message instead of a hang.
+struct ClockHold(#[allow(dead_code)] std::sync::mpsc::Sender<()>);
+
+fn hold_clock() -> ClockHold {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    tokio::task::spawn_blocking(move || {
+        let _ = rx.recv_timeout(Duration::from_secs(120));
+    });
+    ClockHold(tx)
+}
+
+/// A daemon running in this test's runtime.
+struct InProcess {
+    shutdown: CancellationToken,
+    events: mpsc::UnboundedReceiver<Event>,
+    run: tokio::task::JoinHandle<Result<(), DaemonError>>,
+    clock: Clock,
+    store: Store,
+    _hold: ClockHold,
+}
+
+impl InProcess {
+    /// Starts the daemon on `config_text` (written to a file in `dir`) with `grace`.
+    fn start(dir: &Path, config_text: &str, grace: Duration) -> InProcess {
+        let hold = hold_clock();
+        let path = dir.join("feeds.toml");
+        std::fs::write(&path, format!("[store]\npath = \"store\"\n\n{config_text}")).unwrap();
+        let config = Config::load(&path).unwrap();
+        let store = Store::open(&dir.join("store")).unwrap();
+        let (events, rx) = Events::observed();
+        let clock = Clock::tokio("2026-12-01T06:00:00Z".parse().unwrap());
+        let shutdown = CancellationToken::new();
+        let (_reload_tx, reload) = mpsc::channel(1);
+        let control = Control {
+            shutdown: shutdown.clone(),
+            reload,
+        };
+        let options = Options { grace, clock, events };
+        let run = tokio::spawn(daemon::run(config, store.clone(), control, options));
+        InProcess {
+            shutdown,
+            events: rx,
+            run,
+            clock,
+            store,
+            _hold: hold,
+        }
+    }
+
+    /// Waits until every feed is scheduled: advancing the clock before would only move the
+    /// start.
+    async fn started(&mut self) {
+        match self.events.recv().await {
+            Some(Event::Started { .. }) => {}
+            other => panic!("expected the start, got {other:?}"),
+        }
+    }
+
+    /// Waits until the daemon has seen the shutdown and started its grace period.
+    async fn stopping(&mut self) {
+        match self.events.recv().await {
+            Some(Event::Stopping) => {}
+            other => panic!("expected the shutdown, got {other:?}"),
+        }
+    }
+
+    /// The next refresh, however long it takes in real time (the clock is held meanwhile).
+    async fn next_refresh(&mut self) -> RefreshSummary {
+        match self.events.recv().await {
+            Some(Event::Refreshed(r)) => r,
+            other => panic!("expected a refresh, got {other:?}"),
+        }
+    }
+
+    /// Moves the clock just past `t` (timers round their deadlines up to the next
+    /// millisecond), never back.
+    async fn advance_to(&self, t: DateTime<Utc>) {
+        let t = t + chrono::Duration::milliseconds(2);
+        if let Ok(d) = (t - self.clock.now()).to_std() {
+            tokio::time::advance(d).await;
+        }
+    }
+
+    /// Moves the clock to the feed's next poll and returns that refresh; no refresh of any
+    /// feed may come before.
+    async fn refresh_when_due(&mut self, previous: &RefreshSummary) -> RefreshSummary {
+        assert!(
+            self.events.try_recv().is_err(),
+            "a refresh came before anything was due"
+        );
+        self.advance_to(previous.next_poll).await;
+        let next = self.next_refresh().await;
+        assert_eq!(next.feed, previous.feed);
+        next
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+fn minutes(d: chrono::Duration) -> f64 {
+    d.num_milliseconds() as f64 / 60_000.0
+}
+
+/// Asserts that `gap` is `expected` within the schedule's ±10 % jitter.
+fn assert_gap(gap: chrono::Duration, expected: Duration, what: &str) {
+    let (got, want) = (minutes(gap), expected.as_secs_f64() / 60.0);
+    assert!(
+        got >= want * 0.899 && got <= want * 1.101,
+        "{what}: {got:.2} min, expected {want:.2} min ± 10 %"
+    );
+}
+
+/// The time a refresh started is the time it was due (timers fire to the millisecond).
+fn assert_on_time(refresh: &RefreshSummary, due: DateTime<Utc>) {
+    let late = refresh.at - due;
+    assert!(
+        late >= chrono::Duration::zero() && late < chrono::Duration::seconds(1),
+        "{} polled at {}, due at {due}",
+        refresh.feed,
+        refresh.at
+    );
+}
+
+#[test]
+fn feeds_are_polled_when_due_and_failing_ones_back_off_then_recover() {
+    let up = Arc::new(AtomicBool::new(false));
+    let server = {
+        let up = up.clone();
+        TestServer::handler(move |req| match req.path.as_str() {
+            "/ok.rss" => Reply::ok("application/rss+xml", rss(3)),
+            "/flaky.rss" if up.load(Ordering::SeqCst) => Reply::ok("application/rss+xml", rss(1)),
+            _ => Reply::status(500),
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}interval = \"10m\"\n\n{}interval = \"10m\"\n",
+        feed_block("ok", &server.url("/ok.rss")),
+        feed_block("flaky", &server.url("/flaky.rss"))
+    );
+    runtime().block_on(async {
+        let mut daemon = InProcess::start(dir.path(), &config, Duration::from_secs(10));
+        daemon.started().await;
+        let started = daemon.clock.now();
+        // Both feeds are first due within the start-up spread.
+        tokio::time::advance(SPREAD).await;
+        let (mut ok, mut flaky) = (None, None);
+        for _ in 0..2 {
+            let r = daemon.next_refresh().await;
+            assert!(r.at - started <= chrono::Duration::from_std(SPREAD).unwrap(), "{r:?}");
+            match r.feed.as_str() {
+                "ok" => ok = Some(r),
+                _ => flaky = Some(r),
+            }
+        }
+        let (mut ok, mut flaky) = (ok.unwrap(), flaky.unwrap());
+        assert!(
+            matches!(&ok.outcome, Ok(RefreshOutcome::Stored { counts, .. }) if counts.new == 3),
+            "{ok:?}"
+        );
+        assert!(flaky.outcome.is_err() && flaky.feed_fault, "{flaky:?}");
+
+        // Walk the clock from due time to due time: the healthy feed keeps its interval, the
+        // failing one doubles its wait after each failure.
+        let mut flaky_waits = Vec::new();
+        let mut ok_polls = 1;
+        while flaky_waits.len() < 3 {
+            if ok.next_poll <= flaky.next_poll {
+                let next = daemon.refresh_when_due(&ok).await;
+                assert_on_time(&next, ok.next_poll);
+                assert_gap(next.at - ok.at, INTERVAL, "healthy feed");
+                assert!(
+                    matches!(&next.outcome, Ok(RefreshOutcome::Stored { counts, .. }) if counts.unchanged == 3),
+                    "{next:?}"
+                );
+                ok_polls += 1;
+                ok = next;
+            } else {
+                let next = daemon.refresh_when_due(&flaky).await;
+                assert_on_time(&next, flaky.next_poll);
+                flaky_waits.push(next.at - flaky.at);
+                assert!(next.outcome.is_err() && next.feed_fault, "{next:?}");
+                flaky = next;
+            }
+        }
+        // The first failure waits the interval; then 2x, 4x.
+        for (i, wait) in flaky_waits.iter().enumerate() {
+            assert_gap(*wait, INTERVAL * (1 << i), &format!("wait after failure {}", i + 1));
+        }
+        assert!(ok_polls >= 6, "the healthy feed kept its rhythm meanwhile ({ok_polls} polls)");
+        let state = daemon.store.feed_state("flaky").unwrap().unwrap();
+        assert_eq!(state.consecutive_failures, 4);
+        assert!(state.last_error.as_deref().unwrap().contains("500"), "{state:?}");
+
+        // The server recovers: one success resets the backoff to the interval.
+        up.store(true, Ordering::SeqCst);
+        while ok.next_poll <= flaky.next_poll {
+            ok = daemon.refresh_when_due(&ok).await;
+        }
+        let recovered = daemon.refresh_when_due(&flaky).await;
+        assert!(recovered.outcome.is_ok(), "{recovered:?}");
+        assert_gap(recovered.next_poll - recovered.at, INTERVAL, "after recovery");
+        let state = daemon.store.feed_state("flaky").unwrap().unwrap();
+        assert_eq!((state.consecutive_failures, state.last_error), (0, None));
+
+        daemon.shutdown.cancel();
+        daemon.run.await.unwrap().unwrap();
+    });
+}
+
+/// Log lines written by the code under test, on this thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A subscriber that writes every log line to `logs`.
+fn capturing(logs: &Captured) -> impl tracing::Subscriber + Send + Sync {
+    let logs = logs.clone();
+    tracing_subscriber::fmt()
+        .with_writer(move || logs.clone())
+        .with_ansi(false)
+        .finish()
+}
+
+#[test]
+fn a_store_failure_is_logged_as_an_error_and_leaves_the_feed_backoff_alone() {
+    let server = TestServer::routes(vec![(
+        "/ok.rss",
+        Reply::ok("application/rss+xml", rss(2)).header("ETag", "\"v1\""),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("{}interval = \"10m\"\n", feed_block("ok", &server.url("/ok.rss")));
+    let logs = Captured::default();
+    let _logging = tracing::subscriber::set_default(capturing(&logs));
+    runtime().block_on(async {
+        let mut daemon = InProcess::start(dir.path(), &config, Duration::from_secs(10));
+        daemon.started().await;
+        // The disk is full while the first poll stores its articles.
+        daemon.store.fail_article_writes(true);
+        tokio::time::advance(SPREAD).await;
+        let failed = daemon.next_refresh().await;
+        assert!(failed.outcome.is_err() && !failed.feed_fault, "{failed:?}");
+        let state = daemon.store.feed_state("ok").unwrap().unwrap();
+        assert_eq!(state.consecutive_failures, 0, "not the feed's fault");
+        assert_eq!(state.last_error, None);
+        assert_eq!(state.etag, None, "no validators kept for articles never stored");
+        let store_error = state
+            .store_error
+            .expect("the store's failure is recorded for `feeds`");
+        assert!(store_error.error.contains("no space left"), "{store_error:?}");
+        assert_gap(
+            failed.next_poll - failed.at,
+            INTERVAL,
+            "next poll after a store failure",
+        );
+        let logged = logs.text();
+        let line = logged
+            .lines()
+            .find(|l| l.contains("store failed"))
+            .unwrap_or_else(|| panic!("no store failure logged in {logged}"));
+        assert!(line.contains("ERROR") && line.contains("feed=ok"), "{line}");
+
+        // The disk has room again: the next poll stores everything, nothing lost.
+        daemon.store.fail_article_writes(false);
+        let stored = daemon.refresh_when_due(&failed).await;
+        assert!(
+            matches!(&stored.outcome, Ok(RefreshOutcome::Stored { counts, .. }) if counts.new == 2),
+            "{stored:?}"
+        );
+        let state = daemon.store.feed_state("ok").unwrap().unwrap();
+        assert_eq!((state.consecutive_failures, state.store_error), (0, None));
+        assert_eq!(state.etag.as_deref(), Some("\"v1\""));
+        daemon.shutdown.cancel();
+        daemon.run.await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn shutdown_waits_for_an_in_flight_refresh_up_to_the_grace_and_no_longer() {
+    // A server that never finishes its body: the refresh is in flight when shutdown comes.
+    let (seen_tx, mut seen_rx) = mpsc::unbounded_channel();
+    let server = TestServer::handler(move |_| {
+        let _ = seen_tx.send(());
+        Reply {
+            drip: Some((1, Duration::from_secs(1))),
+            ..Reply::ok("application/rss+xml", vec![b' '; 600])
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}timeout = \"1h\"\n",
+        feed_block("slow", &server.url("/slow.rss"))
+    );
+    let grace = Duration::from_secs(30);
+    let logs = Captured::default();
+    let _logging = tracing::subscriber::set_default(capturing(&logs));
+    runtime().block_on(async {
+        let mut daemon = InProcess::start(dir.path(), &config, grace);
+        daemon.started().await;
+        tokio::time::advance(SPREAD).await;
+        seen_rx.recv().await.expect("the fetch started");
+        let cancelled_at = daemon.clock.now();
+        daemon.shutdown.cancel();
+        daemon.stopping().await;
+        tokio::time::advance(grace - Duration::from_secs(1)).await;
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!daemon.run.is_finished(), "stopped before the grace was over");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        (&mut daemon.run).await.unwrap().unwrap();
+        let waited = daemon.clock.now() - cancelled_at;
+        assert!(
+            waited >= chrono::Duration::from_std(grace).unwrap() && waited <= chrono::Duration::seconds(31),
+            "waited {waited}"
+        );
+        assert!(
+            daemon.events.try_recv().is_err(),
+            "the abandoned refresh reported nothing"
+        );
+        let logged = logs.text();
+        assert!(
+            logged
+                .lines()
+                .any(|l| l.contains("WARN") && l.contains("abandoning")),
+            "{logged}"
+        );
+    });
+}
+
+#[test]
+fn shutdown_with_nothing_in_flight_is_immediate() {
+    let server = TestServer::routes(vec![("/ok.rss", Reply::ok("application/rss+xml", rss(1)))]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = feed_block("ok", &server.url("/ok.rss"));
+    runtime().block_on(async {
+        let mut daemon = InProcess::start(dir.path(), &config, Duration::from_secs(3600));
+        daemon.started().await;
+        tokio::time::advance(SPREAD).await;
+        daemon.next_refresh().await;
+        let cancelled_at = daemon.clock.now();
+        daemon.shutdown.cancel();
+        (&mut daemon.run).await.unwrap().unwrap();
+        assert_eq!(daemon.clock.now(), cancelled_at, "no time passed");
+        assert_eq!(daemon.store.article_count(), 1);
+    });
+}
