@@ -1,0 +1,121 @@
+//! The file as the user writes it: plain serde structs that refuse unknown keys, with every
+//! value that validation may complain about kept `Spanned`, so that a problem names its line
+//! from the parser's own spans. A new section gets located errors by spanning its fields.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::topic::TopicConfig;
+use super::values::{ByteSize, HumanDuration};
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileConfig {
+    /// Where the store lives.
+    #[serde(default)]
+    pub(super) store: StoreFile,
+    /// How feeds are fetched.
+    #[serde(default)]
+    pub(super) fetch: FetchFile,
+    /// The sources to watch.
+    #[serde(default, rename = "feed")]
+    pub(super) feeds: Vec<FeedFile>,
+    /// Language detection.
+    #[serde(default)]
+    pub(super) language: LanguageFile,
+    /// What articles are about; the built-in convention topic when none is given. Each span is
+    /// its `[[topic]]` header.
+    #[serde(default, rename = "topic")]
+    pub(super) topics: Vec<Spanned<TopicConfig>>,
+}
+
+/// `[store]`: where the sled database lives.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StoreFile {
+    /// Directory of the store; relative paths are taken from the config file's directory.
+    pub(super) path: Option<PathBuf>,
+    /// How long an article stays findable by likeness (the near-duplicate index's window).
+    pub(super) dedup_window: Option<Spanned<HumanDuration>>,
+}
+
+/// `[fetch]`: politeness and bounds for every HTTP request; what is left out takes the
+/// defaults of [`super::FetchConfig`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FetchFile {
+    /// Requests in flight at once, over all hosts.
+    pub(super) concurrency: Option<Spanned<usize>>,
+    /// Requests in flight at once to one host.
+    pub(super) per_host: Option<Spanned<usize>>,
+    /// Limit on a whole request, from connecting to the last body byte.
+    pub(super) timeout: Option<HumanDuration>,
+    /// Limit on establishing the connection (TCP and TLS).
+    pub(super) connect_timeout: Option<HumanDuration>,
+    /// Largest body accepted, counted after decompression.
+    pub(super) max_body: Option<ByteSize>,
+    /// How often each feed is polled, unless it says otherwise.
+    pub(super) interval: Option<Spanned<HumanDuration>>,
+    /// Whether intervals follow how often each feed really publishes.
+    pub(super) adaptive: Option<bool>,
+    /// Shortest adaptive interval.
+    pub(super) min_interval: Option<Spanned<HumanDuration>>,
+    /// Longest adaptive interval.
+    pub(super) max_interval: Option<Spanned<HumanDuration>>,
+}
+
+/// `[[feed]]`: one source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FeedFile {
+    /// Unique name, used in logs, the CLI and the store.
+    pub(super) name: Spanned<String>,
+    /// Address of the feed (http or https).
+    pub(super) url: Spanned<String>,
+    /// Language hint (ISO 639-1), used when detection is unsure.
+    pub(super) language: Option<Spanned<String>>,
+    /// Overrides `[fetch] interval`.
+    pub(super) interval: Option<Spanned<HumanDuration>>,
+    /// Overrides `[fetch] adaptive`.
+    pub(super) adaptive: Option<bool>,
+    /// Overrides `[fetch] min_interval`.
+    pub(super) min_interval: Option<Spanned<HumanDuration>>,
+    /// Overrides `[fetch] max_interval`.
+    pub(super) max_interval: Option<Spanned<HumanDuration>>,
+    /// Overrides `[fetch] timeout`.
+    pub(super) timeout: Option<HumanDuration>,
+    /// Overrides `[fetch] max_body`.
+    pub(super) max_body: Option<ByteSize>,
+    /// `feed` (the default) or `page`.
+    pub(super) kind: Option<Spanned<KindFile>>,
+    /// Pages: CSS selector of the article links.
+    pub(super) link_selector: Option<Spanned<String>>,
+    /// Pages: URL patterns an article link must match.
+    pub(super) include: Option<Spanned<Vec<String>>>,
+    /// Pages: URL patterns an article link must not match.
+    pub(super) exclude: Option<Spanned<Vec<String>>>,
+    /// Feeds: fetch each new item's page for its full text.
+    pub(super) fetch_full: Option<Spanned<bool>>,
+    /// Hosts besides the source's own whose links may be followed.
+    pub(super) follow_hosts: Option<Spanned<Vec<String>>>,
+}
+
+/// `kind` of a `[[feed]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum KindFile {
+    Feed,
+    Page,
+}
+
+/// `[language]`: which languages detection may choose from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LanguageFile {
+    /// ISO 639-1 codes (default: [`super::DEFAULT_LANGUAGES`]); feed `language` hints and
+    /// topic languages are added to these.
+    pub(super) allow: Option<Vec<Spanned<String>>>,
+}
