@@ -38,8 +38,36 @@ pub enum Event {
     },
     /// A feed was refreshed.
     Refreshed(RefreshSummary),
+    /// A new config was applied: its feeds are scheduled.
+    Reloaded,
     /// Shutdown has begun: in-flight work now has the grace period to finish.
     Stopping,
+}
+
+/// A reload applied a new config.
+pub struct ConfigReloaded {
+    /// Feeds started.
+    pub added: usize,
+    /// Feeds stopped.
+    pub removed: usize,
+    /// Feeds restarted with new settings.
+    pub changed: usize,
+    /// Feeds now polled.
+    pub feeds: usize,
+}
+
+impl ConfigReloaded {
+    /// Logs it at INFO.
+    pub fn emit(self, events: &Events) {
+        let ConfigReloaded {
+            added,
+            removed,
+            changed,
+            feeds,
+        } = self;
+        tracing::info!(added, removed, changed, feeds, "reload: config reloaded");
+        events.send(Event::Reloaded);
+    }
 }
 
 /// The daemon started: its components run and every feed is scheduled.

@@ -68,14 +68,28 @@ impl Heartbeat {
     }
 }
 
-/// Pings the watchdog at half its period until `shutdown`, but only while the scheduler beats
-/// and the store answers a write: a daemon whose scheduler is wedged, or whose store has
-/// stopped working, goes unpinged and systemd restarts it.
+/// Pings systemd's watchdog at half its period until `shutdown`, while the daemon is healthy.
 pub async fn watchdog(
     period: Duration,
     heartbeat: Heartbeat,
     store: StoreHandle,
     shutdown: CancellationToken,
+) {
+    watch(period, heartbeat, store, shutdown, || {
+        send(&[NotifyState::Watchdog])
+    })
+    .await
+}
+
+/// Calls `ping` at half of `period` until `shutdown`, but only while the scheduler beats and
+/// the store answers a write: a daemon whose scheduler is wedged, or whose store has stopped
+/// working, goes unpinged and systemd restarts it.
+async fn watch(
+    period: Duration,
+    heartbeat: Heartbeat,
+    store: StoreHandle,
+    shutdown: CancellationToken,
+    mut ping: impl FnMut(),
 ) {
     tracing::debug!(?period, "systemd watchdog enabled");
     let mut ticks = tokio::time::interval(period / 2);
@@ -100,7 +114,7 @@ pub async fn watchdog(
                     tracing::info!("healthy again; pinging the systemd watchdog");
                 }
                 healthy = true;
-                send(&[NotifyState::Watchdog]);
+                ping();
             }
             Some(problem) => {
                 if healthy {
@@ -109,5 +123,77 @@ pub async fn watchdog(
                 healthy = false;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::store::Store;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_watchdog_is_pinged_only_while_the_scheduler_beats_and_the_store_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let heartbeat = Heartbeat::new();
+        let shutdown = CancellationToken::new();
+        let pings = Arc::new(AtomicUsize::new(0));
+        let period = Duration::from_secs(10);
+        let watcher = tokio::spawn(watch(
+            period,
+            heartbeat.clone(),
+            StoreHandle::new(store.clone()),
+            shutdown.clone(),
+            {
+                let pings = pings.clone();
+                move || {
+                    pings.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+        ));
+        // Healthy: a ping every 5 s (the first at once).
+        for _ in 0..4 {
+            heartbeat.beat();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+        let healthy = pings.load(Ordering::SeqCst);
+        assert!((4..=5).contains(&healthy), "{healthy} pings in 20 s");
+
+        // The store stops taking writes: no pings.
+        store.fail_article_writes(true);
+        for _ in 0..4 {
+            heartbeat.beat();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+        assert!(
+            pings.load(Ordering::SeqCst) <= healthy + 1,
+            "pinged with a failing store"
+        );
+        store.fail_article_writes(false);
+
+        // The scheduler stops beating: pings stop once a period has passed.
+        let before = pings.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let after = pings.load(Ordering::SeqCst);
+        assert!(
+            after <= before + 3,
+            "pinged {} times without a heartbeat",
+            after - before
+        );
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        assert_eq!(
+            pings.load(Ordering::SeqCst),
+            after,
+            "still pinging without a heartbeat"
+        );
+
+        // It beats again: pings resume.
+        heartbeat.beat();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(pings.load(Ordering::SeqCst) > after);
+        shutdown.cancel();
+        watcher.await.unwrap();
     }
 }

@@ -15,7 +15,7 @@ use super::notify::{self, Heartbeat};
 use super::Options;
 use crate::clock::Clock;
 use crate::config::{Config, FetchConfig, TopicConfig};
-use crate::events::{Events, RefreshFinished};
+use crate::events::{ConfigReloaded, Events, RefreshFinished};
 use crate::model::Feed;
 use crate::pipeline::Pipeline;
 use crate::schedule;
@@ -217,14 +217,14 @@ impl Scheduler {
                 self.start_feed(feed.clone()).await;
             }
         }
-        tracing::info!(
+        notify::ready(self.tasks.len());
+        ConfigReloaded {
             added,
             removed,
             changed,
-            feeds = self.tasks.len(),
-            "reload: config reloaded"
-        );
-        notify::ready(self.tasks.len());
+            feeds: self.tasks.len(),
+        }
+        .emit(&self.events);
     }
 }
 

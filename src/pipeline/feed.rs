@@ -1,5 +1,5 @@
-//! feed-rs entries to our [`Entry`]: RSS 0.9x/1.0/2.0, Atom and JSON Feed, from text already
-//! decoded to UTF-8 by [`super::decode`].
+//! feed-rs entries to our entries, still [`Unjudged`]: RSS 0.9x/1.0/2.0, Atom and JSON Feed,
+//! from text already decoded to UTF-8 by [`super::decode`].
 
 use feed_rs::model::{Entry as FeedEntry, Link};
 use url::Url;

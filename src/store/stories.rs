@@ -7,7 +7,7 @@
 //! stock paragraphs would otherwise chain unrelated stories into one; an explicit link or
 //! citation is evidence enough to merge.
 //!
-//! Keys:
+//! Keys (written by `codec`):
 //! - `fingerprints`: `S` ++ article id → signature ++ language (3) ++ fetched (µs, BE); the LSH
 //!   buckets over them live in memory (`near_dup`)
 //! - `refs`: URL ++ 0 ++ kind (`l` link, `c` cited) ++ id → ()

@@ -60,6 +60,9 @@ struct InProcess {
     run: tokio::task::JoinHandle<Result<(), DaemonError>>,
     clock: Clock,
     store: Store,
+    /// Asks for a reload, as SIGHUP does.
+    reload: mpsc::Sender<()>,
+    config_path: std::path::PathBuf,
     _hold: ClockHold,
 }
 
@@ -70,11 +73,12 @@ impl InProcess {
         let path = dir.join("feeds.toml");
         std::fs::write(&path, format!("[store]\npath = \"store\"\n\n{config_text}")).unwrap();
         let config = Config::load(&path).unwrap();
+        let path = path.clone();
         let store = Store::open(&dir.join("store")).unwrap();
         let (events, rx) = Events::observed();
         let clock = Clock::tokio("2026-12-01T06:00:00Z".parse().unwrap());
         let shutdown = CancellationToken::new();
-        let (_reload_tx, reload) = mpsc::channel(1);
+        let (reload_tx, reload) = mpsc::channel(1);
         let control = Control {
             shutdown: shutdown.clone(),
             reload,
@@ -87,6 +91,8 @@ impl InProcess {
             run,
             clock,
             store,
+            reload: reload_tx,
+            config_path: path,
             _hold: hold,
         }
     }
@@ -408,5 +414,52 @@ fn shutdown_with_nothing_in_flight_is_immediate() {
         (&mut daemon.run).await.unwrap().unwrap();
         assert_eq!(daemon.clock.now(), cancelled_at, "no time passed");
         assert_eq!(daemon.store.article_count(), 1);
+    });
+}
+
+#[test]
+fn a_reload_starts_new_feeds_and_names_what_needs_a_restart() {
+    let server = TestServer::routes(vec![
+        ("/a.rss", Reply::ok("application/rss+xml", rss(1))),
+        ("/b.rss", Reply::ok("application/rss+xml", rss(2))),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let logs = Captured::default();
+    let _logging = tracing::subscriber::set_default(capturing(&logs));
+    runtime().block_on(async {
+        let mut daemon = InProcess::start(
+            dir.path(),
+            &feed_block("a", &server.url("/a.rss")),
+            Duration::from_secs(10),
+        );
+        daemon.started().await;
+        tokio::time::advance(SPREAD).await;
+        assert_eq!(daemon.next_refresh().await.feed, "a");
+        let text = std::fs::read_to_string(&daemon.config_path).unwrap();
+        let text = text.replace("[store]\n", "[store]\ndedup_window = \"7d\"\n");
+        std::fs::write(
+            &daemon.config_path,
+            format!("{text}{}", feed_block("b", &server.url("/b.rss"))),
+        )
+        .unwrap();
+        daemon.reload.send(()).await.unwrap();
+        match daemon.events.recv().await {
+            Some(Event::Reloaded) => {}
+            other => panic!("expected the reload, got {other:?}"),
+        }
+        // The new feed starts within the spread; the running one is not due yet.
+        tokio::time::advance(SPREAD).await;
+        let added = daemon.next_refresh().await;
+        assert_eq!(added.feed, "b");
+        let logged = logs.text();
+        assert!(logged.contains("added=1 removed=0 changed=0"), "{logged}");
+        assert!(
+            logged
+                .lines()
+                .any(|l| l.contains("WARN") && l.contains("dedup_window changed")),
+            "{logged}"
+        );
+        daemon.shutdown.cancel();
+        daemon.run.await.unwrap().unwrap();
     });
 }

@@ -1,6 +1,7 @@
 //! An article page to what a reader came for: its title, dates, author, canonical address,
-//! language hints, the main text with its paragraph breaks, and the sources it names. A judge:
-//! pure, synchronous (`scraper::Html` is not `Send`), returning owned data.
+//! language hints, the main text with its paragraph breaks, and the sources it names. Pure and
+//! synchronous (`scraper::Html` is not `Send`), returning owned data; the judges see the text
+//! afterwards.
 //!
 //! Metadata comes from what the page declares for machines (JSON-LD, Open Graph and other
 //! `<meta>` tags, `<time datetime>`, `<link rel=canonical>`) before what it shows (`h1`,
