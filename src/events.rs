@@ -40,6 +40,15 @@ pub enum Event {
     Refreshed(RefreshSummary),
     /// A new config was applied: its feeds are scheduled.
     Reloaded,
+    /// A digest was made and recorded.
+    DigestMade {
+        /// Its id.
+        id: u64,
+        /// Stories in it.
+        stories: usize,
+    },
+    /// A digest's copy was delivered, or failed.
+    Delivery(crate::digest::outbox::Attempt),
     /// Shutdown has begun: in-flight work now has the grace period to finish.
     Stopping,
 }
@@ -159,5 +168,47 @@ impl RefreshFinished {
             outcome: refreshed.result.map_err(|e| e.to_string()),
             next_poll: next,
         }));
+    }
+}
+
+/// A digest was made and recorded in the outbox.
+pub struct DigestMade<'a> {
+    /// The record.
+    pub record: &'a crate::store::DigestRecord,
+}
+
+impl DigestMade<'_> {
+    /// Logs it at INFO.
+    pub fn emit(self, events: &Events) {
+        let r = self.record;
+        tracing::info!(digest = r.id, stories = r.stories.len(), subject = %r.subject, "digest made");
+        events.send(Event::DigestMade {
+            id: r.id,
+            stories: r.stories.len(),
+        });
+    }
+}
+
+/// One attempt to deliver a digest's copy.
+pub struct DeliveryAttempted(pub crate::digest::outbox::Attempt);
+
+impl DeliveryAttempted {
+    /// Logs a delivery at INFO, a failure at WARN (it is retried), a copy given up at ERROR.
+    pub fn emit(self, events: &Events) {
+        use crate::store::DeliveryState;
+        let a = &self.0;
+        match &a.state {
+            DeliveryState::Delivered { .. } => {
+                tracing::info!(digest = a.digest, sink = %a.sink, "digest delivered")
+            }
+            DeliveryState::Failed { error, next_try } => {
+                tracing::warn!(digest = a.digest, sink = %a.sink, %error, %next_try, "digest delivery failed; retrying")
+            }
+            DeliveryState::Dead { error } => {
+                tracing::error!(digest = a.digest, sink = %a.sink, %error, "digest delivery given up")
+            }
+            DeliveryState::Pending => {}
+        }
+        events.send(Event::Delivery(self.0));
     }
 }

@@ -226,6 +226,8 @@ pub struct FeedState {
     pub last_status: Option<u16>,
     /// Failures since the last success.
     pub consecutive_failures: u32,
+    /// When the current run of failures began (`None` while the feed works).
+    pub failing_since: Option<DateTime<Utc>>,
     /// Why the last poll failed; cleared on success.
     pub last_error: Option<String>,
     /// The store's last failure while refreshing this feed (not the feed's fault: its failures

@@ -2,6 +2,7 @@
 //! the exit code says what kind of failure it was.
 
 mod classify;
+mod digest;
 mod discover;
 mod extract;
 mod feeds;
@@ -69,6 +70,8 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// List the feeds a page advertises, or suggest a page source for a site without one
     Discover(discover::DiscoverArgs),
+    /// Preview the next daily digest, send it now, or list what was sent
+    Digest(digest::DigestArgs),
 }
 
 /// An error that maps to a specific exit code.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stories(args) => stories::run(&cli, args),
         Command::Extract(args) => extract::run(&cli, args),
         Command::Discover(args) => discover::run(&cli, args),
+        Command::Digest(args) => digest::run(&cli, args),
     }
 }
 

@@ -30,6 +30,50 @@ pub(super) struct FileConfig {
     /// its `[[topic]]` header.
     #[serde(default, rename = "topic")]
     pub(super) topics: Vec<Spanned<TopicConfig>>,
+    /// The daily digest; none is sent without it.
+    pub(super) digest: Option<Spanned<DigestFile>>,
+}
+
+/// `[digest]`: when the daily digest goes out, what it holds, in which words.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DigestFile {
+    /// Local time of day, `"HH:MM"`.
+    pub(super) time: Option<Spanned<String>>,
+    /// IANA time zone name; the system's when absent.
+    pub(super) timezone: Option<Spanned<String>>,
+    /// Only stories about this topic; every topic when absent.
+    pub(super) topic: Option<Spanned<String>>,
+    /// The digest's own words: one of the seven locales.
+    pub(super) locale: Option<Spanned<String>>,
+    /// Whether an empty day still gets a short "nothing new" digest.
+    pub(super) send_empty: Option<bool>,
+    /// Stories listed in full; the rest by title only.
+    pub(super) max_stories: Option<Spanned<usize>>,
+    /// A directory whose `digest.txt`, `digest.md`, `digest.html` replace the shipped templates.
+    pub(super) templates: Option<Spanned<PathBuf>>,
+    /// How long a failing delivery is retried before it is given up.
+    pub(super) give_up: Option<Spanned<HumanDuration>>,
+    /// Where it goes. Each span is its `[[digest.sink]]` header.
+    #[serde(default)]
+    pub(super) sink: Vec<Spanned<SinkFile>>,
+}
+
+/// `[[digest.sink]]`: one place a digest goes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SinkFile {
+    /// `file` (one file per digest).
+    pub(super) kind: Spanned<String>,
+    /// Files: the directory (relative to the config's); the store's `digests` folder when
+    /// absent.
+    pub(super) dir: Option<PathBuf>,
+    /// Files: `html`, `markdown`, `text` or `json`.
+    pub(super) format: Option<Spanned<String>>,
+    /// This sink's own topic.
+    pub(super) topic: Option<Spanned<String>>,
+    /// This sink's own locale.
+    pub(super) locale: Option<Spanned<String>>,
 }
 
 /// `[store]`: where the sled database lives.

@@ -3,6 +3,7 @@
 //! TOML parser's spans) and the key; validation collects every problem, not just the first.
 //! Defaults are defined here, once.
 
+pub mod digest;
 mod file;
 pub mod topic;
 mod validate;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::Feed;
+pub use digest::{DigestConfig, DigestFormat, SinkConfig, SinkKind};
 pub use topic::TopicConfig;
 pub use values::{parse_byte_size, parse_duration};
 
@@ -82,6 +84,8 @@ pub struct Config {
     pub languages: Vec<String>,
     /// Topic definitions, in file order (empty: the built-in topic applies).
     pub topics: Vec<TopicConfig>,
+    /// The daily digest, when the file has a `[digest]`.
+    pub digest: Option<DigestConfig>,
     /// Things that work but are probably not what the user wants.
     pub warnings: Vec<Problem>,
 }
@@ -199,23 +203,36 @@ fn line_of(text: &str, offset: usize) -> usize {
 fn table_at(text: &str, offset: usize) -> Option<String> {
     let document = DeTable::parse(text).ok()?;
     let mut headers: Vec<(usize, String)> = Vec::new();
-    for (key, value) in document.get_ref() {
-        match value.get_ref() {
-            DeValue::Table(_) => headers.push((value.span().start, format!("[{}]", key.get_ref()))),
-            DeValue::Array(items) => headers.extend(
-                items
-                    .iter()
-                    .filter(|item| matches!(item.get_ref(), DeValue::Table(_)))
-                    .map(|item| (item.span().start, format!("[[{}]]", key.get_ref()))),
-            ),
-            _ => {}
-        }
-    }
+    collect_headers(document.get_ref(), "", &mut headers);
+    // Inline tables (`phrases = { … }`) have no header of their own.
+    headers.retain(|(start, _)| text[*start..].starts_with('['));
     headers
         .into_iter()
         .filter(|(start, _)| *start <= offset)
         .max_by_key(|(start, _)| *start)
         .map(|(_, name)| name)
+}
+
+/// Every table header below `table` (`[a]`, `[a.b]`, `[[a.c]]`) with where it starts.
+fn collect_headers(table: &DeTable, prefix: &str, out: &mut Vec<(usize, String)>) {
+    for (key, value) in table {
+        let name = format!("{prefix}{}", key.get_ref());
+        match value.get_ref() {
+            DeValue::Table(inner) => {
+                out.push((value.span().start, format!("[{name}]")));
+                collect_headers(inner, &format!("{name}."), out);
+            }
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    if let DeValue::Table(inner) = item.get_ref() {
+                        out.push((item.span().start, format!("[[{name}]]")));
+                        collect_headers(inner, &format!("{name}."), out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -247,6 +264,56 @@ mod tests {
             .map(|f| f.name.as_str())
             .collect();
         assert_eq!(pages, ["kinhtedothi-the-gioi", "unodc-press"]);
+        let digest = config.digest.expect("the shipped config sends a digest");
+        assert_eq!(digest.time, jiff::civil::Time::constant(7, 0, 0, 0));
+        assert_eq!(digest.zone.iana_name(), Some("Asia/Ho_Chi_Minh"));
+        assert_eq!(digest.topic.as_deref(), Some(topic::BUILTIN_TOPIC));
+        assert!(matches!(
+            digest.sinks[..],
+            [SinkConfig {
+                kind: SinkKind::File {
+                    dir: None,
+                    format: DigestFormat::Html
+                },
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn digest_keys_are_checked_with_their_lines() {
+        let text = "[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[digest]\ntime = \"25:00\"\ntimezone = \"Mars/Olympus_Mons\"\nlocale = \"de\"\ntopic = \"sports\"\nmax_stories = 0\n\n[[digest.sink]]\nkind = \"carrier-pigeon\"\n\n[[digest.sink]]\nkind = \"file\"\nformat = \"pdf\"\n";
+        let p = problems(text);
+        let located: Vec<(usize, bool)> = p.iter().map(|p| (p.line, true)).collect();
+        assert_eq!(
+            located.iter().map(|l| l.0).collect::<Vec<_>>(),
+            vec![6, 7, 8, 9, 10, 13, 17],
+            "{p:?}"
+        );
+        assert!(
+            p[0].message.contains("'25:00' is not a time of day"),
+            "{}",
+            p[0].message
+        );
+        assert!(p[1].message.contains("Mars/Olympus_Mons"), "{}", p[1].message);
+        assert!(p[2].message.contains("locale 'de'"), "{}", p[2].message);
+        assert!(p[3].message.contains("topic 'sports'"), "{}", p[3].message);
+        assert!(p[4].message.contains("max_stories"), "{}", p[4].message);
+        assert!(p[5].message.contains("carrier-pigeon"), "{}", p[5].message);
+        assert!(p[6].message.contains("format 'pdf'"), "{}", p[6].message);
+        let p = problems("[digest]\ntime = \"07:00\"\n");
+        assert_eq!(
+            (p[0].line, p[0].message.contains("no [[digest.sink]]")),
+            (1, true),
+            "{p:?}"
+        );
+        let p = problems("[digest]\ntime = \"07:00\"\n[[digest.sink]]\nkind = \"file\"\nsmtp = \"x\"\n");
+        assert_eq!(p[0].line, 5, "{p:?}");
+        assert!(
+            p[0].message.contains("smtp") && p[0].message.contains("[[digest.sink]]"),
+            "{}",
+            p[0].message
+        );
     }
 
     #[test]

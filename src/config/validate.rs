@@ -221,6 +221,34 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
     }
     languages.sort();
     languages.dedup();
+    let digest = file
+        .digest
+        .as_ref()
+        .and_then(|d| super::digest::validate(d, text, base, &mut problems));
+    if let Some(d) = file.digest.as_ref().map(|d| d.get_ref()) {
+        // A topic the digest or a sink names must exist.
+        let known: Vec<&str> = if file.topics.is_empty() {
+            vec![crate::config::topic::BUILTIN_TOPIC]
+        } else {
+            file.topics.iter().map(|t| t.get_ref().name.as_str()).collect()
+        };
+        let named = d
+            .topic
+            .iter()
+            .chain(d.sink.iter().filter_map(|s| s.get_ref().topic.as_ref()));
+        for topic in named {
+            if !known.contains(&topic.get_ref().trim()) {
+                problems.push(Problem {
+                    line: line_of(text, topic.span().start),
+                    message: format!(
+                        "[digest] topic '{}' is not a topic of this config ({})",
+                        topic.get_ref(),
+                        known.join(", ")
+                    ),
+                });
+            }
+        }
+    }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         return Err(problems);
@@ -234,6 +262,7 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
         feeds,
         languages,
         topics: file.topics.into_iter().map(Spanned::into_inner).collect(),
+        digest,
         warnings,
     })
 }

@@ -1,9 +1,10 @@
 //! `treatywatch run`: the long-running daemon, a set of components on one [`TaskTracker`]
 //! under one [`CancellationToken`] that the caller owns: the feed scheduler (one task per feed,
-//! reloads), and the systemd watchdog; the digest timer, the local API and maintenance join
+//! reloads), the digest timer, and the systemd watchdog; the local API and maintenance join
 //! them here. The caller also owns the signals (`signals` turns them into the token and reload
 //! requests), so tests run the whole daemon in-process on tokio's paused clock.
 
+mod digest_timer;
 mod notify;
 mod scheduler;
 pub mod signals;
@@ -16,6 +17,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::digest::render::Renderer;
 use crate::events::{DaemonStarted, Events, ShutdownStarted};
 use crate::pipeline::fetch::FetchError;
 use crate::pipeline::Pipeline;
@@ -39,6 +41,9 @@ pub enum DaemonError {
     /// The store failed at start or at shutdown.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The digest's templates do not compile.
+    #[error(transparent)]
+    Templates(crate::digest::render::RenderError),
 }
 
 /// How the caller steers a running daemon.
@@ -89,6 +94,19 @@ pub async fn run(
     scheduler.start_all(&config.feeds).await;
 
     tracker.spawn(scheduler.run(reload, heartbeat.clone()));
+    if let Some(digest) = &config.digest {
+        let renderer = Renderer::new(digest.templates.as_deref()).map_err(DaemonError::Templates)?;
+        let timer = digest_timer::DigestTimer {
+            config: digest.clone(),
+            renderer: std::sync::Arc::new(renderer),
+            store: store.clone(),
+            // Sinks without a folder of their own write into the store's.
+            store_dir: store.store().path().to_path_buf(),
+            clock: options.clock,
+            events: options.events.clone(),
+        };
+        tracker.spawn(timer.run(shutdown.clone()));
+    }
     if let Some(period) = notify::watchdog_period() {
         tracker.spawn(notify::watchdog(
             period,

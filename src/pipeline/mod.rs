@@ -156,6 +156,7 @@ impl Pipeline {
             Ok(polled) => {
                 state.last_success = Some(now);
                 state.consecutive_failures = 0;
+                state.failing_since = None;
                 state.last_error = None;
                 state.store_error = None;
                 if unconditional {
@@ -192,6 +193,7 @@ impl Pipeline {
             }
             Err(e) => {
                 state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+                state.failing_since = state.failing_since.or(Some(now));
                 state.last_error = Some(e.to_string());
                 if let RefreshError::Fetch(FetchError::Status { status, .. }) = e {
                     state.last_status = Some(*status);

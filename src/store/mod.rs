@@ -11,7 +11,8 @@
 //! - `feeds`: feed name → [`FeedState`](crate::model::FeedState) (`feed_state`)
 //! - `fingerprints`, `refs`, `stories`: near-duplicate index, links and stories (`stories`,
 //!   `ingest`, `near_dup`)
-//! - `meta`: `schema_version` → u32 BE
+//! - `digests`: the digest outbox (`outbox`)
+//! - `meta`: `schema_version` → u32 BE; `digest_cursor` (`outbox`)
 //!
 //! [`StoreHandle`] is the async face of a store: the hop to the blocking pool and the gate
 //! that keeps waiting writes from holding pool threads.
@@ -22,6 +23,7 @@ mod feed_state;
 mod handle;
 mod ingest;
 mod near_dup;
+mod outbox;
 mod stories;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +32,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use articles::{ArticleFilter, UpsertCounts};
 pub use handle::StoreHandle;
+pub use outbox::{Cursor, Delivery, DeliveryState, DigestRecord};
 pub use stories::Story;
 
 /// Bumped when stored data changes shape incompatibly.
@@ -98,6 +101,9 @@ pub struct Store {
     fingerprints: sled::Tree,
     refs: sled::Tree,
     stories: sled::Tree,
+    digests: sled::Tree,
+    /// The directory it lives in.
+    path: PathBuf,
     /// Held while articles are added: every clone shares it, so one writer decides stories at
     /// a time. Readers never take it.
     writer: Arc<Mutex<()>>,
@@ -161,6 +167,7 @@ impl Store {
             }
         }
         Ok(Store {
+            path: path.to_path_buf(),
             meta,
             articles: db.open_tree("articles")?,
             by_url: db.open_tree("article_by_url")?,
@@ -169,6 +176,7 @@ impl Store {
             fingerprints: db.open_tree("fingerprints")?,
             refs: db.open_tree("refs")?,
             stories: db.open_tree("stories")?,
+            digests: db.open_tree("digests")?,
             writer: Default::default(),
             near_dups: Default::default(),
             dedup_window_secs: Arc::new(AtomicI64::new(
@@ -215,6 +223,11 @@ impl Store {
             ))));
         }
         Ok(())
+    }
+
+    /// The store's directory.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Writes everything buffered to disk.

@@ -463,3 +463,108 @@ fn a_reload_starts_new_feeds_and_names_what_needs_a_restart() {
         daemon.run.await.unwrap().unwrap();
     });
 }
+
+/// The next digest event, skipping refreshes.
+async fn next_digest_event(daemon: &mut InProcess) -> Event {
+    loop {
+        match daemon.events.recv().await {
+            Some(Event::Refreshed(_)) => continue,
+            Some(event) => return event,
+            None => panic!("the daemon stopped sending events"),
+        }
+    }
+}
+
+fn digest_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.retain(|n| !n.starts_with('.'));
+    names.sort();
+    names
+}
+
+#[test]
+fn the_digest_goes_out_at_its_hour_each_day_and_a_missed_one_on_restart() {
+    let server = TestServer::routes(vec![("/ok.rss", Reply::ok("application/rss+xml", rss(2)))]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("digests");
+    // The clock starts at 06:00 UTC; the digest hour is 07:00 in Hanoi, 00:00 UTC.
+    let config = format!(
+        "{}interval = \"6h\"\n\n[digest]\ntime = \"07:00\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\n[[digest.sink]]\nkind = \"file\"\ndir = \"digests\"\nformat = \"text\"\n",
+        feed_block("ok", &server.url("/ok.rss"))
+    );
+    runtime().block_on(async {
+        let mut daemon = InProcess::start(dir.path(), &config, Duration::from_secs(10));
+        daemon.started().await;
+        tokio::time::advance(SPREAD).await;
+        daemon.next_refresh().await;
+        assert!(digest_files(&out).is_empty(), "no digest before its hour");
+
+        // 2026-12-02 00:00 UTC is 07:00 in Hanoi.
+        daemon.advance_to("2026-12-02T00:00:00Z".parse().unwrap()).await;
+        let made = next_digest_event(&mut daemon).await;
+        assert!(matches!(made, Event::DigestMade { stories: 2, .. }), "{made:?}");
+        let delivered = next_digest_event(&mut daemon).await;
+        assert!(matches!(&delivered, Event::Delivery(a) if matches!(a.state, treatywatch::store::DeliveryState::Delivered { .. })), "{delivered:?}");
+        let files = digest_files(&out);
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(files[0].starts_with("treatywatch-2026-12-02-"), "{files:?}");
+        let text = std::fs::read_to_string(out.join(&files[0])).unwrap();
+        assert!(text.contains("State 0 signs the UN Convention against Cybercrime"), "{text}");
+        assert!(text.contains("2 stories in 1 language"), "{text}");
+
+        // A day later: nothing new, and the (default) short digest says so.
+        daemon.advance_to("2026-12-03T00:00:00Z".parse().unwrap()).await;
+        assert!(matches!(next_digest_event(&mut daemon).await, Event::DigestMade { stories: 0, .. }));
+        assert!(matches!(next_digest_event(&mut daemon).await, Event::Delivery(_)));
+        let files = digest_files(&out);
+        assert_eq!(files.len(), 2, "{files:?}");
+        let text = std::fs::read_to_string(out.join(&files[1])).unwrap();
+        assert!(text.contains("Nothing new since the last digest."), "{text}");
+        daemon.shutdown.cancel();
+        daemon.run.await.unwrap().unwrap();
+    });
+
+    // The daemon is down over the next digest hour: when it starts again, one digest covers
+    // the gap at once.
+    runtime().block_on(async {
+        let path = dir.path().join("feeds.toml");
+        let config = Config::load(&path).unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let (events, mut rx) = Events::observed();
+        let _hold = hold_clock();
+        let shutdown = CancellationToken::new();
+        let (_reload_tx, reload) = mpsc::channel(1);
+        let options = Options {
+            grace: Duration::from_secs(10),
+            clock: Clock::tokio("2026-12-05T03:00:00Z".parse().unwrap()),
+            events,
+        };
+        let run = tokio::spawn(daemon::run(
+            config,
+            store,
+            Control {
+                shutdown: shutdown.clone(),
+                reload,
+            },
+            options,
+        ));
+        let made = loop {
+            match rx.recv().await {
+                Some(Event::DigestMade { id, .. }) => break id,
+                Some(_) => continue,
+                None => panic!("no digest after the restart"),
+            }
+        };
+        assert!(made > 0);
+        assert!(matches!(rx.recv().await, Some(Event::Delivery(_))));
+        assert_eq!(digest_files(&out).len(), 3);
+        shutdown.cancel();
+        run.await.unwrap().unwrap();
+    });
+}

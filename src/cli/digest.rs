@@ -1,0 +1,221 @@
+//! `treatywatch digest`: what the next digest would hold (`--preview`, the default), making
+//! and sending it now (`--send`), and what was sent (`--history`).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::Args;
+use serde::Serialize;
+
+use super::list::parse_since;
+use super::output::stdout;
+use super::{Cli, Exit, EXIT_USAGE};
+use crate::config::{DigestConfig, DigestFormat};
+use crate::digest::outbox::{self, digest_time};
+use crate::digest::render::Renderer;
+use crate::digest::{build, Focus, Window};
+use crate::query::rfc3339;
+use crate::store::{DeliveryState, StoreHandle};
+
+/// Arguments of `digest`.
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Print what the next digest would hold, recording nothing (the default)
+    #[arg(long, conflicts_with_all = ["send", "history"])]
+    pub preview: bool,
+    /// Make the next digest now and deliver it through the configured sinks
+    #[arg(long, conflicts_with = "history")]
+    pub send: bool,
+    /// List past digests with each sink's delivery state
+    #[arg(long)]
+    pub history: bool,
+    /// Preview format: text, html, markdown or json
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+    /// Preview articles stored since a duration ago ("2d") or a date, instead of since the last digest
+    #[arg(long, value_name = "DURATION|DATE")]
+    pub since: Option<String>,
+    /// With --history: one JSON object per digest
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct HistoryJson<'a> {
+    id: u64,
+    created: String,
+    window_start: Option<String>,
+    window_end: String,
+    subject: &'a str,
+    stories: usize,
+    sinks: Vec<SinkJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SinkJson<'a> {
+    sink: &'a str,
+    attempts: u32,
+    #[serde(flatten)]
+    state: &'a DeliveryState,
+}
+
+/// Runs `digest`.
+pub fn run(cli: &Cli, args: &DigestArgs) -> anyhow::Result<ExitCode> {
+    let config = cli.load_config()?;
+    let digest = config.digest.clone().unwrap_or_default();
+    let store_dir = cli.store_path(Some(&config))?;
+    let mut out = stdout();
+    if args.history {
+        let store = super::open_existing_store(cli, Some(&config))?;
+        history(&mut out, &store.digests()?, args.json)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let renderer = Renderer::new(digest.templates.as_deref())?;
+    if args.send {
+        if config.digest.is_none() {
+            return Err(Exit {
+                code: EXIT_USAGE,
+                message: format!(
+                    "{} has no [digest]: nothing says where digests go",
+                    config.source.display()
+                ),
+            }
+            .into());
+        }
+        let store = cli.open_store(Some(&config))?;
+        let sinks = outbox::sinks(&digest, &store_dir);
+        let now = Utc::now();
+        let made = outbox::make_next(&store, &digest, &renderer, &sinks, now)?;
+        match &made {
+            Some(record) => writeln!(out, "digest {}: {}", record.id, record.subject)?,
+            None => writeln!(
+                out,
+                "nothing new since the last digest; none made (send_empty = false)"
+            )?,
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let attempts = runtime.block_on(outbox::deliver_due(
+            &StoreHandle::new(store.clone()),
+            &sinks,
+            digest.give_up,
+            now,
+        ))?;
+        let mut failed = 0;
+        for a in &attempts {
+            match &a.state {
+                DeliveryState::Delivered { .. } => {
+                    writeln!(out, "  {}: delivered (digest {})", a.sink, a.digest)?
+                }
+                DeliveryState::Failed { error, next_try } => {
+                    failed += 1;
+                    writeln!(
+                        out,
+                        "  {}: failed, retried from {}: {error}",
+                        a.sink,
+                        rfc3339(*next_try)
+                    )?
+                }
+                DeliveryState::Dead { error } => {
+                    failed += 1;
+                    writeln!(out, "  {}: given up: {error}", a.sink)?
+                }
+                DeliveryState::Pending => {}
+            }
+        }
+        out.flush()?;
+        store.flush()?;
+        return Ok(if failed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let format = DigestFormat::parse(&args.format).ok_or_else(|| Exit {
+        code: EXIT_USAGE,
+        message: format!("--format '{}' is not text, html, markdown or json", args.format),
+    })?;
+    let store = super::open_existing_store(cli, Some(&config))?;
+    let now = Utc::now();
+    let window = match &args.since {
+        Some(since) => {
+            let since = parse_since(since, now)?;
+            Window {
+                start: Some(since),
+                end: now,
+                from: store.first_article_since(since)?,
+                to: store.article_id_end()?,
+            }
+        }
+        None => outbox::next_window(&store, now)?,
+    };
+    preview(&mut out, &store, &digest, &renderer, &window, format)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn preview(
+    out: &mut impl Write,
+    store: &crate::store::Store,
+    digest: &DigestConfig,
+    renderer: &Renderer,
+    window: &Window,
+    format: DigestFormat,
+) -> anyhow::Result<()> {
+    let time = digest_time(digest);
+    let focus = Focus {
+        topic: digest.topic.as_deref(),
+        locale: &digest.locale,
+        max_stories: digest.max_stories,
+        time: &time,
+    };
+    let built = build(store, window, &focus)?;
+    write!(out, "{}", renderer.render(&built, format)?)?;
+    Ok(())
+}
+
+fn history(out: &mut impl Write, records: &[crate::store::DigestRecord], json: bool) -> anyhow::Result<()> {
+    for r in records {
+        if json {
+            let line = HistoryJson {
+                id: r.id,
+                created: rfc3339(r.created),
+                window_start: r.window_start.map(rfc3339),
+                window_end: rfc3339(r.window_end),
+                subject: &r.subject,
+                stories: r.stories.len(),
+                sinks: r
+                    .deliveries
+                    .iter()
+                    .map(|d| SinkJson {
+                        sink: &d.sink,
+                        attempts: d.attempts,
+                        state: &d.state,
+                    })
+                    .collect(),
+            };
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
+            continue;
+        }
+        writeln!(out, "digest {}  {}  {}", r.id, rfc3339(r.created), r.subject)?;
+        for d in &r.deliveries {
+            let state = match &d.state {
+                DeliveryState::Pending => "pending".to_string(),
+                DeliveryState::Delivered { at } => format!("delivered {}", rfc3339(*at)),
+                DeliveryState::Failed { error, next_try } => {
+                    format!(
+                        "failed ({} attempts), next try {}: {error}",
+                        d.attempts,
+                        rfc3339(*next_try)
+                    )
+                }
+                DeliveryState::Dead { error } => format!("dead after {} attempts: {error}", d.attempts),
+            };
+            writeln!(out, "  {}: {state}", d.sink)?;
+        }
+    }
+    Ok(())
+}

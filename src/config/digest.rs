@@ -1,0 +1,314 @@
+//! `[digest]` and `[[digest.sink]]`: the runtime types and their validation, every problem
+//! located by the parser's spans.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::file::{DigestFile, SinkFile};
+use super::{line_of, Problem};
+
+/// The digest's own words, unless a sink says otherwise.
+pub const DEFAULT_LOCALE: &str = "en";
+
+/// The locales the digest speaks.
+pub const LOCALES: &[&str] = &["en", "fr", "es", "ru", "zh", "ar", "vi"];
+
+/// Stories listed in full, unless `max_stories` says otherwise.
+pub const DEFAULT_MAX_STORIES: usize = 50;
+
+/// How long a failing delivery is retried, unless `give_up` says otherwise.
+pub const DEFAULT_GIVE_UP: Duration = Duration::from_secs(3 * 24 * 3600);
+
+/// How a digest is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DigestFormat {
+    /// HTML for mail clients and browsers.
+    Html,
+    /// Markdown.
+    Markdown,
+    /// Plain text.
+    Text,
+    /// The digest's data as JSON.
+    Json,
+}
+
+impl DigestFormat {
+    /// The format a name means.
+    pub fn parse(name: &str) -> Option<DigestFormat> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "html" => DigestFormat::Html,
+            "markdown" | "md" => DigestFormat::Markdown,
+            "text" | "txt" => DigestFormat::Text,
+            "json" => DigestFormat::Json,
+            _ => return None,
+        })
+    }
+
+    /// The file extension of the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            DigestFormat::Html => "html",
+            DigestFormat::Markdown => "md",
+            DigestFormat::Text => "txt",
+            DigestFormat::Json => "json",
+        }
+    }
+}
+
+/// `[digest]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestConfig {
+    /// The local time of day it goes out.
+    pub time: Time,
+    /// The zone that time is read in.
+    pub zone: TimeZone,
+    /// Only stories about this topic; `None`: every topic.
+    pub topic: Option<String>,
+    /// The locale of its own words.
+    pub locale: String,
+    /// Whether an empty day still gets a short "nothing new" digest.
+    pub send_empty: bool,
+    /// Stories listed in full; the rest by title only.
+    pub max_stories: usize,
+    /// Template overrides.
+    pub templates: Option<PathBuf>,
+    /// How long a failing delivery is retried.
+    pub give_up: Duration,
+    /// Where it goes.
+    pub sinks: Vec<SinkConfig>,
+}
+
+impl Default for DigestConfig {
+    /// What `digest --preview` uses without a `[digest]`: 07:00 in the system's zone, every
+    /// topic, in English.
+    fn default() -> Self {
+        DigestConfig {
+            time: Time::constant(7, 0, 0, 0),
+            zone: TimeZone::system(),
+            topic: None,
+            locale: DEFAULT_LOCALE.into(),
+            send_empty: true,
+            max_stories: DEFAULT_MAX_STORIES,
+            templates: None,
+            give_up: DEFAULT_GIVE_UP,
+            sinks: Vec::new(),
+        }
+    }
+}
+
+/// One place a digest goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinkConfig {
+    /// What it is called in the history and logs (`file:/var/lib/treatywatch/digests`).
+    pub name: String,
+    /// What it is.
+    pub kind: SinkKind,
+    /// Its own topic, else the digest's.
+    pub topic: Option<String>,
+    /// Its own locale, else the digest's.
+    pub locale: Option<String>,
+}
+
+/// The kinds of sink.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SinkKind {
+    /// One file per digest in `dir`.
+    File {
+        /// The directory; `None`: the store's `digests` folder.
+        dir: Option<PathBuf>,
+        /// How it is rendered.
+        format: DigestFormat,
+    },
+}
+
+/// `[digest]` of a file, or its problems added to `problems`.
+pub(super) fn validate(
+    file: &Spanned<DigestFile>,
+    text: &str,
+    base: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<DigestConfig> {
+    let before = problems.len();
+    let header = line_of(text, file.span().start);
+    let d = file.get_ref();
+    let mut problem = |at: usize, message: String| problems.push(Problem { line: at, message });
+    let defaults = DigestConfig::default();
+    let time = match &d.time {
+        Some(t) => match parse_time(t.get_ref()) {
+            Some(time) => time,
+            None => {
+                problem(
+                    line_of(text, t.span().start),
+                    format!(
+                        "[digest] time '{}' is not a time of day; write it like \"07:00\"",
+                        t.get_ref()
+                    ),
+                );
+                defaults.time
+            }
+        },
+        None => defaults.time,
+    };
+    let zone = match &d.timezone {
+        Some(z) => match TimeZone::get(z.get_ref().trim()) {
+            Ok(zone) => zone,
+            Err(_) => {
+                problem(
+                    line_of(text, z.span().start),
+                    format!(
+                        "[digest] timezone '{}' is not a time zone this system knows; write an IANA name such as \"Asia/Ho_Chi_Minh\"",
+                        z.get_ref()
+                    ),
+                );
+                defaults.zone.clone()
+            }
+        },
+        None => defaults.zone.clone(),
+    };
+    let locale = match &d.locale {
+        Some(l) if !LOCALES.contains(&l.get_ref().trim().to_ascii_lowercase().as_str()) => {
+            problem(
+                line_of(text, l.span().start),
+                format!(
+                    "[digest] locale '{}' is not one of {}",
+                    l.get_ref(),
+                    LOCALES.join(", ")
+                ),
+            );
+            defaults.locale.clone()
+        }
+        Some(l) => l.get_ref().trim().to_ascii_lowercase(),
+        None => defaults.locale.clone(),
+    };
+    let max_stories = match &d.max_stories {
+        Some(n) if *n.get_ref() == 0 => {
+            problem(
+                line_of(text, n.span().start),
+                "[digest] max_stories must be at least 1".into(),
+            );
+            defaults.max_stories
+        }
+        Some(n) => *n.get_ref(),
+        None => defaults.max_stories,
+    };
+    let give_up = match &d.give_up {
+        Some(g) if g.get_ref().0 < Duration::from_secs(3600) => {
+            problem(
+                line_of(text, g.span().start),
+                "[digest] give_up must be at least 1h".into(),
+            );
+            defaults.give_up
+        }
+        Some(g) => g.get_ref().0,
+        None => defaults.give_up,
+    };
+    let mut sinks = Vec::new();
+    for sink in &d.sink {
+        if let Some(sink) = validate_sink(sink, text, base, &mut problem) {
+            sinks.push(sink);
+        }
+    }
+    if d.sink.is_empty() {
+        problem(
+            header,
+            "[digest] has no [[digest.sink]]: say where digests go (kind = \"file\" writes them to a folder)"
+                .into(),
+        );
+    }
+    let topic = d.topic.as_ref().map(|t| t.get_ref().trim().to_string());
+    (problems.len() == before).then_some(DigestConfig {
+        time,
+        zone,
+        topic,
+        locale,
+        send_empty: d.send_empty.unwrap_or(defaults.send_empty),
+        max_stories,
+        templates: d.templates.as_ref().map(|t| base.join(t.get_ref())),
+        give_up,
+        sinks,
+    })
+}
+
+fn validate_sink(
+    sink: &Spanned<SinkFile>,
+    text: &str,
+    base: &Path,
+    problem: &mut impl FnMut(usize, String),
+) -> Option<SinkConfig> {
+    let s = sink.get_ref();
+    let kind = s.kind.get_ref().trim().to_ascii_lowercase();
+    if kind != "file" {
+        problem(
+            line_of(text, s.kind.span().start),
+            format!(
+                "[[digest.sink]] kind '{}' is not one this version delivers to; it writes digests to files (kind = \"file\")",
+                s.kind.get_ref()
+            ),
+        );
+        return None;
+    }
+    let format = match &s.format {
+        Some(f) => match DigestFormat::parse(f.get_ref()) {
+            Some(format) => format,
+            None => {
+                problem(
+                    line_of(text, f.span().start),
+                    format!(
+                        "[[digest.sink]] format '{}' is not html, markdown, text or json",
+                        f.get_ref()
+                    ),
+                );
+                return None;
+            }
+        },
+        None => DigestFormat::Html,
+    };
+    let mut locale = None;
+    if let Some(l) = &s.locale {
+        let code = l.get_ref().trim().to_ascii_lowercase();
+        if !LOCALES.contains(&code.as_str()) {
+            problem(
+                line_of(text, l.span().start),
+                format!(
+                    "[[digest.sink]] locale '{}' is not one of {}",
+                    l.get_ref(),
+                    LOCALES.join(", ")
+                ),
+            );
+            return None;
+        }
+        locale = Some(code);
+    }
+    let dir = s.dir.as_ref().map(|d| base.join(d));
+    Some(SinkConfig {
+        name: format!(
+            "file:{}",
+            dir.as_ref()
+                .map_or("<store>/digests".to_string(), |d| d.display().to_string())
+        ),
+        kind: SinkKind::File { dir, format },
+        topic: s.topic.as_ref().map(|t| t.get_ref().trim().to_string()),
+        locale,
+    })
+}
+
+/// `"HH:MM"` (or `"HH:MM:SS"`) as a time of day.
+fn parse_time(text: &str) -> Option<Time> {
+    let mut parts = text.trim().split(':');
+    let hour: i8 = parts.next()?.parse().ok()?;
+    let minute: i8 = parts.next()?.parse().ok()?;
+    let second: i8 = match parts.next() {
+        Some(s) => s.parse().ok()?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Time::new(hour, minute, second, 0).ok()
+}

@@ -1,0 +1,226 @@
+//! From window to delivered digest, losing nothing and sending nothing twice: the next digest
+//! is built and rendered once per sink, then recorded with the cursor moved past it in one
+//! flushed transaction (`Store::record_digest`); only then are the stored bytes delivered, each
+//! sink's state flushed after every attempt. A crash before the record leaves the window to the
+//! next digest; a crash after it leaves deliveries pending, and they go out on restart with
+//! the same bytes and ids.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::render::{RenderError, Renderer};
+use super::schedule::DigestTime;
+use super::{build, Focus, Window};
+use crate::config::DigestConfig;
+use crate::sinks::Sink;
+use crate::store::{Delivery, DeliveryState, DigestRecord, Store, StoreError, StoreHandle};
+
+/// The first retry of a failed delivery waits this long; each further one twice as long, up to
+/// [`MAX_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_secs(5 * 60);
+
+/// The longest wait between two attempts of one delivery.
+const MAX_RETRY: Duration = Duration::from_secs(6 * 3600);
+
+/// Why a digest could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Rendering failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// How the digest's zone reads a config.
+pub fn digest_time(config: &DigestConfig) -> DigestTime {
+    DigestTime {
+        time: config.time,
+        zone: config.zone.clone(),
+    }
+}
+
+/// The window the next digest covers: from where the last one ended to the newest article.
+pub fn next_window(store: &Store, now: DateTime<Utc>) -> Result<Window, StoreError> {
+    let cursor = store.digest_cursor()?;
+    Ok(Window {
+        start: cursor.at,
+        end: now,
+        from: cursor.next_article,
+        to: store.article_id_end()?,
+    })
+}
+
+/// Each sink's copy of a window's digest, rendered (subject, date, stories, bodies), without
+/// recording anything: what `--preview` shows and `make_next` records.
+pub fn render_for_sinks(
+    store: &Store,
+    config: &DigestConfig,
+    renderer: &Renderer,
+    sinks: &[(String, Sink)],
+    window: &Window,
+) -> Result<(String, String, Vec<u64>, Vec<String>), OutboxError> {
+    let time = digest_time(config);
+    let mut bodies = Vec::new();
+    let mut subject = String::new();
+    let mut date = String::new();
+    let mut stories: Vec<u64> = Vec::new();
+    for (index, (_, sink)) in sinks.iter().enumerate() {
+        let own = &config.sinks[index];
+        let focus = Focus {
+            topic: own.topic.as_deref().or(config.topic.as_deref()),
+            locale: own.locale.as_deref().unwrap_or(&config.locale),
+            max_stories: config.max_stories,
+            time: &time,
+        };
+        let digest = build(store, window, &focus)?;
+        if index == 0 {
+            subject = digest.subject.clone();
+            date = digest.date.clone();
+        }
+        for id in &digest.story_ids {
+            if !stories.contains(id) {
+                stories.push(*id);
+            }
+        }
+        bodies.push(renderer.render(&digest, sink.format())?);
+    }
+    Ok((subject, date, stories, bodies))
+}
+
+/// Builds, renders and records the next digest, moving the cursor past its window. `None`
+/// when the window brings nothing and the config sends no empty digests (the window then
+/// stays open for the next one).
+pub fn make_next(
+    store: &Store,
+    config: &DigestConfig,
+    renderer: &Renderer,
+    sinks: &[(String, Sink)],
+    now: DateTime<Utc>,
+) -> Result<Option<DigestRecord>, OutboxError> {
+    let window = next_window(store, now)?;
+    let (subject, date, stories, bodies) = render_for_sinks(store, config, renderer, sinks, &window)?;
+    if stories.is_empty() && !config.send_empty {
+        return Ok(None);
+    }
+    let record = DigestRecord {
+        id: store.next_digest_id()?,
+        created: now,
+        window_start: window.start,
+        window_end: window.end,
+        articles_from: window.from,
+        articles_to: window.to,
+        subject,
+        date,
+        stories,
+        deliveries: sinks
+            .iter()
+            .zip(bodies)
+            .map(|((name, _), body)| Delivery {
+                sink: name.clone(),
+                body,
+                attempts: 0,
+                state: DeliveryState::Pending,
+            })
+            .collect(),
+    };
+    store.record_digest(&record)?;
+    Ok(Some(record))
+}
+
+/// What one delivery attempt did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// The digest.
+    pub digest: u64,
+    /// The sink, by name.
+    pub sink: String,
+    /// Where the delivery stands now.
+    pub state: DeliveryState,
+}
+
+/// Delivers every copy that is pending, or failed and due, at `now`; each outcome is flushed
+/// before the next is tried. A copy failing past `give_up` after its digest was made, or
+/// refused for good, becomes dead.
+pub async fn deliver_due(
+    store: &StoreHandle,
+    sinks: &[(String, Sink)],
+    give_up: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<Attempt>, StoreError> {
+    let records = store.call(|s| s.digests()).await?;
+    let mut attempts = Vec::new();
+    // Oldest first: a day's digest goes before the next day's.
+    for record in records.into_iter().rev() {
+        for (index, delivery) in record.deliveries.iter().enumerate() {
+            let due = match &delivery.state {
+                DeliveryState::Pending => true,
+                DeliveryState::Failed { next_try, .. } => *next_try <= now,
+                DeliveryState::Delivered { .. } | DeliveryState::Dead { .. } => false,
+            };
+            if !due {
+                continue;
+            }
+            let Some((_, sink)) = sinks.iter().find(|(name, _)| *name == delivery.sink) else {
+                // A sink no longer configured: its copy waits for it to come back.
+                continue;
+            };
+            let tries = delivery.attempts + 1;
+            let state = match sink.deliver(record.id, &record.date, &delivery.body).await {
+                Ok(()) => DeliveryState::Delivered { at: now },
+                Err(e) if !e.is_transient() || now - record.created >= chrono_of(give_up) => {
+                    DeliveryState::Dead { error: e.to_string() }
+                }
+                Err(e) => DeliveryState::Failed {
+                    error: e.to_string(),
+                    next_try: now + chrono_of(retry_after(tries)),
+                },
+            };
+            let (id, stored) = (record.id, state.clone());
+            store
+                .call(move |s| s.set_delivery(id, index, tries, stored))
+                .await?;
+            attempts.push(Attempt {
+                digest: record.id,
+                sink: delivery.sink.clone(),
+                state,
+            });
+        }
+    }
+    Ok(attempts)
+}
+
+/// The wait after `attempts` failed attempts.
+fn retry_after(attempts: u32) -> Duration {
+    FIRST_RETRY
+        .saturating_mul(1 << attempts.saturating_sub(1).min(16))
+        .min(MAX_RETRY)
+}
+
+fn chrono_of(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// The configured sinks, named, with their defaults anchored in the store's folder.
+pub fn sinks(config: &DigestConfig, store_dir: &Path) -> Vec<(String, Sink)> {
+    config
+        .sinks
+        .iter()
+        .map(|s| (s.name.clone(), Sink::from_config(s, store_dir)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_six_hours() {
+        assert_eq!(retry_after(1), Duration::from_secs(300));
+        assert_eq!(retry_after(2), Duration::from_secs(600));
+        assert_eq!(retry_after(30), MAX_RETRY);
+    }
+}
