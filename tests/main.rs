@@ -6,15 +6,17 @@
 //! - `polling`: `poll --once` over every feed format, failing feeds, `parse`.
 //! - `reading`: `list`, `show`, and read commands under a closed pipe.
 //! - `fetching`: validators and 304, Retry-After, backoff, hostile servers.
+//! - `digest`: `digest --preview`, `--send` and `--history` through the real binary.
 //! - `pages`: page sources, `fetch_full`, link safety, `discover`.
 //! - `scheduling`: the daemon in-process on a paused clock: schedules, backoff, store
-//!   failures, shutdown grace.
+//!   failures, shutdown grace, the digest hour.
 //! - `service`: `run` as a child process under signals and systemd's notify protocol.
 //! - `eval`: language, topic, story and extraction accuracy on the labelled sets in
 //!   `fixtures/eval/` and `fixtures/pages/`.
 
 mod common;
 mod config;
+mod digest;
 mod eval;
 mod fetching;
 mod pages;

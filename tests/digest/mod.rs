@@ -1,0 +1,137 @@
+//! The digest through the real binary: `digest --preview` after a poll shows what the next
+//! digest holds without recording it, `--send` makes and delivers it once (a second `--send`
+//! has nothing new), `--history` lists both with their sinks' states.
+
+use crate::common::{fixture_server, good_feeds, Workspace};
+
+fn digest_config(ws: &Workspace, feeds: &str) {
+    ws.write_config(&format!(
+        "{feeds}[digest]\ntime = \"07:00\"\ntimezone = \"Asia/Ho_Chi_Minh\"\ntopic = \"un-cybercrime-convention\"\n\n[[digest.sink]]\nkind = \"file\"\ndir = \"out\"\nformat = \"html\"\n\n[[digest.sink]]\nkind = \"file\"\ndir = \"out-vi\"\nformat = \"text\"\nlocale = \"vi\"\n"
+    ));
+}
+
+fn stdout(ws: &Workspace, args: &[&str]) -> String {
+    let out = ws.cmd().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_digest_is_previewed_then_sent_once_and_listed() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    digest_config(&ws, &good_feeds(&server));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+
+    let preview = stdout(&ws, &["digest", "--preview"]);
+    assert!(
+        preview.starts_with("UN Convention against Cybercrime\n"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("Countries sign landmark UN Convention against Cybercrime in Hanoi"),
+        "{preview}"
+    );
+    // The seed: the Arabic report and its Vietnamese source are one story with both languages.
+    assert!(
+        preview.contains("ar, vi") || preview.contains("ar, en, vi"),
+        "{preview}"
+    );
+    let html = stdout(&ws, &["digest", "--preview", "--format", "html"]);
+    assert!(html.contains(r#"lang="ar" dir="rtl""#), "{html}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&ws, &["digest", "--preview", "--format", "json"])).unwrap();
+    let stories = json["stories"].as_array().unwrap().len();
+    assert!(stories >= 4, "{json}");
+    assert!(
+        files(&ws.dir.path().join("out")).is_empty(),
+        "a preview records and sends nothing"
+    );
+
+    let sent = stdout(&ws, &["digest", "--send"]);
+    assert!(sent.contains("delivered"), "{sent}");
+    let html_files = files(&ws.dir.path().join("out"));
+    let text_files = files(&ws.dir.path().join("out-vi"));
+    assert_eq!((html_files.len(), text_files.len()), (1, 1), "{sent}");
+    let delivered = std::fs::read_to_string(&html_files[0]).unwrap();
+    // The sink gets the stories the preview showed (the window's end, a minute later, may not).
+    let headings = |page: &str| -> Vec<String> {
+        page.lines()
+            .filter(|l| l.contains("<h2"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(headings(&delivered), headings(&html));
+    assert!(!headings(&html).is_empty());
+    let vietnamese = std::fs::read_to_string(&text_files[0]).unwrap();
+    assert!(
+        vietnamese.starts_with("Công ước của Liên hợp quốc về chống tội phạm mạng"),
+        "{vietnamese}"
+    );
+
+    // Nothing new since: the next digest says so, and nothing is sent twice.
+    assert!(stdout(&ws, &["digest", "--preview"]).contains("Nothing new since the last digest."));
+    stdout(&ws, &["digest", "--send"]);
+    let html_files = files(&ws.dir.path().join("out"));
+    assert_eq!(html_files.len(), 2);
+    let second = std::fs::read_to_string(&html_files[1]).unwrap();
+    assert!(
+        second.contains("Nothing new since the last digest.") && !second.contains("Countries sign landmark"),
+        "{second}"
+    );
+
+    let history: Vec<serde_json::Value> = stdout(&ws, &["digest", "--history", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["stories"].as_u64().unwrap() as usize, stories);
+    assert_eq!(history[0]["stories"], 0);
+    for digest in &history {
+        for sink in digest["sinks"].as_array().unwrap() {
+            assert_eq!(sink["state"], "delivered", "{digest}");
+            assert_eq!(sink["attempts"], 1, "{digest}");
+        }
+    }
+    assert_eq!(
+        history[0]["window_start"], history[1]["window_end"],
+        "windows follow each other"
+    );
+}
+
+#[test]
+fn a_sink_that_cannot_write_keeps_its_copy_pending_for_a_retry() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    digest_config(&ws, &good_feeds(&server));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+    // A file where the folder should be: the sink cannot write.
+    std::fs::write(ws.dir.path().join("out"), "not a folder").unwrap();
+    let out = ws.cmd().args(["digest", "--send"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("failed, retried from"), "{text}");
+    let history = stdout(&ws, &["digest", "--history"]);
+    assert!(history.contains("failed (1 attempts)"), "{history}");
+    assert!(
+        history.contains("out-vi: delivered"),
+        "the other sink is not held back: {history}"
+    );
+}
