@@ -125,12 +125,7 @@ impl Store {
     pub fn article(&self, id: u64) -> Result<Option<Article>, StoreError> {
         self.articles
             .get(id.to_be_bytes())?
-            .map(|b| {
-                decode(&b).map_err(|message| StoreError::Corrupt {
-                    tree: "articles",
-                    message,
-                })
-            })
+            .map(|b| decode("articles", &b))
             .transpose()
     }
 

@@ -10,12 +10,7 @@ impl Store {
     pub fn feed_state(&self, name: &str) -> Result<Option<FeedState>, StoreError> {
         self.feeds
             .get(name.as_bytes())?
-            .map(|b| {
-                decode(&b).map_err(|message| StoreError::Corrupt {
-                    tree: "feeds",
-                    message,
-                })
-            })
+            .map(|b| decode("feeds", &b))
             .transpose()
     }
 
@@ -31,10 +26,7 @@ impl Store {
             .iter()
             .map(|item| {
                 let (k, v) = item?;
-                let state = decode(&v).map_err(|message| StoreError::Corrupt {
-                    tree: "feeds",
-                    message,
-                })?;
+                let state = decode("feeds", &v)?;
                 Ok((String::from_utf8_lossy(&k).into_owned(), state))
             })
             .collect()

@@ -359,12 +359,7 @@ impl<'a> Ingest<'a> {
                 .store
                 .stories
                 .get(story_key(id))?
-                .map(|b| {
-                    decode(&b).map_err(|message| StoreError::Corrupt {
-                        tree: "stories",
-                        message,
-                    })
-                })
+                .map(|b| decode("stories", &b))
                 .transpose(),
         }
     }

@@ -94,10 +94,7 @@ impl Store {
     /// Where digests stand.
     pub fn digest_cursor(&self) -> Result<Cursor, StoreError> {
         match self.meta.get(CURSOR_KEY)? {
-            Some(v) => decode(&v).map_err(|message| StoreError::Corrupt {
-                tree: "meta",
-                message,
-            }),
+            Some(v) => decode("meta", &v),
             None => Ok(Cursor::default()),
         }
     }
@@ -122,10 +119,7 @@ impl Store {
             .values()
             .map(|v| {
                 let v = v?;
-                decode(&v).map_err(|message| StoreError::Corrupt {
-                    tree: "articles",
-                    message,
-                })
+                decode("articles", &v)
             })
             .collect()
     }
@@ -136,10 +130,7 @@ impl Store {
         let mut first = self.article_id_end()?;
         for item in self.articles.iter().rev() {
             let (k, v) = item?;
-            let article: Article = decode(&v).map_err(|message| StoreError::Corrupt {
-                tree: "articles",
-                message,
-            })?;
+            let article: Article = decode("articles", &v)?;
             if article.fetched < since {
                 break;
             }
@@ -206,12 +197,7 @@ impl Store {
     pub fn digest(&self, id: u64) -> Result<Option<DigestRecord>, StoreError> {
         self.digests
             .get(id.to_be_bytes())?
-            .map(|v| {
-                decode(&v).map_err(|message| StoreError::Corrupt {
-                    tree: "digests",
-                    message,
-                })
-            })
+            .map(|v| decode("digests", &v))
             .transpose()
     }
 
@@ -222,10 +208,7 @@ impl Store {
             .rev()
             .map(|item| {
                 let (_, v) = item?;
-                decode(&v).map_err(|message| StoreError::Corrupt {
-                    tree: "digests",
-                    message,
-                })
+                decode("digests", &v)
             })
             .collect()
     }

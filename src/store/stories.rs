@@ -61,12 +61,7 @@ impl Store {
         let id = self.resolve_story(id)?;
         self.stories
             .get(story_key(id))?
-            .map(|b| {
-                decode(&b).map_err(|message| StoreError::Corrupt {
-                    tree: "stories",
-                    message,
-                })
-            })
+            .map(|b| decode("stories", &b))
             .transpose()
     }
 
