@@ -135,3 +135,52 @@ fn a_sink_that_cannot_write_keeps_its_copy_pending_for_a_retry() {
         "the other sink is not held back: {history}"
     );
 }
+
+/// Debian's Chromium, which `.ci/run` installs; the README lists it among the test needs.
+fn chromium() -> std::path::PathBuf {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+        .expect("the HTML digest is checked in a real browser: install Chromium (Debian: apt-get install chromium)")
+}
+
+#[test]
+fn the_html_digest_opens_in_a_real_browser_with_each_language_in_its_direction() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    digest_config(&ws, &good_feeds(&server));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+    let page = ws.dir.path().join("digest.html");
+    std::fs::write(&page, stdout(&ws, &["digest", "--preview", "--format", "html"])).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The DOM as the browser built it: every story there, Arabic blocks right to left.
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("Countries sign landmark UN Convention against Cybercrime in Hanoi"),
+        "{dom}"
+    );
+    assert!(dom.contains(r#"lang="ar" dir="rtl""#), "{dom}");
+    assert!(
+        dom.contains(r#"lang="zh-Hans""#) || !dom.contains("联合国"),
+        "Chinese blocks are tagged zh-Hans"
+    );
+    assert!(!dom.contains("<script"), "{dom}");
+}
