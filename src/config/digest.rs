@@ -221,6 +221,13 @@ pub(super) fn validate(
                 .into(),
         );
     }
+    let templates = d.templates.as_ref().map(|t| {
+        let dir = base.join(t.get_ref());
+        for problem_text in check_templates(&dir) {
+            problem(line_of(text, t.span().start), problem_text);
+        }
+        dir
+    });
     let topic = d.topic.as_ref().map(|t| t.get_ref().trim().to_string());
     (problems.len() == before).then_some(DigestConfig {
         time,
@@ -229,7 +236,7 @@ pub(super) fn validate(
         locale,
         send_empty: d.send_empty.unwrap_or(defaults.send_empty),
         max_stories,
-        templates: d.templates.as_ref().map(|t| base.join(t.get_ref())),
+        templates,
         give_up,
         sinks,
     })
@@ -296,6 +303,36 @@ fn validate_sink(
         topic: s.topic.as_ref().map(|t| t.get_ref().trim().to_string()),
         locale,
     })
+}
+
+/// The template files a folder overrides the shipped ones with, checked to compile: what is
+/// wrong with each, naming its file and line.
+fn check_templates(dir: &Path) -> Vec<String> {
+    if !dir.is_dir() {
+        return vec![format!("[digest] templates: {} is not a folder", dir.display())];
+    }
+    let mut problems = Vec::new();
+    for name in ["digest.txt", "digest.md", "digest.html"] {
+        let path = dir.join(name);
+        if !path.is_file() {
+            continue;
+        }
+        let compiled = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|source| {
+                minijinja::Environment::new()
+                    .template_from_named_str(name, &source)
+                    .map(|_| ())
+                    .map_err(|e| match e.line() {
+                        Some(line) => format!("line {line}: {}", e.detail().unwrap_or("syntax error")),
+                        None => e.to_string(),
+                    })
+            });
+        if let Err(e) = compiled {
+            problems.push(format!("[digest] template {}: {e}", path.display()));
+        }
+    }
+    problems
 }
 
 /// `"HH:MM"` (or `"HH:MM:SS"`) as a time of day.

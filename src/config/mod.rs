@@ -281,6 +281,26 @@ mod tests {
     }
 
     #[test]
+    fn a_template_override_that_does_not_compile_names_its_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("digest.html"),
+            "<h1>{{ digest.title }}</h1>\n<p>{% for s in digest.stories %}</p>\n",
+        )
+        .unwrap();
+        let text = format!(
+            "[digest]\ntemplates = \"{}\"\n[[digest.sink]]\nkind = \"file\"\n",
+            dir.path().display()
+        );
+        let p = problems(&text);
+        assert_eq!(p[0].line, 2, "{p:?}");
+        assert!(p[0].message.contains("digest.html: line 2"), "{}", p[0].message);
+        let p =
+            problems("[digest]\ntemplates = \"/nonexistent/templates\"\n[[digest.sink]]\nkind = \"file\"\n");
+        assert!(p[0].message.contains("is not a folder"), "{p:?}");
+    }
+
+    #[test]
     fn digest_keys_are_checked_with_their_lines() {
         let text = "[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[digest]\ntime = \"25:00\"\ntimezone = \"Mars/Olympus_Mons\"\nlocale = \"de\"\ntopic = \"sports\"\nmax_stories = 0\n\n[[digest.sink]]\nkind = \"carrier-pigeon\"\n\n[[digest.sink]]\nkind = \"file\"\nformat = \"pdf\"\n";
         let p = problems(text);
