@@ -47,6 +47,8 @@ pub enum Event {
         /// Stories in it.
         stories: usize,
     },
+    /// A digest hour passed with nothing new, and empty digests are not sent.
+    DigestSkipped,
     /// A digest's copy was delivered, or failed.
     Delivery(crate::digest::outbox::Attempt),
     /// Shutdown has begun: in-flight work now has the grace period to finish.
@@ -210,5 +212,16 @@ impl DeliveryAttempted {
             DeliveryState::Pending => {}
         }
         events.send(Event::Delivery(self.0));
+    }
+}
+
+/// A digest hour passed with nothing to send (`send_empty = false`); the window stays open.
+pub struct DigestSkipped;
+
+impl DigestSkipped {
+    /// Logs it at INFO.
+    pub fn emit(self, events: &Events) {
+        tracing::info!("digest: nothing new, and send_empty is off; none made");
+        events.send(Event::DigestSkipped);
     }
 }

@@ -14,13 +14,26 @@ use crate::clock::Clock;
 use crate::config::DigestConfig;
 use crate::digest::outbox::{self, digest_time};
 use crate::digest::render::Renderer;
-use crate::events::{DeliveryAttempted, DigestMade, Events};
+use crate::events::{DeliveryAttempted, DigestMade, DigestSkipped, Events};
 use crate::sinks::Sink;
 use crate::store::{DeliveryState, StoreHandle};
 
 /// When nothing else is due, the timer still looks again this often (a clock that jumped, a
 /// store that failed).
 const LOOK_AGAIN: Duration = Duration::from_secs(3600);
+
+/// How long after a failed attempt to make a digest the next one is tried.
+const MAKE_AGAIN: Duration = Duration::from_secs(5 * 60);
+
+/// What an attempt to make a digest did.
+enum Made {
+    /// A digest was recorded.
+    Recorded,
+    /// The window brought nothing and empty digests are not sent: the window stays open.
+    Nothing,
+    /// It failed; it is tried again after [`MAKE_AGAIN`].
+    Failed,
+}
 
 /// The timer's settings.
 pub(super) struct DigestTimer {
@@ -38,6 +51,9 @@ impl DigestTimer {
     pub(super) async fn run(self, shutdown: CancellationToken) {
         let sinks: Arc<Vec<(String, Sink)>> = Arc::new(outbox::sinks(&self.config, &self.store_dir));
         let time = digest_time(&self.config);
+        // When this run last made (or declined to make) a digest: a day with nothing to send
+        // leaves the cursor where it was, and must not be tried again until the next hour.
+        let mut handled: Option<DateTime<Utc>> = None;
         loop {
             self.deliver(&sinks).await;
             // "Now" on both clocks at once: the wait below is measured from here, however long
@@ -54,7 +70,11 @@ impl DigestTimer {
                 }
             };
             // The first digest hour after the last digest; before any digest, the next one.
-            let due = time.next_after(cursor.at.unwrap_or(now));
+            let anchor = match (cursor.at, handled) {
+                (Some(at), Some(h)) => at.max(h),
+                (at, h) => at.or(h).unwrap_or(now),
+            };
+            let due = time.next_after(anchor);
             if due > now {
                 let wake = match self.next_retry(&sinks).await {
                     Some(retry) if retry < due => retry,
@@ -68,12 +88,20 @@ impl DigestTimer {
                     continue;
                 }
             }
-            self.make(&sinks).await;
+            let attempted = self.clock.now();
+            match self.make(&sinks).await {
+                Made::Recorded | Made::Nothing => handled = Some(attempted),
+                Made::Failed => {
+                    if sleep_or_stop(tokio::time::Instant::now() + MAKE_AGAIN, &shutdown).await {
+                        return;
+                    }
+                }
+            }
         }
     }
 
     /// Makes and records the next digest.
-    async fn make(&self, sinks: &Arc<Vec<(String, Sink)>>) {
+    async fn make(&self, sinks: &Arc<Vec<(String, Sink)>>) -> Made {
         let (config, renderer, sinks) = (self.config.clone(), self.renderer.clone(), sinks.clone());
         let now = self.clock.now();
         let made = self
@@ -84,10 +112,17 @@ impl DigestTimer {
             })
             .await;
         match made {
-            Ok(Some(record)) => DigestMade { record: &record }.emit(&self.events),
-            Ok(None) => tracing::info!("digest: nothing new, and send_empty is off; none made"),
+            Ok(Some(record)) => {
+                DigestMade { record: &record }.emit(&self.events);
+                Made::Recorded
+            }
+            Ok(None) => {
+                DigestSkipped.emit(&self.events);
+                Made::Nothing
+            }
             Err(e) => {
-                tracing::error!(error = %e, "digest: cannot make the digest; trying again at the next look")
+                tracing::error!(error = %e, retry = ?MAKE_AGAIN, "digest: cannot make the digest");
+                Made::Failed
             }
         }
     }

@@ -568,3 +568,67 @@ fn the_digest_goes_out_at_its_hour_each_day_and_a_missed_one_on_restart() {
         run.await.unwrap().unwrap();
     });
 }
+
+#[test]
+fn a_day_with_nothing_new_sends_nothing_when_empty_digests_are_off() {
+    let fresh = Arc::new(AtomicBool::new(false));
+    let server = {
+        let fresh = fresh.clone();
+        TestServer::handler(move |_| {
+            Reply::ok(
+                "application/rss+xml",
+                rss(if fresh.load(Ordering::SeqCst) { 3 } else { 1 }),
+            )
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("digests");
+    let config = format!(
+        "{}interval = \"6h\"\n\n[digest]\ntime = \"00:00\"\ntimezone = \"UTC\"\nsend_empty = false\n\n[[digest.sink]]\nkind = \"file\"\ndir = \"digests\"\nformat = \"json\"\n",
+        feed_block("ok", &server.url("/ok.rss"))
+    );
+    runtime().block_on(async {
+        let mut daemon = InProcess::start(dir.path(), &config, Duration::from_secs(10));
+        daemon.started().await;
+        tokio::time::advance(SPREAD).await;
+        daemon.next_refresh().await;
+        daemon.advance_to("2026-12-02T00:00:00Z".parse().unwrap()).await;
+        assert!(matches!(
+            next_digest_event(&mut daemon).await,
+            Event::DigestMade { stories: 1, .. }
+        ));
+        assert!(matches!(next_digest_event(&mut daemon).await, Event::Delivery(_)));
+
+        // The next hour brings nothing: no digest, once, and no retrying in a loop.
+        daemon.advance_to("2026-12-03T00:00:00Z".parse().unwrap()).await;
+        assert!(matches!(
+            next_digest_event(&mut daemon).await,
+            Event::DigestSkipped
+        ));
+        let mut skipped = 1;
+        fresh.store(true, Ordering::SeqCst);
+        for hour in 1..=24 {
+            daemon
+                .advance_to(daemon.clock.now() + chrono::Duration::hours(1))
+                .await;
+            for _ in 0..20 {
+                tokio::task::yield_now().await;
+            }
+            while let Ok(event) = daemon.events.try_recv() {
+                match event {
+                    Event::DigestSkipped => skipped += 1,
+                    Event::DigestMade { stories, .. } => {
+                        assert_eq!(hour, 24, "a digest only at the next hour");
+                        assert_eq!(stories, 2, "the two items published since");
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(skipped, 1, "one empty hour, one skip");
+        let files = digest_files(&out);
+        assert!(files.len() <= 2, "{files:?}");
+        daemon.shutdown.cancel();
+        daemon.run.await.unwrap().unwrap();
+    });
+}
