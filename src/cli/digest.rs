@@ -28,8 +28,14 @@ pub struct DigestArgs {
     #[arg(long, conflicts_with = "history")]
     pub send: bool,
     /// List past digests with each sink's delivery state
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resend")]
     pub history: bool,
+    /// Deliver a past digest (its id from --history) again, the same bytes, to every sink or one
+    #[arg(long, value_name = "ID", conflicts_with_all = ["preview", "send"])]
+    pub resend: Option<u64>,
+    /// With --resend: only this sink (its name from --history)
+    #[arg(long, value_name = "NAME", requires = "resend")]
+    pub sink: Option<String>,
     /// Preview format: text, html, markdown or json
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: String,
@@ -72,6 +78,34 @@ pub fn run(cli: &Cli, args: &DigestArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(id) = args.resend {
+        let store = super::open_existing_store(cli, Some(&config))?;
+        let Some(record) = store.digest(id)? else {
+            return Err(Exit {
+                code: EXIT_USAGE,
+                message: format!("no digest {id}: `treatywatch digest --history` lists them"),
+            }
+            .into());
+        };
+        let mut chosen = 0;
+        for (index, delivery) in record.deliveries.iter().enumerate() {
+            if args.sink.as_ref().is_none_or(|s| *s == delivery.sink) {
+                store.set_delivery(id, index, delivery.attempts, DeliveryState::Pending)?;
+                chosen += 1;
+            }
+        }
+        if chosen == 0 {
+            return Err(Exit {
+                code: EXIT_USAGE,
+                message: format!(
+                    "digest {id} has no sink named '{}'",
+                    args.sink.as_deref().unwrap_or("")
+                ),
+            }
+            .into());
+        }
+        return deliver_now(&mut out, &store, &digest, &store_dir);
+    }
     let renderer = Renderer::new(digest.templates.as_deref())?;
     if args.send {
         if config.digest.is_none() {
@@ -95,44 +129,7 @@ pub fn run(cli: &Cli, args: &DigestArgs) -> anyhow::Result<ExitCode> {
                 "nothing new since the last digest; none made (send_empty = false)"
             )?,
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let attempts = runtime.block_on(outbox::deliver_due(
-            &StoreHandle::new(store.clone()),
-            &sinks,
-            digest.give_up,
-            now,
-        ))?;
-        let mut failed = 0;
-        for a in &attempts {
-            match &a.state {
-                DeliveryState::Delivered { .. } => {
-                    writeln!(out, "  {}: delivered (digest {})", a.sink, a.digest)?
-                }
-                DeliveryState::Failed { error, next_try } => {
-                    failed += 1;
-                    writeln!(
-                        out,
-                        "  {}: failed, retried from {}: {error}",
-                        a.sink,
-                        rfc3339(*next_try)
-                    )?
-                }
-                DeliveryState::Dead { error } => {
-                    failed += 1;
-                    writeln!(out, "  {}: given up: {error}", a.sink)?
-                }
-                DeliveryState::Pending => {}
-            }
-        }
-        out.flush()?;
-        store.flush()?;
-        return Ok(if failed > 0 {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return deliver_now(&mut out, &store, &digest, &store_dir);
     }
     let format = DigestFormat::parse(&args.format).ok_or_else(|| Exit {
         code: EXIT_USAGE,
@@ -155,6 +152,54 @@ pub fn run(cli: &Cli, args: &DigestArgs) -> anyhow::Result<ExitCode> {
     preview(&mut out, &store, &digest, &renderer, &window, format)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Delivers every copy that is due now, printing each outcome; exit 1 when any failed.
+fn deliver_now(
+    out: &mut impl Write,
+    store: &crate::store::Store,
+    digest: &DigestConfig,
+    store_dir: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let sinks = outbox::sinks(digest, store_dir);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let attempts = runtime.block_on(outbox::deliver_due(
+        &StoreHandle::new(store.clone()),
+        &sinks,
+        digest.give_up,
+        Utc::now(),
+    ))?;
+    let mut failed = 0;
+    for a in &attempts {
+        match &a.state {
+            DeliveryState::Delivered { .. } => {
+                writeln!(out, "  {}: delivered (digest {})", a.sink, a.digest)?
+            }
+            DeliveryState::Failed { error, next_try } => {
+                failed += 1;
+                writeln!(
+                    out,
+                    "  {}: failed, retried from {}: {error}",
+                    a.sink,
+                    rfc3339(*next_try)
+                )?
+            }
+            DeliveryState::Dead { error } => {
+                failed += 1;
+                writeln!(out, "  {}: given up: {error}", a.sink)?
+            }
+            DeliveryState::Pending => {}
+        }
+    }
+    out.flush()?;
+    store.flush()?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn preview(
