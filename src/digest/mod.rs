@@ -725,4 +725,108 @@ pub(crate) mod tests {
             "U.N. signs a treaty in Hanoi"
         );
     }
+
+    /// The digest every golden file renders: one story in three languages and scripts, one in
+    /// French, one in Chinese, and a failing feed.
+    fn golden_store(dir: &std::path::Path) -> Store {
+        let store = Store::open(dir).unwrap();
+        let wire = judged(
+            "https://wire.example/a",
+            "Sixty states sign the UN Convention against Cybercrime",
+            EN,
+            &[],
+        );
+        let arabic = judged(
+            "https://ar.example/b",
+            "ستون دولة توقع اتفاقية الأمم المتحدة لمكافحة الجرائم الإلكترونية",
+            AR,
+            &["https://wire.example/a"],
+        );
+        let vietnamese = judged(
+            "https://vi.example/c",
+            "Hơn 60 nước ký Công ước của Liên hợp quốc về chống tội phạm mạng",
+            VI,
+            &["https://wire.example/a"],
+        );
+        let french = judged("https://fr.example/d", "La Convention des Nations Unies contre la cybercriminalité entre en vigueur", "La Convention des Nations Unies contre la cybercriminalité entrera en vigueur après la quarantième ratification, a rappelé l'ONUDC.", &[]);
+        let chinese = judged(
+            "https://zh.example/e",
+            "联合国打击网络犯罪公约议定书谈判启动",
+            "联合国打击网络犯罪公约附加议定书的谈判在维也纳启动。各国代表表示将继续磋商。",
+            &[],
+        );
+        store.upsert_entries("wire", &[wire], now()).unwrap();
+        store
+            .upsert_entries("regional", &[arabic, vietnamese, french, chinese], now())
+            .unwrap();
+        store
+            .put_feed_state(
+                "broken",
+                &FeedState {
+                    consecutive_failures: 3,
+                    failing_since: Some(now() - chrono::Duration::hours(5)),
+                    last_error: Some("http 503 Service Unavailable".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        store
+    }
+
+    /// Golden files in `tests/fixtures/digest/`: every format in English and Arabic, and text in
+    /// the other locales. `TREATYWATCH_BLESS=1 cargo test --lib golden` rewrites them after a
+    /// deliberate change (then read the diff).
+    #[test]
+    fn renderings_match_their_golden_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = golden_store(dir.path());
+        let time = hanoi();
+        let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/digest");
+        let bless = std::env::var_os("TREATYWATCH_BLESS").is_some();
+        let renderer = Renderer::new(None).unwrap();
+        let window = Window {
+            start: Some(now() - chrono::Duration::days(1)),
+            end: now(),
+            from: 0,
+            to: store.article_id_end().unwrap(),
+        };
+        let mut cases = vec![];
+        for locale in ["en", "ar"] {
+            for format in [
+                DigestFormat::Text,
+                DigestFormat::Html,
+                DigestFormat::Markdown,
+                DigestFormat::Json,
+            ] {
+                cases.push((locale, format));
+            }
+        }
+        for locale in ["fr", "es", "ru", "zh", "vi"] {
+            cases.push((locale, DigestFormat::Text));
+        }
+        let mut mismatched = Vec::new();
+        for (locale, format) in cases {
+            let focus = Focus {
+                topic: Some(crate::config::topic::BUILTIN_TOPIC),
+                locale,
+                max_stories: 50,
+                time: &time,
+            };
+            let rendered = renderer
+                .render(&build(&store, &window, &focus).unwrap(), format)
+                .unwrap();
+            let path = golden.join(format!("digest.{locale}.{}", format.extension()));
+            if bless {
+                std::fs::create_dir_all(&golden).unwrap();
+                std::fs::write(&path, &rendered).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e} (TREATYWATCH_BLESS=1 writes it)", path.display()));
+            if expected != rendered {
+                mismatched.push(path.display().to_string());
+            }
+        }
+        assert!(mismatched.is_empty(), "renderings differ from {mismatched:?}");
+    }
 }
