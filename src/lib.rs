@@ -19,8 +19,10 @@
 //!   and [`pipeline::extract`] → [`pipeline::judge`] ([`pipeline::lang`],
 //!   [`pipeline::topic`], the fingerprint) → store.
 //! - [`query`]: the read operations over the store, for the CLI and the local API.
+//! - [`sinks`]: where digests go (files, webhooks); [`digest`]: which stories a window brings,
+//!   rendered from templates, recorded in the store's outbox and delivered through the sinks.
 //! - [`events`]: what happens in the daemon, logged (and observed) in one place each.
-//! - [`daemon`]: `run`: components (the feed scheduler, the systemd watchdog) under the
+//! - [`daemon`]: `run`: components (the feed scheduler, the digest timer, the systemd watchdog) under the
 //!   caller's cancellation token; [`daemon::signals`] turns signals into it.
 //! - [`cli`]: the subcommands; [`logging`] serves them.
 

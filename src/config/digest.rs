@@ -115,6 +115,23 @@ pub struct SinkConfig {
     pub locale: Option<String>,
 }
 
+/// A secret from the environment or a file: never printed (`Debug` shows `***`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that signs with it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// The kinds of sink.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SinkKind {
@@ -124,6 +141,13 @@ pub enum SinkKind {
         dir: Option<PathBuf>,
         /// How it is rendered.
         format: DigestFormat,
+    },
+    /// An HTTP POST of the digest's JSON, signed as Standard Webhooks says when a secret is set.
+    Webhook {
+        /// Where to POST.
+        url: url::Url,
+        /// The signing secret (`whsec_…` base64, or any string).
+        secret: Option<Secret>,
     },
 }
 
@@ -249,60 +273,187 @@ fn validate_sink(
     problem: &mut impl FnMut(usize, String),
 ) -> Option<SinkConfig> {
     let s = sink.get_ref();
+    let at = |span: std::ops::Range<usize>| line_of(text, span.start);
     let kind = s.kind.get_ref().trim().to_ascii_lowercase();
-    if kind != "file" {
-        problem(
-            line_of(text, s.kind.span().start),
-            format!(
-                "[[digest.sink]] kind '{}' is not one this version delivers to; it writes digests to files (kind = \"file\")",
-                s.kind.get_ref()
-            ),
-        );
-        return None;
-    }
-    let format = match &s.format {
-        Some(f) => match DigestFormat::parse(f.get_ref()) {
-            Some(format) => format,
-            None => {
-                problem(
-                    line_of(text, f.span().start),
-                    format!(
-                        "[[digest.sink]] format '{}' is not html, markdown, text or json",
-                        f.get_ref()
-                    ),
-                );
-                return None;
-            }
-        },
-        None => DigestFormat::Html,
-    };
+    let mut ok = true;
+    let format = s.format.as_ref().map(|f| (DigestFormat::parse(f.get_ref()), f));
     let mut locale = None;
     if let Some(l) = &s.locale {
         let code = l.get_ref().trim().to_ascii_lowercase();
-        if !LOCALES.contains(&code.as_str()) {
+        if LOCALES.contains(&code.as_str()) {
+            locale = Some(code);
+        } else {
             problem(
-                line_of(text, l.span().start),
+                at(l.span()),
                 format!(
                     "[[digest.sink]] locale '{}' is not one of {}",
                     l.get_ref(),
                     LOCALES.join(", ")
                 ),
             );
-            return None;
+            ok = false;
         }
-        locale = Some(code);
     }
-    let dir = s.dir.as_ref().map(|d| base.join(d));
-    Some(SinkConfig {
-        name: format!(
-            "file:{}",
-            dir.as_ref()
-                .map_or("<store>/digests".to_string(), |d| d.display().to_string())
-        ),
-        kind: SinkKind::File { dir, format },
-        topic: s.topic.as_ref().map(|t| t.get_ref().trim().to_string()),
-        locale,
-    })
+    let topic = s.topic.as_ref().map(|t| t.get_ref().trim().to_string());
+    match kind.as_str() {
+        "file" => {
+            ok &= only_for("url", s.url.as_ref().map(|u| u.span()), "webhook", text, problem);
+            ok &= only_for(
+                "secret_env",
+                s.secret_env.as_ref().map(|v| v.span()),
+                "webhook",
+                text,
+                problem,
+            );
+            ok &= only_for(
+                "secret_file",
+                s.secret_file.as_ref().map(|v| v.span()),
+                "webhook",
+                text,
+                problem,
+            );
+            let format = match format {
+                Some((Some(format), _)) => format,
+                Some((None, f)) => {
+                    problem(
+                        at(f.span()),
+                        format!(
+                            "[[digest.sink]] format '{}' is not html, markdown, text or json",
+                            f.get_ref()
+                        ),
+                    );
+                    return None;
+                }
+                None => DigestFormat::Html,
+            };
+            let dir = s.dir.as_ref().map(|d| base.join(d));
+            ok.then(|| SinkConfig {
+                name: format!(
+                    "file:{}",
+                    dir.as_ref()
+                        .map_or("<store>/digests".to_string(), |d| d.display().to_string())
+                ),
+                kind: SinkKind::File { dir, format },
+                topic,
+                locale,
+            })
+        }
+        "webhook" => {
+            if s.dir.is_some() {
+                ok &= only_for("dir", Some(s.kind.span()), "file", text, problem);
+            }
+            if let Some((parsed, f)) = &format {
+                if *parsed != Some(DigestFormat::Json) {
+                    problem(
+                        at(f.span()),
+                        format!("[[digest.sink]] webhook format '{}' is not one this version sends; it sends the digest's JSON (format = \"json\")", f.get_ref()),
+                    );
+                    ok = false;
+                }
+            }
+            let url = match &s.url {
+                None => {
+                    problem(
+                        at(s.kind.span()),
+                        "[[digest.sink]] kind = \"webhook\" needs a 'url'".into(),
+                    );
+                    return None;
+                }
+                Some(u) => match url::Url::parse(u.get_ref().trim()) {
+                    Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+                    _ => {
+                        problem(
+                            at(u.span()),
+                            format!(
+                                "[[digest.sink]] url '{}' is not an http or https URL with a host",
+                                u.get_ref()
+                            ),
+                        );
+                        return None;
+                    }
+                },
+            };
+            let secret = match (&s.secret_env, &s.secret_file) {
+                (Some(_), Some(file)) => {
+                    problem(
+                        at(file.span()),
+                        "[[digest.sink]] give secret_env or secret_file, not both".into(),
+                    );
+                    return None;
+                }
+                (Some(var), None) => match std::env::var(var.get_ref().trim()) {
+                    Ok(value) if !value.trim().is_empty() => Some(Secret(value.trim().to_string())),
+                    _ => {
+                        problem(
+                            at(var.span()),
+                            format!(
+                                "[[digest.sink]] secret_env: the environment variable {} is not set",
+                                var.get_ref()
+                            ),
+                        );
+                        return None;
+                    }
+                },
+                (None, Some(file)) => {
+                    let path = base.join(file.get_ref());
+                    match std::fs::read_to_string(&path) {
+                        Ok(value) if !value.trim().is_empty() => Some(Secret(value.trim().to_string())),
+                        Ok(_) => {
+                            problem(
+                                at(file.span()),
+                                format!("[[digest.sink]] secret_file {} is empty", path.display()),
+                            );
+                            return None;
+                        }
+                        Err(e) => {
+                            problem(
+                                at(file.span()),
+                                format!("[[digest.sink]] secret_file {}: {e}", path.display()),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                (None, None) => None,
+            };
+            ok.then(|| SinkConfig {
+                name: format!("webhook:{url}"),
+                kind: SinkKind::Webhook { url, secret },
+                topic,
+                locale,
+            })
+        }
+        _ => {
+            problem(
+                at(s.kind.span()),
+                format!(
+                    "[[digest.sink]] kind '{}' is not one this version delivers to: \"file\" or \"webhook\"",
+                    s.kind.get_ref()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A key of another kind of sink, reported; `true` when there is none.
+fn only_for(
+    key: &str,
+    span: Option<std::ops::Range<usize>>,
+    kind: &str,
+    text: &str,
+    problem: &mut impl FnMut(usize, String),
+) -> bool {
+    match span {
+        Some(span) => {
+            problem(
+                line_of(text, span.start),
+                format!("[[digest.sink]] '{key}' applies only to kind = \"{kind}\""),
+            );
+            false
+        }
+        None => true,
+    }
 }
 
 /// The template files a folder overrides the shipped ones with, checked to compile: what is

@@ -63,12 +63,18 @@ pub(super) struct DigestFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SinkFile {
-    /// `file` (one file per digest).
+    /// `file` (one file per digest) or `webhook` (an HTTP POST).
     pub(super) kind: Spanned<String>,
+    /// Webhooks: where to POST.
+    pub(super) url: Option<Spanned<String>>,
+    /// Webhooks: the environment variable holding the signing secret.
+    pub(super) secret_env: Option<Spanned<String>>,
+    /// Webhooks: the file holding the signing secret (systemd `LoadCredential=`).
+    pub(super) secret_file: Option<Spanned<PathBuf>>,
     /// Files: the directory (relative to the config's); the store's `digests` folder when
     /// absent.
     pub(super) dir: Option<PathBuf>,
-    /// Files: `html`, `markdown`, `text` or `json`.
+    /// Files: `html`, `markdown`, `text` or `json`; webhooks: `json`.
     pub(super) format: Option<Spanned<String>>,
     /// This sink's own topic.
     pub(super) topic: Option<Spanned<String>>,

@@ -310,8 +310,9 @@ fn find_source<'a, T: std::error::Error + 'static>(
     None
 }
 
-/// rustls needs exactly one process-wide crypto provider; we build with ring only.
-fn install_crypto_provider() {
+/// rustls needs exactly one process-wide crypto provider; we build with ring only. Every
+/// HTTP client (fetching, webhooks) installs it first.
+pub fn install_crypto_provider() {
     // Err means one is installed already, which is what we want.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -1,8 +1,9 @@
-//! Where digests go. A sink delivers one rendered digest and says whether a failure is worth
-//! retrying; the outbox (`digest::outbox`) decides when. Sinks are an enum dispatched with
+//! Where digests go: files and webhooks. A sink delivers one rendered digest and says whether a
+//! failure is worth retrying; the outbox (`digest::outbox`) decides when. Sinks are an enum dispatched with
 //! `match`, one variant per kind the config knows.
 
 mod file;
+mod webhook;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,16 @@ pub enum SinkError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// A webhook receiver failed or refused.
+    #[error("webhook {url}: {message}")]
+    Webhook {
+        /// The receiver.
+        url: String,
+        /// Its HTTP status, when it answered.
+        status: Option<u16>,
+        /// What went wrong, with the receiver's own words.
+        message: String,
+    },
 }
 
 impl SinkError {
@@ -28,6 +39,12 @@ impl SinkError {
     pub fn is_transient(&self) -> bool {
         match self {
             SinkError::File { .. } => true,
+            // No answer (refused, reset, timed out), a server error, or "later, please": retry.
+            // Any other 4xx is a refusal that sending again will not change.
+            SinkError::Webhook { status, .. } => match status {
+                None => true,
+                Some(s) => *s >= 500 || *s == 408 || *s == 429,
+            },
         }
     }
 }
@@ -37,6 +54,8 @@ impl SinkError {
 pub enum Sink {
     /// One file per digest in a folder.
     File(file::FileSink),
+    /// An HTTP POST of the digest's JSON.
+    Webhook(webhook::WebhookSink),
 }
 
 impl Sink {
@@ -47,6 +66,11 @@ impl Sink {
                 dir: dir.clone().unwrap_or_else(|| store_dir.join("digests")),
                 format: *format,
             }),
+            SinkKind::Webhook { url, secret } => Sink::Webhook(webhook::WebhookSink {
+                url: url.clone(),
+                secret: secret.clone(),
+                tag: tag_of(&config.name),
+            }),
         }
     }
 
@@ -54,6 +78,7 @@ impl Sink {
     pub fn format(&self) -> DigestFormat {
         match self {
             Sink::File(f) => f.format,
+            Sink::Webhook(_) => DigestFormat::Json,
         }
     }
 
@@ -62,6 +87,15 @@ impl Sink {
     pub async fn deliver(&self, id: u64, date: &str, body: &str) -> Result<(), SinkError> {
         match self {
             Sink::File(f) => f.deliver(id, date, body).await,
+            Sink::Webhook(w) => w.deliver(id, body).await,
         }
     }
+}
+
+/// A short, stable tag of a sink's name (FNV-1a), so that its message ids differ from another
+/// sink's and stay the same across restarts.
+fn tag_of(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }

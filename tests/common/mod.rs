@@ -64,8 +64,10 @@ impl Reply {
 /// One request as the server saw it.
 #[derive(Clone, Debug)]
 pub struct Seen {
+    pub method: String,
     pub path: String,
     pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
 }
 
 type Handler = dyn Fn(&Seen) -> Reply + Send + Sync;
@@ -131,8 +133,12 @@ impl Drop for TestServer {
     }
 }
 
-fn serve(request: tiny_http::Request, handler: &Handler, seen: &Mutex<Vec<Seen>>) {
+fn serve(mut request: tiny_http::Request, handler: &Handler, seen: &Mutex<Vec<Seen>>) {
+    let mut body = Vec::new();
+    let _ = request.as_reader().read_to_end(&mut body);
     let entry = Seen {
+        method: request.method().as_str().to_string(),
+        body,
         path: request.url().to_string(),
         headers: request
             .headers()

@@ -184,3 +184,126 @@ fn the_html_digest_opens_in_a_real_browser_with_each_language_in_its_direction()
     );
     assert!(!dom.contains("<script"), "{dom}");
 }
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// The Standard Webhooks signature, computed here independently of the sink.
+fn expected_signature(id: &str, timestamp: &str, body: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &b64.decode(&SECRET[6..]).unwrap());
+    let signed = [id.as_bytes(), b".", timestamp.as_bytes(), b".", body].concat();
+    format!("v1,{}", b64.encode(ring::hmac::sign(&key, &signed).as_ref()))
+}
+
+fn webhook_config(ws: &Workspace, feeds: &str, url: &str) {
+    ws.write_config(&format!(
+        "{feeds}[digest]\ntime = \"07:00\"\ntimezone = \"UTC\"\n\n[[digest.sink]]\nkind = \"webhook\"\nurl = \"{url}\"\nformat = \"json\"\nsecret_env = \"TW_TEST_WEBHOOK_SECRET\"\n"
+    ));
+}
+
+fn with_secret(ws: &Workspace, args: &[&str]) -> std::process::Output {
+    ws.cmd()
+        .env("TW_TEST_WEBHOOK_SECRET", SECRET)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_webhook_that_fails_then_recovers_gets_the_same_signed_message_twice() {
+    let feeds = fixture_server();
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let receiver = {
+        let answered = answered.clone();
+        crate::common::TestServer::handler(move |_| {
+            if answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                crate::common::Reply::status(500)
+            } else {
+                crate::common::Reply::ok("text/plain", "ok")
+            }
+        })
+    };
+    let ws = Workspace::new();
+    webhook_config(&ws, &good_feeds(&feeds), &receiver.url("/hook"));
+    ws.cmd()
+        .args(["poll", "--once"])
+        .env("TW_TEST_WEBHOOK_SECRET", SECRET)
+        .assert()
+        .success();
+
+    let sent = with_secret(&ws, &["digest", "--send"]);
+    let text = String::from_utf8_lossy(&sent.stdout);
+    assert_eq!(sent.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("failed, retried from") && text.contains("500"),
+        "{text}"
+    );
+    let id = text
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_string();
+    let resent = with_secret(&ws, &["digest", "--resend", &id]);
+    assert!(
+        resent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resent.stdout)
+    );
+
+    let posts = receiver.seen();
+    assert_eq!(posts.len(), 2);
+    for post in &posts {
+        assert_eq!((post.method.as_str(), post.path.as_str()), ("POST", "/hook"));
+        assert_eq!(post.headers["content-type"], "application/json");
+        let signature = expected_signature(
+            &post.headers["webhook-id"],
+            &post.headers["webhook-timestamp"],
+            &post.body,
+        );
+        assert_eq!(post.headers["webhook-signature"], signature);
+        let digest: serde_json::Value = serde_json::from_slice(&post.body).unwrap();
+        assert!(digest["stories"].as_array().unwrap().len() >= 4, "{digest}");
+    }
+    assert_eq!(
+        posts[0].headers["webhook-id"], posts[1].headers["webhook-id"],
+        "a resend is recognisably the same message"
+    );
+    assert_eq!(posts[0].body, posts[1].body, "the same stored bytes");
+    let history = String::from_utf8(with_secret(&ws, &["digest", "--history"]).stdout).unwrap();
+    assert!(history.contains(": delivered"), "{history}");
+}
+
+#[test]
+fn a_webhook_refusal_is_given_up_at_once_with_the_receivers_words() {
+    let feeds = fixture_server();
+    let receiver = crate::common::TestServer::handler(|_| crate::common::Reply {
+        status: 403,
+        headers: vec![],
+        body: b"forbidden: unknown sender".to_vec(),
+        drip: None,
+    });
+    let ws = Workspace::new();
+    webhook_config(&ws, &good_feeds(&feeds), &receiver.url("/hook"));
+    ws.cmd()
+        .args(["poll", "--once"])
+        .env("TW_TEST_WEBHOOK_SECRET", SECRET)
+        .assert()
+        .success();
+    let sent = with_secret(&ws, &["digest", "--send"]);
+    let text = String::from_utf8_lossy(&sent.stdout);
+    assert_eq!(sent.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("given up") && text.contains("forbidden: unknown sender"),
+        "{text}"
+    );
+    let history = String::from_utf8(with_secret(&ws, &["digest", "--history"]).stdout).unwrap();
+    assert!(history.contains("dead after 1 attempts"), "{history}");
+    // The secret is never printed, and a missing one is an error at load naming the key.
+    assert!(!history.contains(&SECRET[6..]) && !text.contains(&SECRET[6..]));
+    let out = ws.cmd().args(["digest", "--history"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("secret_env: the environment variable TW_TEST_WEBHOOK_SECRET is not set"));
+}
