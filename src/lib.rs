@@ -22,8 +22,8 @@
 //! - [`sinks`]: where digests go (files, webhooks); [`digest`]: which stories a window brings,
 //!   rendered from templates, recorded in the store's outbox and delivered through the sinks.
 //! - [`events`]: what happens in the daemon, logged (and observed) in one place each.
-//! - [`daemon`]: `run`: components (the feed scheduler, the digest timer, the systemd watchdog) under the
-//!   caller's cancellation token; [`daemon::signals`] turns signals into it.
+//! - [`daemon`]: `run`: components (the feed scheduler, the digest timer, the systemd
+//!   watchdog) under the caller's cancellation token; [`daemon::signals`] turns signals into it.
 //! - [`cli`]: the subcommands; [`logging`] serves them.
 
 pub mod cli;
