@@ -201,13 +201,13 @@ impl DeliveryAttempted {
         let a = &self.0;
         match &a.state {
             DeliveryState::Delivered { .. } => {
-                tracing::info!(digest = a.digest, sink = %a.sink, "digest delivered")
+                tracing::info!(digest = a.digest, sink = %a.label(), "digest delivered")
             }
             DeliveryState::Failed { error, next_try } => {
-                tracing::warn!(digest = a.digest, sink = %a.sink, %error, %next_try, "digest delivery failed; retrying")
+                tracing::warn!(digest = a.digest, sink = %a.label(), %error, %next_try, "digest delivery failed; retrying")
             }
             DeliveryState::Dead { error } => {
-                tracing::error!(digest = a.digest, sink = %a.sink, %error, "digest delivery given up")
+                tracing::error!(digest = a.digest, sink = %a.label(), %error, "digest delivery given up")
             }
             DeliveryState::Pending => {}
         }

@@ -61,6 +61,8 @@ struct HistoryJson<'a> {
 #[derive(Serialize)]
 struct SinkJson<'a> {
     sink: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recipient: Option<&'a str>,
     attempts: u32,
     #[serde(flatten)]
     state: &'a DeliveryState,
@@ -175,20 +177,20 @@ fn deliver_now(
     for a in &attempts {
         match &a.state {
             DeliveryState::Delivered { .. } => {
-                writeln!(out, "  {}: delivered (digest {})", a.sink, a.digest)?
+                writeln!(out, "  {}: delivered (digest {})", a.label(), a.digest)?
             }
             DeliveryState::Failed { error, next_try } => {
                 failed += 1;
                 writeln!(
                     out,
                     "  {}: failed, retried from {}: {error}",
-                    a.sink,
+                    a.label(),
                     rfc3339(*next_try)
                 )?
             }
             DeliveryState::Dead { error } => {
                 failed += 1;
-                writeln!(out, "  {}: given up: {error}", a.sink)?
+                writeln!(out, "  {}: given up: {error}", a.label())?
             }
             DeliveryState::Pending => {}
         }
@@ -237,6 +239,7 @@ fn history(out: &mut impl Write, records: &[crate::store::DigestRecord], json: b
                     .iter()
                     .map(|d| SinkJson {
                         sink: &d.sink,
+                        recipient: d.recipient.as_deref(),
                         attempts: d.attempts,
                         state: &d.state,
                     })
@@ -259,7 +262,11 @@ fn history(out: &mut impl Write, records: &[crate::store::DigestRecord], json: b
                 }
                 DeliveryState::Dead { error } => format!("dead after {} attempts: {error}", d.attempts),
             };
-            writeln!(out, "  {}: {state}", d.sink)?;
+            writeln!(
+                out,
+                "  {}: {state}",
+                outbox::copy_label(&d.sink, d.recipient.as_deref())
+            )?;
         }
     }
     Ok(())

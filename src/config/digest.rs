@@ -142,13 +142,160 @@ pub enum SinkKind {
         /// How it is rendered.
         format: DigestFormat,
     },
-    /// An HTTP POST of the digest's JSON, signed as Standard Webhooks says when a secret is set.
+    /// An HTTP POST of the digest, signed as Standard Webhooks says when a secret is set.
     Webhook {
         /// Where to POST.
         url: url::Url,
+        /// The body's shape.
+        format: WebhookFormat,
         /// The signing secret (`whsec_…` base64, or any string).
         secret: Option<Secret>,
     },
+    /// Mail through an SMTP server, one message per recipient.
+    Email {
+        /// The server.
+        server: SmtpServer,
+        /// The sender.
+        from: lettre::message::Mailbox,
+        /// The recipients.
+        to: Vec<lettre::message::Mailbox>,
+        /// The SMTP login and its password.
+        login: Option<(String, Secret)>,
+    },
+}
+
+/// What a webhook's body looks like: the digest's JSON, or a chat service's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// The digest's data as JSON.
+    Json,
+    /// A Slack incoming-webhook message (`text` in mrkdwn).
+    Slack,
+    /// A Discord webhook message (`content` in Discord's Markdown).
+    Discord,
+    /// A Matrix `m.room.message` event (text and HTML).
+    Matrix,
+    /// An ntfy JSON publish (`topic`, `title`, `message` in Markdown).
+    Ntfy,
+}
+
+impl WebhookFormat {
+    /// The format a name means.
+    pub fn parse(name: &str) -> Option<WebhookFormat> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "json" => WebhookFormat::Json,
+            "slack" => WebhookFormat::Slack,
+            "discord" => WebhookFormat::Discord,
+            "matrix" => WebhookFormat::Matrix,
+            "ntfy" => WebhookFormat::Ntfy,
+            _ => return None,
+        })
+    }
+}
+
+/// A webhook's URL as names, logs and errors show it. Tokens live in the query (Matrix's
+/// `access_token`) or, for Slack and Discord, in the path itself: those are replaced by a short
+/// hash, which tells two sinks apart without giving their tokens away.
+pub fn shown_webhook(url: &url::Url, format: WebhookFormat) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    if matches!(format, WebhookFormat::Slack | WebhookFormat::Discord) {
+        let hash = url.as_str().bytes().fold(0x811c_9dc5u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        shown.set_path("");
+        return format!("{}…#{hash:08x}", shown.as_str().trim_end_matches('/'));
+    }
+    shown.to_string()
+}
+
+/// How the SMTP link is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtp://`: STARTTLS when the server offers it, plain otherwise.
+    Opportunistic,
+    /// `smtp://…?tls=required`: STARTTLS or no delivery.
+    Required,
+    /// `smtps://`: TLS from the first byte.
+    Wrapper,
+}
+
+/// An SMTP server, from an `smtp://` or `smtps://` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpServer {
+    /// Its host name or address.
+    pub host: String,
+    /// Its port (25 for `smtp://`, 465 for `smtps://` unless given).
+    pub port: u16,
+    /// How the link is protected.
+    pub tls: SmtpTls,
+}
+
+impl std::fmt::Display for SmtpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.tls == SmtpTls::Wrapper {
+            "smtps"
+        } else {
+            "smtp"
+        };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        write!(f, "{scheme}://{host}:{}", self.port)?;
+        if self.tls == SmtpTls::Required {
+            f.write_str("?tls=required")?;
+        }
+        Ok(())
+    }
+}
+
+/// An `smtp://` or `smtps://` URL as a server, or what is wrong with it.
+pub fn parse_smtp_url(text: &str) -> Result<SmtpServer, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| format!("is not a URL ({e})"))?;
+    let tls = match url.scheme() {
+        "smtp" => SmtpTls::Opportunistic,
+        "smtps" => SmtpTls::Wrapper,
+        other => return Err(format!("has scheme '{other}'; write smtp:// or smtps://")),
+    };
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) if !d.is_empty() => d.to_string(),
+        Some(url::Host::Ipv4(a)) => a.to_string(),
+        Some(url::Host::Ipv6(a)) => a.to_string(),
+        _ => return Err("has no host".into()),
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("carries a login; give 'user' and 'password_env' or 'password_file' instead, so the password stays out of the config".into());
+    }
+    let mut server = SmtpServer {
+        host,
+        port: url
+            .port()
+            .unwrap_or(if tls == SmtpTls::Wrapper { 465 } else { 25 }),
+        tls,
+    };
+    for (key, value) in url.query_pairs() {
+        match (key.as_ref(), value.as_ref()) {
+            ("tls", "required") if tls == SmtpTls::Opportunistic => server.tls = SmtpTls::Required,
+            ("tls", "required") => {}
+            ("tls", "opportunistic") if tls == SmtpTls::Opportunistic => {}
+            ("tls", other) => return Err(format!(
+                "has tls={other}; smtp:// takes ?tls=required (STARTTLS or nothing), smtps:// is TLS already"
+            )),
+            (other, _) => {
+                return Err(format!(
+                    "has '{other}=', which is not an option here (only ?tls=required)"
+                ))
+            }
+        }
+    }
+    if url.path() != "" && url.path() != "/" {
+        return Err(format!("has a path '{}', which SMTP has no use for", url.path()));
+    }
+    Ok(server)
 }
 
 /// `[digest]` of a file, or its problems added to `problems`.
@@ -275,8 +422,40 @@ fn validate_sink(
     let s = sink.get_ref();
     let at = |span: std::ops::Range<usize>| line_of(text, span.start);
     let kind = s.kind.get_ref().trim().to_ascii_lowercase();
+    if !matches!(kind.as_str(), "file" | "webhook" | "email") {
+        problem(
+            at(s.kind.span()),
+            format!(
+                "[[digest.sink]] kind '{}' is not one this version delivers to: \"file\", \"webhook\" or \"email\"",
+                s.kind.get_ref()
+            ),
+        );
+        return None;
+    }
     let mut ok = true;
-    let format = s.format.as_ref().map(|f| (DigestFormat::parse(f.get_ref()), f));
+    // Each key a kind does not use is an error, not silently ignored: a `url` on a file sink is
+    // a sign the user meant another kind.
+    let keys: [(&str, Option<std::ops::Range<usize>>, &str); 10] = [
+        ("url", s.url.as_ref().map(|v| v.span()), "webhook"),
+        ("secret_env", s.secret_env.as_ref().map(|v| v.span()), "webhook"),
+        ("secret_file", s.secret_file.as_ref().map(|v| v.span()), "webhook"),
+        ("dir", s.dir.as_ref().map(|_| s.kind.span()), "file"),
+        ("smtp", s.smtp.as_ref().map(|v| v.span()), "email"),
+        ("from", s.from.as_ref().map(|v| v.span()), "email"),
+        ("to", s.to.as_ref().map(|v| v.span()), "email"),
+        ("user", s.user.as_ref().map(|v| v.span()), "email"),
+        ("password_env", s.password_env.as_ref().map(|v| v.span()), "email"),
+        (
+            "password_file",
+            s.password_file.as_ref().map(|v| v.span()),
+            "email",
+        ),
+    ];
+    for (key, span, owner) in keys {
+        if owner != kind {
+            ok &= only_for(key, span, owner, text, problem);
+        }
+    }
     let mut locale = None;
     if let Some(l) = &s.locale {
         let code = l.get_ref().trim().to_ascii_lowercase();
@@ -295,62 +474,49 @@ fn validate_sink(
         }
     }
     let topic = s.topic.as_ref().map(|t| t.get_ref().trim().to_string());
-    match kind.as_str() {
+    let (name, kind) = match kind.as_str() {
         "file" => {
-            ok &= only_for("url", s.url.as_ref().map(|u| u.span()), "webhook", text, problem);
-            ok &= only_for(
-                "secret_env",
-                s.secret_env.as_ref().map(|v| v.span()),
-                "webhook",
-                text,
-                problem,
-            );
-            ok &= only_for(
-                "secret_file",
-                s.secret_file.as_ref().map(|v| v.span()),
-                "webhook",
-                text,
-                problem,
-            );
-            let format = match format {
-                Some((Some(format), _)) => format,
-                Some((None, f)) => {
-                    problem(
-                        at(f.span()),
-                        format!(
-                            "[[digest.sink]] format '{}' is not html, markdown, text or json",
-                            f.get_ref()
-                        ),
-                    );
-                    return None;
-                }
+            let format = match &s.format {
+                Some(f) => match DigestFormat::parse(f.get_ref()) {
+                    Some(format) => format,
+                    None => {
+                        problem(
+                            at(f.span()),
+                            format!(
+                                "[[digest.sink]] format '{}' is not html, markdown, text or json",
+                                f.get_ref()
+                            ),
+                        );
+                        return None;
+                    }
+                },
                 None => DigestFormat::Html,
             };
             let dir = s.dir.as_ref().map(|d| base.join(d));
-            ok.then(|| SinkConfig {
-                name: format!(
-                    "file:{}",
-                    dir.as_ref()
-                        .map_or("<store>/digests".to_string(), |d| d.display().to_string())
-                ),
-                kind: SinkKind::File { dir, format },
-                topic,
-                locale,
-            })
+            let name = format!(
+                "file:{}",
+                dir.as_ref()
+                    .map_or("<store>/digests".to_string(), |d| d.display().to_string())
+            );
+            (name, SinkKind::File { dir, format })
         }
         "webhook" => {
-            if s.dir.is_some() {
-                ok &= only_for("dir", Some(s.kind.span()), "file", text, problem);
-            }
-            if let Some((parsed, f)) = &format {
-                if *parsed != Some(DigestFormat::Json) {
-                    problem(
-                        at(f.span()),
-                        format!("[[digest.sink]] webhook format '{}' is not one this version sends; it sends the digest's JSON (format = \"json\")", f.get_ref()),
-                    );
-                    ok = false;
-                }
-            }
+            let format = match &s.format {
+                Some(f) => match WebhookFormat::parse(f.get_ref()) {
+                    Some(format) => format,
+                    None => {
+                        problem(
+                            at(f.span()),
+                            format!(
+                                "[[digest.sink]] webhook format '{}' is not json, slack, discord, matrix or ntfy",
+                                f.get_ref()
+                            ),
+                        );
+                        return None;
+                    }
+                },
+                None => WebhookFormat::Json,
+            };
             let url = match &s.url {
                 None => {
                     problem(
@@ -373,66 +539,206 @@ fn validate_sink(
                     }
                 },
             };
-            let secret = match (&s.secret_env, &s.secret_file) {
-                (Some(_), Some(file)) => {
+            if format == WebhookFormat::Ntfy
+                && url
+                    .path_segments()
+                    .and_then(|mut p| p.next_back())
+                    .is_none_or(str::is_empty)
+            {
+                problem(
+                    at(s.url.as_ref().map_or(s.kind.span(), |u| u.span())),
+                    "[[digest.sink]] an ntfy url names its topic: \"https://ntfy.example/topic\"".into(),
+                );
+                return None;
+            }
+            let secret = by_reference(
+                "secret",
+                s.secret_env.as_ref(),
+                s.secret_file.as_ref(),
+                text,
+                base,
+                problem,
+            )?;
+            (
+                format!("webhook:{}", shown_webhook(&url, format)),
+                SinkKind::Webhook { url, format, secret },
+            )
+        }
+        _ => {
+            if let Some(f) = &s.format {
+                problem(
+                    at(f.span()),
+                    "[[digest.sink]] an email carries text and HTML; it takes no 'format'".into(),
+                );
+                ok = false;
+            }
+            let server = match &s.smtp {
+                None => {
                     problem(
-                        at(file.span()),
-                        "[[digest.sink]] give secret_env or secret_file, not both".into(),
+                        at(s.kind.span()),
+                        "[[digest.sink]] kind = \"email\" needs 'smtp', like \"smtp://127.0.0.1:25\"".into(),
                     );
                     return None;
                 }
-                (Some(var), None) => match std::env::var(var.get_ref().trim()) {
-                    Ok(value) if !value.trim().is_empty() => Some(Secret(value.trim().to_string())),
-                    _ => {
+                Some(u) => match parse_smtp_url(u.get_ref()) {
+                    Ok(server) => server,
+                    Err(why) => {
                         problem(
-                            at(var.span()),
-                            format!(
-                                "[[digest.sink]] secret_env: the environment variable {} is not set",
-                                var.get_ref()
-                            ),
+                            at(u.span()),
+                            format!("[[digest.sink]] smtp '{}' {why}", u.get_ref()),
                         );
                         return None;
                     }
                 },
-                (None, Some(file)) => {
-                    let path = base.join(file.get_ref());
-                    match std::fs::read_to_string(&path) {
-                        Ok(value) if !value.trim().is_empty() => Some(Secret(value.trim().to_string())),
-                        Ok(_) => {
-                            problem(
-                                at(file.span()),
-                                format!("[[digest.sink]] secret_file {} is empty", path.display()),
-                            );
-                            return None;
-                        }
-                        Err(e) => {
-                            problem(
-                                at(file.span()),
-                                format!("[[digest.sink]] secret_file {}: {e}", path.display()),
-                            );
-                            return None;
+            };
+            let from = match &s.from {
+                None => {
+                    problem(
+                        at(s.kind.span()),
+                        "[[digest.sink]] kind = \"email\" needs 'from', like \"treatywatch <digest@example.org>\"".into(),
+                    );
+                    None
+                }
+                Some(f) => match f.get_ref().trim().parse::<lettre::message::Mailbox>() {
+                    Ok(mailbox) => Some(mailbox),
+                    Err(e) => {
+                        problem(
+                            at(f.span()),
+                            format!(
+                                "[[digest.sink]] from '{}' is not a mail address ({e})",
+                                f.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                },
+            };
+            let mut to = Vec::new();
+            match &s.to {
+                None => problem(
+                    at(s.kind.span()),
+                    "[[digest.sink]] kind = \"email\" needs 'to': one address or a list".into(),
+                ),
+                Some(list) if list.get_ref().items().is_empty() => {
+                    problem(at(list.span()), "[[digest.sink]] 'to' is empty".into())
+                }
+                Some(list) => {
+                    for address in list.get_ref().items() {
+                        match address.trim().parse::<lettre::message::Mailbox>() {
+                            Ok(mailbox) if !to.contains(&mailbox) => to.push(mailbox),
+                            Ok(_) => {}
+                            Err(e) => {
+                                problem(
+                                    at(list.span()),
+                                    format!("[[digest.sink]] to: '{address}' is not a mail address ({e})"),
+                                );
+                                ok = false;
+                            }
                         }
                     }
                 }
+            }
+            let password = by_reference(
+                "password",
+                s.password_env.as_ref(),
+                s.password_file.as_ref(),
+                text,
+                base,
+                problem,
+            )?;
+            let login = match (&s.user, password) {
+                (Some(user), Some(password)) => Some((user.get_ref().trim().to_string(), password)),
                 (None, None) => None,
+                (Some(user), None) => {
+                    problem(
+                        at(user.span()),
+                        "[[digest.sink]] 'user' needs its password: password_env or password_file".into(),
+                    );
+                    return None;
+                }
+                (None, Some(_)) => {
+                    problem(
+                        at(s.kind.span()),
+                        "[[digest.sink]] a password needs its 'user'".into(),
+                    );
+                    return None;
+                }
             };
-            ok.then(|| SinkConfig {
-                name: format!("webhook:{url}"),
-                kind: SinkKind::Webhook { url, secret },
-                topic,
-                locale,
-            })
+            let (Some(from), false) = (from, to.is_empty()) else {
+                return None;
+            };
+            (
+                format!("email:{server}"),
+                SinkKind::Email {
+                    server,
+                    from,
+                    to,
+                    login,
+                },
+            )
         }
-        _ => {
+    };
+    ok.then_some(SinkConfig {
+        name,
+        kind,
+        topic,
+        locale,
+    })
+}
+
+/// A secret given by reference (`{what}_env` or `{what}_file`), read now; `None` in the outer
+/// option when it is given wrongly (the problem is reported), in the inner when not at all.
+fn by_reference(
+    what: &str,
+    env: Option<&Spanned<String>>,
+    file: Option<&Spanned<PathBuf>>,
+    text: &str,
+    base: &Path,
+    problem: &mut impl FnMut(usize, String),
+) -> Option<Option<Secret>> {
+    let at = |span: std::ops::Range<usize>| line_of(text, span.start);
+    match (env, file) {
+        (Some(_), Some(file)) => {
             problem(
-                at(s.kind.span()),
-                format!(
-                    "[[digest.sink]] kind '{}' is not one this version delivers to: \"file\" or \"webhook\"",
-                    s.kind.get_ref()
-                ),
+                at(file.span()),
+                format!("[[digest.sink]] give {what}_env or {what}_file, not both"),
             );
             None
         }
+        (Some(var), None) => match std::env::var(var.get_ref().trim()) {
+            Ok(value) if !value.trim().is_empty() => Some(Some(Secret(value.trim().to_string()))),
+            _ => {
+                problem(
+                    at(var.span()),
+                    format!(
+                        "[[digest.sink]] {what}_env: the environment variable {} is not set",
+                        var.get_ref()
+                    ),
+                );
+                None
+            }
+        },
+        (None, Some(file)) => {
+            let path = base.join(file.get_ref());
+            match std::fs::read_to_string(&path) {
+                Ok(value) if !value.trim().is_empty() => Some(Some(Secret(value.trim().to_string()))),
+                Ok(_) => {
+                    problem(
+                        at(file.span()),
+                        format!("[[digest.sink]] {what}_file {} is empty", path.display()),
+                    );
+                    None
+                }
+                Err(e) => {
+                    problem(
+                        at(file.span()),
+                        format!("[[digest.sink]] {what}_file {}: {e}", path.display()),
+                    );
+                    None
+                }
+            }
+        }
+        (None, None) => Some(None),
     }
 }
 

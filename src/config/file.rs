@@ -63,8 +63,20 @@ pub(super) struct DigestFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SinkFile {
-    /// `file` (one file per digest) or `webhook` (an HTTP POST).
+    /// `file` (one file per digest), `webhook` (an HTTP POST) or `email` (SMTP).
     pub(super) kind: Spanned<String>,
+    /// Email: the server, `smtp://host[:port][?tls=required]` or `smtps://host[:port]`.
+    pub(super) smtp: Option<Spanned<String>>,
+    /// Email: the sender, `Name <address>`.
+    pub(super) from: Option<Spanned<String>>,
+    /// Email: the recipients (one address or a list).
+    pub(super) to: Option<Spanned<OneOrMany>>,
+    /// Email: the SMTP login.
+    pub(super) user: Option<Spanned<String>>,
+    /// Email: the environment variable holding the SMTP password.
+    pub(super) password_env: Option<Spanned<String>>,
+    /// Email: the file holding the SMTP password (systemd `LoadCredential=`).
+    pub(super) password_file: Option<Spanned<PathBuf>>,
     /// Webhooks: where to POST.
     pub(super) url: Option<Spanned<String>>,
     /// Webhooks: the environment variable holding the signing secret.
@@ -74,12 +86,33 @@ pub(super) struct SinkFile {
     /// Files: the directory (relative to the config's); the store's `digests` folder when
     /// absent.
     pub(super) dir: Option<PathBuf>,
-    /// Files: `html`, `markdown`, `text` or `json`; webhooks: `json`.
+    /// Files: `html`, `markdown`, `text` or `json`; webhooks: `json`, `slack`, `discord`,
+    /// `matrix` or `ntfy`.
     pub(super) format: Option<Spanned<String>>,
     /// This sink's own topic.
     pub(super) topic: Option<Spanned<String>>,
     /// This sink's own locale.
     pub(super) locale: Option<Spanned<String>>,
+}
+
+/// One string or a list of them (`to = "a@b"` or `to = ["a@b", "c@d"]`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum OneOrMany {
+    /// One.
+    One(String),
+    /// Several.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// Each of them.
+    pub(super) fn items(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(one) => vec![one.as_str()],
+            OneOrMany::Many(many) => many.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// `[store]`: where the sled database lives.

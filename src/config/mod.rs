@@ -16,7 +16,7 @@ use std::time::Duration;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::Feed;
-pub use digest::{DigestConfig, DigestFormat, SinkConfig, SinkKind};
+pub use digest::{DigestConfig, DigestFormat, SinkConfig, SinkKind, SmtpServer, SmtpTls, WebhookFormat};
 pub use topic::TopicConfig;
 pub use values::{parse_byte_size, parse_duration};
 
@@ -334,6 +334,50 @@ mod tests {
             "{}",
             p[0].message
         );
+    }
+
+    #[test]
+    fn sinks_of_every_kind_are_read_and_their_secrets_masked() {
+        std::env::set_var("TW_UNIT_SMTP_PASSWORD", "hunter2-secret");
+        let text = "[digest]\n[[digest.sink]]\nkind = \"webhook\"\nurl = \"https://chat.example/hook\"\nformat = \"teams\"\n\n[[digest.sink]]\nkind = \"email\"\nsmtp = \"smtp://mail.example:587?tls=required\"\nfrom = \"treatywatch <digest@example.org>\"\nto = [\"a@example.org\", \"a@example.org\", \"b@example.org\"]\nuser = \"digest\"\npassword_env = \"TW_UNIT_SMTP_PASSWORD\"\n";
+        let p = problems(text);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].line, 5);
+        assert!(p[0]
+            .message
+            .contains("format 'teams' is not json, slack, discord, matrix or ntfy"));
+        let config = Config::parse(&text.replace("teams", "slack"), Path::new("feeds.toml")).unwrap();
+        let digest = config.digest.unwrap();
+        let SinkKind::Email {
+            server, to, login, ..
+        } = &digest.sinks[1].kind
+        else {
+            panic!("{:?}", digest.sinks[1]);
+        };
+        assert_eq!(server.to_string(), "smtp://mail.example:587?tls=required");
+        assert_eq!(server.tls, SmtpTls::Required);
+        assert_eq!(to.len(), 2, "a recipient listed twice gets one message");
+        assert_eq!(login.as_ref().map(|l| l.0.as_str()), Some("digest"));
+        let dumped = format!("{digest:?}");
+        assert!(!dumped.contains("hunter2") && dumped.contains("***"), "{dumped}");
+        assert_eq!(
+            digest.sinks[0].name,
+            format!("webhook:https://chat.example…#{:08x}", {
+                "https://chat.example/hook".bytes().fold(0x811c_9dc5u32, |h, b| {
+                    (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+                })
+            })
+        );
+        for (url, port, tls) in [
+            ("smtp://mail.example", 25, SmtpTls::Opportunistic),
+            ("smtps://mail.example", 465, SmtpTls::Wrapper),
+            ("smtp://[::1]:2525", 2525, SmtpTls::Opportunistic),
+        ] {
+            let server = digest::parse_smtp_url(url).unwrap();
+            assert_eq!((server.port, server.tls), (port, tls), "{url}");
+        }
+        assert!(digest::parse_smtp_url("smtps://mail.example?tls=opportunistic").is_err());
+        assert!(digest::parse_smtp_url("smtp://mail.example/inbox").is_err());
     }
 
     #[test]

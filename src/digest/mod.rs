@@ -1,8 +1,9 @@
 //! The daily digest: which stories a window of stored articles brings (`build`), in the words of
 //! a locale (`locale`), rendered from templates (`render`), at the hour its schedule says
-//! (`schedule`). Building reads the store and never writes it; the outbox (`store::outbox`)
+//! (`schedule`), or as a chat service's message (`chat`). Building reads the store and never writes it; the outbox (`store::outbox`)
 //! records what was built and the sinks (`sinks`) deliver it.
 
+pub mod chat;
 pub mod locale;
 pub mod outbox;
 pub mod render;

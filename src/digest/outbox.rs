@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::chat;
 use super::render::{RenderError, Renderer};
 use super::schedule::DigestTime;
 use super::{build, Focus, Window};
-use crate::config::DigestConfig;
-use crate::sinks::Sink;
+use crate::config::{DigestConfig, DigestFormat, WebhookFormat};
+use crate::sinks::email::Letter;
+use crate::sinks::{Sink, SinkError, Wants};
 use crate::store::{Delivery, DeliveryState, DigestRecord, Store, StoreError, StoreHandle};
 
 /// The first retry of a failed delivery waits this long; each further one twice as long, up to
@@ -33,6 +35,9 @@ pub enum OutboxError {
     /// Rendering failed.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// A sink could not be made, or its copy composed.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
 }
 
 /// How the digest's zone reads a config.
@@ -54,21 +59,39 @@ pub fn next_window(store: &Store, now: DateTime<Utc>) -> Result<Window, StoreErr
     })
 }
 
-/// Each sink's copy of a window's digest, rendered (subject, date, stories, bodies), without
-/// recording anything: what `--preview` shows and `make_next` records.
+/// A window's digest rendered for every sink, before it is recorded.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The subject line (in the digest's own locale).
+    pub subject: String,
+    /// The date it is for.
+    pub date: String,
+    /// Every story any sink lists.
+    pub stories: Vec<u64>,
+    /// What each sink is to deliver: one copy per sink, one per recipient for mail.
+    pub copies: Vec<Delivery>,
+}
+
+/// Each sink's copies of a window's digest, which will carry id `id` and was made at
+/// `created`, rendered without recording anything: what `--preview` shows and `make_next`
+/// records.
 pub fn render_for_sinks(
     store: &Store,
     config: &DigestConfig,
     renderer: &Renderer,
     sinks: &[(String, Sink)],
     window: &Window,
-) -> Result<(String, String, Vec<u64>, Vec<String>), OutboxError> {
+    id: u64,
+    created: DateTime<Utc>,
+) -> Result<Rendered, OutboxError> {
     let time = digest_time(config);
-    let mut bodies = Vec::new();
-    let mut subject = String::new();
-    let mut date = String::new();
-    let mut stories: Vec<u64> = Vec::new();
-    for (index, (_, sink)) in sinks.iter().enumerate() {
+    let mut rendered = Rendered {
+        subject: String::new(),
+        date: String::new(),
+        stories: Vec::new(),
+        copies: Vec::new(),
+    };
+    for (index, (name, sink)) in sinks.iter().enumerate() {
         let own = &config.sinks[index];
         let focus = Focus {
             topic: own.topic.as_deref().or(config.topic.as_deref()),
@@ -78,17 +101,56 @@ pub fn render_for_sinks(
         };
         let digest = build(store, window, &focus)?;
         if index == 0 {
-            subject = digest.subject.clone();
-            date = digest.date.clone();
+            rendered.subject = digest.subject.clone();
+            rendered.date = digest.date.clone();
         }
         for id in &digest.story_ids {
-            if !stories.contains(id) {
-                stories.push(*id);
+            if !rendered.stories.contains(id) {
+                rendered.stories.push(*id);
             }
         }
-        bodies.push(renderer.render(&digest, sink.format())?);
+        let copy = |recipient: Option<String>, body: String| Delivery {
+            sink: name.clone(),
+            recipient,
+            body,
+            attempts: 0,
+            state: DeliveryState::Pending,
+        };
+        match (sink.wants(), sink) {
+            (Wants::Format(format), _) => {
+                rendered
+                    .copies
+                    .push(copy(None, renderer.render(&digest, format)?));
+            }
+            (Wants::Webhook(format), Sink::Webhook(hook)) => {
+                let body = match format {
+                    WebhookFormat::Json => renderer.render(&digest, DigestFormat::Json)?,
+                    WebhookFormat::Slack => chat::slack(&digest),
+                    WebhookFormat::Discord => chat::discord(&digest),
+                    WebhookFormat::Matrix => chat::matrix(&digest),
+                    WebhookFormat::Ntfy => chat::ntfy(&digest, &hook.ntfy_topic()),
+                };
+                rendered.copies.push(copy(None, body));
+            }
+            (Wants::Mail, Sink::Email(mail)) => {
+                let text = renderer.render(&digest, DigestFormat::Text)?;
+                let html = renderer.render(&digest, DigestFormat::Html)?;
+                let letter = Letter {
+                    digest: id,
+                    created,
+                    subject: &digest.subject,
+                    text: &text,
+                    html: &html,
+                    list: focus.topic.unwrap_or("all"),
+                };
+                for (recipient, message) in mail.compose(&letter)? {
+                    rendered.copies.push(copy(Some(recipient), message));
+                }
+            }
+            (wants, _) => unreachable!("a sink wants what its kind renders, not {wants:?}"),
+        }
     }
-    Ok((subject, date, stories, bodies))
+    Ok(rendered)
 }
 
 /// Builds, renders and records the next digest, moving the cursor past its window. `None`
@@ -102,30 +164,22 @@ pub fn make_next(
     now: DateTime<Utc>,
 ) -> Result<Option<DigestRecord>, OutboxError> {
     let window = next_window(store, now)?;
-    let (subject, date, stories, bodies) = render_for_sinks(store, config, renderer, sinks, &window)?;
-    if stories.is_empty() && !config.send_empty {
+    let id = store.next_digest_id()?;
+    let rendered = render_for_sinks(store, config, renderer, sinks, &window, id, now)?;
+    if rendered.stories.is_empty() && !config.send_empty {
         return Ok(None);
     }
     let record = DigestRecord {
-        id: store.next_digest_id()?,
+        id,
         created: now,
         window_start: window.start,
         window_end: window.end,
         articles_from: window.from,
         articles_to: window.to,
-        subject,
-        date,
-        stories,
-        deliveries: sinks
-            .iter()
-            .zip(bodies)
-            .map(|((name, _), body)| Delivery {
-                sink: name.clone(),
-                body,
-                attempts: 0,
-                state: DeliveryState::Pending,
-            })
-            .collect(),
+        subject: rendered.subject,
+        date: rendered.date,
+        stories: rendered.stories,
+        deliveries: rendered.copies,
     };
     store.record_digest(&record)?;
     Ok(Some(record))
@@ -138,6 +192,8 @@ pub struct Attempt {
     pub digest: u64,
     /// The sink, by name.
     pub sink: String,
+    /// The recipient, for mail.
+    pub recipient: Option<String>,
     /// Where the delivery stands now.
     pub state: DeliveryState,
 }
@@ -169,7 +225,15 @@ pub async fn deliver_due(
                 continue;
             };
             let tries = delivery.attempts + 1;
-            let state = match sink.deliver(record.id, &record.date, &delivery.body).await {
+            let state = match sink
+                .deliver(
+                    record.id,
+                    &record.date,
+                    delivery.recipient.as_deref(),
+                    &delivery.body,
+                )
+                .await
+            {
                 Ok(()) => DeliveryState::Delivered { at: now },
                 Err(e) if !e.is_transient() || now - record.created >= chrono_of(give_up) => {
                     DeliveryState::Dead { error: e.to_string() }
@@ -186,11 +250,27 @@ pub async fn deliver_due(
             attempts.push(Attempt {
                 digest: record.id,
                 sink: delivery.sink.clone(),
+                recipient: delivery.recipient.clone(),
                 state,
             });
         }
     }
     Ok(attempts)
+}
+
+impl Attempt {
+    /// The copy as people read it: the sink, and for mail its recipient.
+    pub fn label(&self) -> String {
+        copy_label(&self.sink, self.recipient.as_deref())
+    }
+}
+
+/// A copy of a digest as people read it: `email:smtp://host:25 → desk@example.org`.
+pub fn copy_label(sink: &str, recipient: Option<&str>) -> String {
+    match recipient {
+        Some(to) => format!("{sink} → {to}"),
+        None => sink.to_string(),
+    }
 }
 
 /// The wait after `attempts` failed attempts.

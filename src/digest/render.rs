@@ -120,7 +120,7 @@ impl Renderer {
 
 /// Escapes Markdown's punctuation, so that a title is text and never markup (or HTML, which
 /// Markdown passes through).
-fn escape_markdown(value: String) -> String {
+pub(super) fn escape_markdown(value: String) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         if matches!(
@@ -156,7 +156,7 @@ fn escape_markdown(value: String) -> String {
 }
 
 /// A URL inside `<…>` in a Markdown link: only what would end it is encoded.
-fn markdown_url(value: String) -> String {
+pub(super) fn markdown_url(value: String) -> String {
     value.replace('<', "%3C").replace('>', "%3E").replace(' ', "%20")
 }
 

@@ -1,13 +1,14 @@
-//! Where digests go: files and webhooks. A sink delivers one rendered digest and says whether a
+//! Where digests go: files, webhooks and mail. A sink delivers one rendered digest and says whether a
 //! failure is worth retrying; the outbox (`digest::outbox`) decides when. Sinks are an enum dispatched with
 //! `match`, one variant per kind the config knows.
 
+pub mod email;
 mod file;
 mod webhook;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{DigestFormat, SinkConfig, SinkKind};
+use crate::config::{DigestFormat, SinkConfig, SinkKind, WebhookFormat};
 
 /// Why a delivery failed.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,18 @@ pub enum SinkError {
         /// What went wrong, with the receiver's own words.
         message: String,
     },
+    /// An SMTP server failed or refused.
+    #[error("mail via {server}: {message}")]
+    Email {
+        /// The server.
+        server: String,
+        /// Its reply code, when it replied.
+        code: Option<u16>,
+        /// Whether the server refused for good (a 5xx reply), or the message cannot be sent.
+        permanent: bool,
+        /// What went wrong, with the server's own words.
+        message: String,
+    },
 }
 
 impl SinkError {
@@ -45,6 +58,8 @@ impl SinkError {
                 None => true,
                 Some(s) => *s >= 500 || *s == 408 || *s == 429,
             },
+            // A 4xx reply, a refused or dropped connection, a timeout: later may work.
+            SinkError::Email { permanent, .. } => !permanent,
         }
     }
 }
@@ -54,8 +69,10 @@ impl SinkError {
 pub enum Sink {
     /// One file per digest in a folder.
     File(file::FileSink),
-    /// An HTTP POST of the digest's JSON.
+    /// An HTTP POST of the digest.
     Webhook(webhook::WebhookSink),
+    /// Mail.
+    Email(email::EmailSink),
 }
 
 impl Sink {
@@ -66,28 +83,71 @@ impl Sink {
                 dir: dir.clone().unwrap_or_else(|| store_dir.join("digests")),
                 format: *format,
             }),
-            SinkKind::Webhook { url, secret } => Sink::Webhook(webhook::WebhookSink {
+            SinkKind::Webhook { url, format, secret } => Sink::Webhook(webhook::WebhookSink {
                 url: url.clone(),
+                format: *format,
                 secret: secret.clone(),
                 tag: tag_of(&config.name),
             }),
+            SinkKind::Email {
+                server,
+                from,
+                to,
+                login,
+            } => Sink::Email(email::EmailSink::new(
+                server,
+                from,
+                to,
+                login.clone(),
+                &config.name,
+            )),
         }
     }
 
-    /// The format this sink wants the digest in.
-    pub fn format(&self) -> DigestFormat {
-        match self {
-            Sink::File(f) => f.format,
-            Sink::Webhook(_) => DigestFormat::Json,
-        }
-    }
-
-    /// Delivers digest `id` (for `date`, `YYYY-MM-DD`) as `body`. Delivering the same digest
-    /// again delivers the same thing: the file of the same name, with the same bytes.
-    pub async fn deliver(&self, id: u64, date: &str, body: &str) -> Result<(), SinkError> {
+    /// Delivers copy `body` of digest `id` (for `date`, `YYYY-MM-DD`), addressed to
+    /// `recipient` where the sink has several. Delivering the same copy again delivers the
+    /// same thing: the file of the same name, the same bytes, the same message ids.
+    pub async fn deliver(
+        &self,
+        id: u64,
+        date: &str,
+        recipient: Option<&str>,
+        body: &str,
+    ) -> Result<(), SinkError> {
         match self {
             Sink::File(f) => f.deliver(id, date, body).await,
             Sink::Webhook(w) => w.deliver(id, body).await,
+            Sink::Email(e) => match recipient {
+                Some(to) => e.deliver(to, body).await,
+                None => Err(SinkError::Email {
+                    server: e.server.to_string(),
+                    code: None,
+                    permanent: true,
+                    message: "the stored copy names no recipient".into(),
+                }),
+            },
+        }
+    }
+}
+
+/// What a sink needs rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wants {
+    /// The digest in one format.
+    Format(DigestFormat),
+    /// A webhook body.
+    Webhook(WebhookFormat),
+    /// Text and HTML, for mail.
+    Mail,
+}
+
+impl Sink {
+    /// What this sink needs rendered.
+    pub fn wants(&self) -> Wants {
+        match self {
+            Sink::File(f) => Wants::Format(f.format),
+            Sink::Webhook(w) => Wants::Webhook(w.format),
+            Sink::Email(_) => Wants::Mail,
         }
     }
 }

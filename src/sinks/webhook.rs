@@ -1,4 +1,4 @@
-//! The webhook sink: the digest's JSON in one HTTP POST, with the Standard Webhooks headers
+//! The webhook sink: the digest's JSON, or a chat service's message, in one HTTP request, with the Standard Webhooks headers
 //! (`webhook-id` fixed per digest and sink, so that a receiver can drop a replay;
 //! `webhook-timestamp`; and with a secret, `webhook-signature: v1,<base64 HMAC-SHA256 of
 //! "{id}.{timestamp}.{body}">`).
@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine;
 
 use super::SinkError;
-use crate::config::digest::Secret;
+use crate::config::digest::{Secret, WebhookFormat};
 
 /// How long one POST may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -18,6 +18,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 pub struct WebhookSink {
     /// Where to POST.
     pub url: url::Url,
+    /// The body's shape.
+    pub format: WebhookFormat,
     /// The signing secret.
     pub secret: Option<Secret>,
     /// Stands for the sink in `webhook-id`, so that two sinks get two ids.
@@ -44,10 +46,46 @@ impl WebhookSink {
         format!("msg_treatywatch_{id}_{:08x}", self.tag)
     }
 
+    /// The ntfy topic: the URL's last path segment.
+    pub fn ntfy_topic(&self) -> String {
+        self.url
+            .path_segments()
+            .and_then(|mut p| p.next_back())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Where the POST goes: ntfy takes JSON at its root, with the topic inside; Matrix takes
+    /// each message at its own transaction id (a replay with the same id is dropped by the
+    /// server), by PUT.
+    fn target(&self, message_id: &str) -> (reqwest::Method, url::Url) {
+        let mut url = self.url.clone();
+        match self.format {
+            WebhookFormat::Ntfy => {
+                if let Ok(mut path) = url.path_segments_mut() {
+                    path.pop();
+                }
+                (reqwest::Method::POST, url)
+            }
+            WebhookFormat::Matrix => {
+                if let Ok(mut path) = url.path_segments_mut() {
+                    path.pop_if_empty().push(message_id);
+                }
+                (reqwest::Method::PUT, url)
+            }
+            _ => (reqwest::Method::POST, url),
+        }
+    }
+
+    /// The receiver as logs and errors show it: without its tokens.
+    pub fn shown(&self) -> String {
+        crate::config::digest::shown_webhook(&self.url, self.format)
+    }
+
     pub(super) async fn deliver(&self, id: u64, body: &str) -> Result<(), SinkError> {
         crate::pipeline::fetch::install_crypto_provider();
         let failed = |status: Option<u16>, message: String| SinkError::Webhook {
-            url: self.url.to_string(),
+            url: self.shown(),
             status,
             message,
         };
@@ -60,8 +98,9 @@ impl WebhookSink {
             .map_err(|e| failed(None, e.to_string()))?;
         let message_id = self.message_id(id);
         let timestamp = chrono::Utc::now().timestamp();
+        let (method, target) = self.target(&message_id);
         let mut request = client
-            .post(self.url.clone())
+            .request(method, target)
             .header("content-type", "application/json")
             .header("webhook-id", &message_id)
             .header("webhook-timestamp", timestamp.to_string());

@@ -56,6 +56,9 @@ pub enum DeliveryState {
 pub struct Delivery {
     /// The sink, as the config names it (`file:/var/lib/treatywatch/digests`).
     pub sink: String,
+    /// The recipient, for sinks that send one copy to each (mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
     /// The rendered body, exactly as it is sent (and resent).
     pub body: String,
     /// Attempts so far.

@@ -1,7 +1,9 @@
-//! Shared test helpers: a real HTTP server on 127.0.0.1 and a way to drive the real binary
-//! against a temporary config and store.
+//! Shared test helpers: a real HTTP server and a real SMTP server (`smtp`) on 127.0.0.1, and a
+//! way to drive the real binary against a temporary config and store.
 
 #![allow(dead_code)]
+
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -2,6 +2,8 @@
 //! digest holds without recording it, `--send` makes and delivers it once (a second `--send`
 //! has nothing new), `--history` lists both with their sinks' states.
 
+mod mail;
+
 use crate::common::{fixture_server, good_feeds, Workspace};
 
 fn digest_config(ws: &Workspace, feeds: &str) {
@@ -306,4 +308,74 @@ fn a_webhook_refusal_is_given_up_at_once_with_the_receivers_words() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("secret_env: the environment variable TW_TEST_WEBHOOK_SECRET is not set"));
+}
+
+#[test]
+fn chat_webhooks_get_their_services_message_shapes() {
+    let feeds = fixture_server();
+    let receiver = crate::common::TestServer::handler(|_| crate::common::Reply::ok("application/json", "{}"));
+    let ws = Workspace::new();
+    let sink = |format: &str, path: &str| {
+        format!(
+            "[[digest.sink]]\nkind = \"webhook\"\nformat = \"{format}\"\nurl = \"{}\"\n\n",
+            receiver.url(path)
+        )
+    };
+    ws.write_config(&format!(
+        "{}[digest]\ntime = \"07:00\"\ntimezone = \"UTC\"\n\n{}{}{}{}",
+        good_feeds(&feeds),
+        sink("slack", "/services/T1/B2/slacktoken"),
+        sink("discord", "/api/webhooks/1/discordtoken"),
+        sink(
+            "matrix",
+            "/_matrix/client/v3/rooms/!room:example.org/send/m.room.message?access_token=matrixtoken"
+        ),
+        sink("ntfy", "/treaty-news"),
+    ));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+    let sent = stdout(&ws, &["digest", "--send"]);
+    assert_eq!(sent.matches(": delivered").count(), 4, "{sent}");
+    let seen = receiver.seen();
+    let find = |prefix: &str| {
+        seen.iter()
+            .find(|s| s.path.starts_with(prefix))
+            .unwrap_or_else(|| panic!("nothing at {prefix}: {seen:?}"))
+    };
+    let json = |s: &crate::common::Seen| -> serde_json::Value { serde_json::from_slice(&s.body).unwrap() };
+    let slack = find("/services/");
+    assert_eq!(slack.method, "POST");
+    assert!(json(slack)["text"]
+        .as_str()
+        .unwrap()
+        .contains("Countries sign landmark"));
+    let discord = find("/api/webhooks/");
+    assert!(json(discord)["content"].as_str().unwrap().chars().count() <= 2000);
+    // Matrix: a PUT at a transaction id of its own, the webhook-id, so a replay is dropped.
+    let matrix = find("/_matrix/");
+    assert_eq!(matrix.method, "PUT");
+    let txn = matrix.path.split('?').next().unwrap().rsplit('/').next().unwrap();
+    assert_eq!(txn, matrix.headers["webhook-id"]);
+    assert!(
+        matrix.path.ends_with("?access_token=matrixtoken"),
+        "{}",
+        matrix.path
+    );
+    assert_eq!(json(matrix)["msgtype"], "m.notice");
+    // ntfy: JSON at the server's root, naming the topic.
+    let ntfy = seen
+        .iter()
+        .find(|s| s.path == "/")
+        .expect("ntfy posts to its root");
+    let publish = json(ntfy);
+    assert_eq!(publish["topic"], "treaty-news");
+    assert!(publish["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("UN Convention against Cybercrime"));
+    // Tokens in a query or in a Slack or Discord path stay out of what is printed.
+    let history = stdout(&ws, &["digest", "--history"]);
+    for token in ["matrixtoken", "slacktoken", "discordtoken"] {
+        assert!(!history.contains(token) && !sent.contains(token), "{history}");
+    }
+    assert_eq!(history.matches("webhook:").count(), 4, "{history}");
 }
