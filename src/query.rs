@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Article, Entry, Feed, FeedState, LangMethod, TopicMatch};
-use crate::store::{ArticleFilter, Store, StoreError};
+use crate::store::{ArticleFilter, DeliveryState, Store, StoreError};
 
 /// RFC 3339 in UTC, to the second: how every time in a view is written.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -335,6 +335,54 @@ pub fn feeds(store: &Store, configured: &[Feed]) -> Result<Vec<FeedView>, StoreE
             .iter()
             .map(|(name, state)| FeedView::of(name, false, state)),
     );
+    Ok(out)
+}
+
+/// A digest copy that has not been delivered: failing (retried later) or dead (given up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndeliveredView {
+    /// The digest.
+    pub digest: u64,
+    /// The date it is for.
+    pub date: String,
+    /// The sink, by name.
+    pub sink: String,
+    /// The recipient, for mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// `failed` or `dead`.
+    pub state: &'static str,
+    /// What the sink said last.
+    pub error: String,
+    /// When it is tried again (failed copies only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_try: Option<String>,
+}
+
+/// Every digest copy that failed and is not delivered yet, newest digest first.
+pub fn undelivered(store: &Store) -> Result<Vec<UndeliveredView>, StoreError> {
+    let mut out = Vec::new();
+    for record in store.digests()? {
+        for d in &record.deliveries {
+            let (state, error, next_try) = match &d.state {
+                DeliveryState::Failed { error, next_try } => ("failed", error, Some(rfc3339(*next_try))),
+                DeliveryState::Dead { error } => ("dead", error, None),
+                DeliveryState::Pending | DeliveryState::Delivered { .. } => continue,
+            };
+            out.push(UndeliveredView {
+                digest: record.id,
+                date: record.date.clone(),
+                sink: d.sink.clone(),
+                recipient: d.recipient.clone(),
+                attempts: d.attempts,
+                state,
+                error: error.clone(),
+                next_try,
+            });
+        }
+    }
     Ok(out)
 }
 

@@ -65,6 +65,27 @@ pub fn run(cli: &Cli, args: &FeedsArgs) -> anyhow::Result<ExitCode> {
             f.articles,
         )?;
     }
+    // Digest copies are part of the health an operator looks at: a dead one is a lost day
+    // until someone resends it.
+    let undelivered = query::undelivered(&store)?;
+    if !undelivered.is_empty() {
+        writeln!(out, "\nDIGEST COPIES NOT DELIVERED")?;
+        for u in &undelivered {
+            let target = crate::digest::outbox::copy_label(&u.sink, u.recipient.as_deref());
+            match &u.next_try {
+                Some(next) => writeln!(
+                    out,
+                    "digest {} ({})  {target}: failing ({} attempts), next try {next}: {}",
+                    u.digest, u.date, u.attempts, u.error
+                )?,
+                None => writeln!(
+                    out,
+                    "digest {} ({})  {target}: dead after {} attempts: {} (resend: treatywatch digest --resend {})",
+                    u.digest, u.date, u.attempts, u.error, u.digest
+                )?,
+            }
+        }
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

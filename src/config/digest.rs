@@ -282,9 +282,11 @@ pub fn parse_smtp_url(text: &str) -> Result<SmtpServer, String> {
             ("tls", "required") if tls == SmtpTls::Opportunistic => server.tls = SmtpTls::Required,
             ("tls", "required") => {}
             ("tls", "opportunistic") if tls == SmtpTls::Opportunistic => {}
-            ("tls", other) => return Err(format!(
+            ("tls", other) => {
+                return Err(format!(
                 "has tls={other}; smtp:// takes ?tls=required (STARTTLS or nothing), smtps:// is TLS already"
-            )),
+            ))
+            }
             (other, _) => {
                 return Err(format!(
                     "has '{other}=', which is not an option here (only ?tls=required)"

@@ -792,31 +792,52 @@ pub(crate) mod tests {
             to: store.article_id_end().unwrap(),
         };
         let mut cases = vec![];
-        for locale in ["en", "ar"] {
+        for locale in crate::config::digest::LOCALES {
             for format in [
                 DigestFormat::Text,
                 DigestFormat::Html,
                 DigestFormat::Markdown,
                 DigestFormat::Json,
             ] {
-                cases.push((locale, format));
+                cases.push((*locale, Some(format), ""));
             }
         }
-        for locale in ["fr", "es", "ru", "zh", "vi"] {
-            cases.push((locale, DigestFormat::Text));
+        // The chat messages, in a left-to-right and a right-to-left locale.
+        for locale in ["en", "ar"] {
+            for service in ["slack", "discord", "matrix", "ntfy"] {
+                cases.push((locale, None, service));
+            }
         }
         let mut mismatched = Vec::new();
-        for (locale, format) in cases {
+        for (locale, format, service) in cases {
             let focus = Focus {
                 topic: Some(crate::config::topic::BUILTIN_TOPIC),
                 locale,
                 max_stories: 50,
                 time: &time,
             };
-            let rendered = renderer
-                .render(&build(&store, &window, &focus).unwrap(), format)
-                .unwrap();
-            let path = golden.join(format!("digest.{locale}.{}", format.extension()));
+            let digest = build(&store, &window, &focus).unwrap();
+            let (rendered, name) = match format {
+                Some(format) => (
+                    renderer.render(&digest, format).unwrap(),
+                    format!("digest.{locale}.{}", format.extension()),
+                ),
+                None => {
+                    let body = match service {
+                        "slack" => chat::slack(&digest),
+                        "discord" => chat::discord(&digest),
+                        "matrix" => chat::matrix(&digest),
+                        _ => chat::ntfy(&digest, "treaty"),
+                    };
+                    // Pretty, so that a change reads well in a diff.
+                    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    (
+                        serde_json::to_string_pretty(&value).unwrap() + "\n",
+                        format!("chat.{locale}.{service}.json"),
+                    )
+                }
+            };
+            let path = golden.join(name);
             if bless {
                 std::fs::create_dir_all(&golden).unwrap();
                 std::fs::write(&path, &rendered).unwrap();

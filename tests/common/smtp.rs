@@ -38,6 +38,9 @@ struct State {
     plan: VecDeque<Answer>,
     received: Vec<Received>,
     attempts: usize,
+    connections: usize,
+    /// While set, a new connection gets no greeting: the client waits mid-send.
+    stalled: bool,
 }
 
 /// The server; it stops listening when dropped.
@@ -104,6 +107,17 @@ impl SmtpServer {
     pub fn attempts(&self) -> usize {
         self.state.lock().unwrap().attempts
     }
+
+    /// Connections so far.
+    pub fn connections(&self) -> usize {
+        self.state.lock().unwrap().connections
+    }
+
+    /// Holds (or releases) new connections before the greeting, so that a client is caught
+    /// between connecting and sending.
+    pub fn stall(&self, stalled: bool) {
+        self.state.lock().unwrap().stalled = stalled;
+    }
 }
 
 impl Drop for SmtpServer {
@@ -165,6 +179,10 @@ impl Handler for Session {
 
 fn serve(stream: TcpStream, peer: IpAddr, state: Arc<Mutex<State>>) {
     stream.set_nonblocking(false).unwrap();
+    state.lock().unwrap().connections += 1;
+    while state.lock().unwrap().stalled {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let drop_now = Arc::new(AtomicBool::new(false));
     let close_after_reply = Arc::new(AtomicBool::new(false));
     let handler = Session {

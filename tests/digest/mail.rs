@@ -236,6 +236,15 @@ fn a_temporary_refusal_is_retried_and_a_permanent_one_given_up_with_the_servers_
     let (_, history) = run(&ws, &["digest", "--history"]);
     assert!(history.contains("dead after 1 attempts"), "{history}");
     assert!(history.contains("failed (1 attempts)"), "{history}");
+    // Feed health shows both, the dead one with how to resend it.
+    let (_, health) = run(&ws, &["feeds"]);
+    assert!(health.contains("DIGEST COPIES NOT DELIVERED"), "{health}");
+    assert!(
+        health.contains("→ desk@example.org: failing (1 attempts)")
+            && health.contains("→ noor@example.org: dead after 1 attempts")
+            && health.contains("digest --resend"),
+        "{health}"
+    );
 }
 
 #[test]

@@ -20,6 +20,8 @@ struct Daemon {
 impl Daemon {
     fn start(ws: &Workspace) -> Daemon {
         let socket_path = ws.dir.path().join("notify.sock");
+        // A previous daemon of this workspace (killed, say) leaves its socket behind.
+        let _ = std::fs::remove_file(&socket_path);
         let socket = UnixDatagram::bind(&socket_path).expect("bind notify socket");
         let mut child = ws
             .std_cmd()
@@ -194,4 +196,66 @@ fn sighup_keeps_running_on_a_broken_config_and_applies_a_good_one() {
     let (status, logs) = daemon.stop();
     assert!(status.success(), "{logs:?}");
     assert_eq!(ws.list_json(&[]).len(), 5);
+}
+
+#[test]
+fn a_daemon_killed_between_recording_and_sending_a_digest_delivers_it_once_on_restart() {
+    use crate::common::smtp::SmtpServer;
+    let feeds = crate::common::fixture_server();
+    let smtp = SmtpServer::start();
+    // Connections get no greeting: the daemon will have recorded the digest and be waiting to
+    // send it when it is killed.
+    smtp.stall(true);
+    let ws = Workspace::new();
+    // The digest hour a few seconds from now, so that this run makes one.
+    let at = chrono::Utc::now() + chrono::Duration::seconds(6);
+    ws.write_config(&format!(
+        "{}[digest]\ntime = \"{}\"\ntimezone = \"UTC\"\n\n[[digest.sink]]\nkind = \"email\"\nsmtp = \"{}\"\nfrom = \"digest@example.org\"\nto = [\"desk@example.org\", \"field@example.org\"]\n",
+        crate::common::good_feeds(&feeds),
+        at.format("%H:%M:%S"),
+        smtp.url()
+    ));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+
+    let mut daemon = Daemon::start(&ws);
+    wait_for("the digest is made", || daemon.logged("digest made"));
+    wait_for("the daemon is sending", || smtp.connections() >= 1);
+    daemon.child.kill().unwrap();
+    daemon.child.wait().unwrap();
+    let history = ws.cmd().args(["digest", "--history", "--json"]).output().unwrap();
+    let history = String::from_utf8_lossy(&history.stdout).into_owned();
+    assert_eq!(history.lines().count(), 1, "{history}");
+    assert_eq!(
+        history.matches("\"state\":\"pending\"").count(),
+        2,
+        "recorded, not sent: {history}"
+    );
+    assert!(smtp.received().is_empty());
+
+    smtp.stall(false);
+    let daemon = Daemon::start(&ws);
+    wait_for("both copies delivered", || {
+        daemon
+            .logs
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("digest delivered"))
+            .count()
+            >= 2
+    });
+    let (status, logs) = daemon.stop();
+    assert!(status.success(), "{}", logs.join("\n"));
+    let received = smtp.received();
+    let mut to: Vec<&str> = received.iter().map(|r| r.to[0].as_str()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        ["desk@example.org", "field@example.org"],
+        "each copy exactly once"
+    );
+    assert!(
+        !logs.iter().any(|l| l.contains("digest made")),
+        "no second digest: {logs:?}"
+    );
 }
