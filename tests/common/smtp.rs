@@ -41,6 +41,10 @@ struct State {
     connections: usize,
     /// While set, a new connection gets no greeting: the client waits mid-send.
     stalled: bool,
+    /// The login the server offers AUTH PLAIN for, when it does.
+    login: Option<(String, String)>,
+    /// The logins clients tried: user, password.
+    logins: Vec<(String, String)>,
 }
 
 /// The server; it stops listening when dropped.
@@ -108,6 +112,16 @@ impl SmtpServer {
         self.state.lock().unwrap().attempts
     }
 
+    /// Offers AUTH PLAIN (on a plain link, as a test may) and takes only this login.
+    pub fn require_login(&self, user: &str, password: &str) {
+        self.state.lock().unwrap().login = Some((user.into(), password.into()));
+    }
+
+    /// The logins clients tried.
+    pub fn logins(&self) -> Vec<(String, String)> {
+        self.state.lock().unwrap().logins.clone()
+    }
+
     /// Connections so far.
     pub fn connections(&self) -> usize {
         self.state.lock().unwrap().connections
@@ -136,6 +150,16 @@ struct Session {
 }
 
 impl Handler for Session {
+    fn auth_plain(&mut self, _authorization_id: &str, user: &str, password: &str) -> Response {
+        let mut state = self.state.lock().unwrap();
+        state.logins.push((user.into(), password.into()));
+        if state.login.as_ref() == Some(&(user.to_string(), password.to_string())) {
+            mailin::response::AUTH_OK
+        } else {
+            mailin::response::INVALID_CREDENTIALS
+        }
+    }
+
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
         self.from = from.to_string();
         self.to = to.to_vec();
@@ -193,7 +217,12 @@ fn serve(stream: TcpStream, peer: IpAddr, state: Arc<Mutex<State>>) {
         drop_now: drop_now.clone(),
         close_after_reply: close_after_reply.clone(),
     };
-    let builder = SessionBuilder::new("smtp.test");
+    let mut builder = SessionBuilder::new("smtp.test");
+    if handler.state.lock().unwrap().login.is_some() {
+        builder
+            .enable_auth(mailin::AuthMechanism::Plain)
+            .insecure_enable_plaintext_auth();
+    }
     let mut session = builder.build(peer, handler);
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);

@@ -280,3 +280,52 @@ fn mail_config_errors_name_their_line_and_key() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_login_comes_from_a_password_file_and_is_never_printed() {
+    let server = SmtpServer::start();
+    server.require_login("digest", "s3cret-pw");
+    let feeds = fixture_server();
+    let ws = Workspace::new();
+    std::fs::write(ws.dir.path().join("smtp-password"), "s3cret-pw\n").unwrap();
+    let config = |password_file: &str| {
+        format!(
+            "{}[digest]\ntime = \"07:00\"\ntimezone = \"UTC\"\n\n[[digest.sink]]\nkind = \"email\"\nsmtp = \"{}\"\nfrom = \"digest@example.org\"\nto = \"desk@example.org\"\nuser = \"digest\"\npassword_file = \"{password_file}\"\n",
+            good_feeds(&feeds),
+            server.url()
+        )
+    };
+    ws.write_config(&config("smtp-password"));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+    let (code, sent) = run(&ws, &["digest", "--send"]);
+    assert_eq!(code, Some(0), "{sent}");
+    assert_eq!(server.logins(), [("digest".to_string(), "s3cret-pw".to_string())]);
+    assert_eq!(server.received().len(), 1);
+
+    // A wrong password is refused for good (535), with the server's words, and never shown.
+    std::fs::write(ws.dir.path().join("wrong-password"), "not-it").unwrap();
+    ws.write_config(&config("wrong-password"));
+    let (code, sent) = run(&ws, &["digest", "--send"]);
+    assert_eq!(code, Some(1), "{sent}");
+    assert!(sent.contains("given up") && sent.contains("535"), "{sent}");
+    let (_, history) = run(&ws, &["digest", "--history", "--json"]);
+    for shown in [&sent, &history] {
+        assert!(
+            !shown.contains("s3cret-pw") && !shown.contains("not-it"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn tls_required_never_falls_back_to_a_plain_link() {
+    let server = SmtpServer::start();
+    let (_feeds, ws) = polled(&format!("{}?tls=required", server.url()));
+    let (code, sent) = run(&ws, &["digest", "--send"]);
+    assert_eq!(code, Some(1), "{sent}");
+    assert!(
+        sent.contains("failed") && sent.to_lowercase().contains("tls"),
+        "{sent}"
+    );
+    assert!(server.received().is_empty(), "nothing sent in the clear");
+}
