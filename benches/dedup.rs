@@ -138,4 +138,54 @@ fn main() {
         records.len(),
         entries.len() as f64 / elapsed.as_secs_f64()
     );
+
+    // By kind: a true pair is a syndicated pair when one side is a syndicated copy (same
+    // language), a translation pair when the two are in different languages; look-alike pairs
+    // are an item of a look-alike story with an item of the story it resembles.
+    let kinds = support::truth_kinds(&work.path().join("corpus"));
+    let kind_of = |r: usize| &kinds[&entries[records[r].0].0.link];
+    let lang_of = |r: usize| entries[records[r].0].0.lang.lang.clone();
+    let recall_of = |pairs: Vec<&(usize, usize)>| {
+        let found = pairs.iter().filter(|p| predicted.contains(p)).count();
+        (found, pairs.len())
+    };
+    let syndicated = recall_of(
+        truth
+            .iter()
+            .filter(|(a, b)| {
+                lang_of(*a) == lang_of(*b) && (kind_of(*a).0 == "syndicated" || kind_of(*b).0 == "syndicated")
+            })
+            .collect(),
+    );
+    let translated = recall_of(truth.iter().filter(|(a, b)| lang_of(*a) != lang_of(*b)).collect());
+    let mut lookalike_pairs = 0usize;
+    let mut lookalike_merged = 0usize;
+    let story_rows: HashMap<&str, &Vec<usize>> = members.iter().map(|(k, v)| (*k, v)).collect();
+    for (story, rows) in &members {
+        let of = &kind_of(rows[0]).1;
+        let Some(original) = story_rows.get(of.as_str()) else {
+            continue;
+        };
+        if of == story {
+            continue;
+        }
+        for a in rows.iter() {
+            for b in original.iter() {
+                lookalike_pairs += 1;
+                lookalike_merged += usize::from(story_of[*a] == story_of[*b]);
+            }
+        }
+    }
+    let largest = by_story.values().map(Vec::len).max().unwrap_or(0);
+    let share = |(found, all): (usize, usize)| found as f64 / all.max(1) as f64;
+    println!(
+        "by kind: syndicated copies recall {:.4} ({}/{}); translations recall {:.4} ({}/{}); look-alike pairs merged {:.2} % ({lookalike_merged}/{lookalike_pairs}); largest story {largest} articles",
+        share(syndicated),
+        syndicated.0,
+        syndicated.1,
+        share(translated),
+        translated.0,
+        translated.1,
+        100.0 * lookalike_merged as f64 / lookalike_pairs.max(1) as f64,
+    );
 }

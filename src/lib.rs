@@ -5,7 +5,8 @@
 //! The modules follow an article's path; each imports only modules listed before it (none
 //! imports one that imports it back):
 //! - Shared by several stages: [`normalize`] (text normalisation for matching),
-//!   [`fingerprint`] (MinHash signatures, LSH bands, the likeness threshold), [`links`]
+//!   [`fingerprint`] (MinHash signatures, LSH bands, the likeness threshold), [`details`]
+//!   (a headline's numbers and names, which tell an event from its look-alikes), [`links`]
 //!   (canonical URLs, which links may be followed), [`language_codes`] (ISO 639 codes),
 //!   [`paths`] (default places for files).
 //! - [`model`]: the nouns: feeds and their health, entries, articles.
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod details;
 pub mod digest;
 pub mod events;
 pub mod fingerprint;

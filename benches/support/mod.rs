@@ -57,6 +57,24 @@ pub fn generate(dir: &Path, feeds: usize, items: usize, base: &str) {
     assert!(status.success());
 }
 
+/// What `truth.tsv` says of one item (by its link): its duplicate kind (`-`, `utm`,
+/// `syndicated`, `translated`) and the story its story is a look-alike of (`-` if none).
+pub fn truth_kinds(dir: &Path) -> HashMap<String, (String, String)> {
+    let truth = std::fs::read_to_string(dir.join("truth.tsv")).unwrap();
+    let header: Vec<&str> = truth.lines().next().unwrap_or("").split('\t').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name);
+    let (kind, lookalike) = (column("dup_kind"), column("lookalike_of"));
+    truth
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let at = |c: Option<usize>| c.and_then(|c| cols.get(c)).unwrap_or(&"-").to_string();
+            (cols[2].to_string(), (at(kind), at(lookalike)))
+        })
+        .collect()
+}
+
 /// Every entry of every feed in a generated corpus, parsed by the real pipeline, with the story
 /// id `truth.tsv` gives its link.
 pub fn parse_corpus(dir: &Path, base: &str, judges: &Judges) -> Vec<(Entry, String)> {

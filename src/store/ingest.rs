@@ -14,13 +14,20 @@ use super::codec::{
     alias_key, article_story_key, decode, encode, id_from, member_key, ref_key, signature_key, story_key,
     time_key, KIND_CITED, KIND_LINK,
 };
-use super::near_dup::{encode_record, lang_code, LangCode, NearDupIndex};
+use super::near_dup::{decode_record, encode_record, lang_code, LangCode, NearDupIndex};
 use super::{Store, StoreError, Story, UpsertCounts};
+use crate::details::Report;
 use crate::fingerprint::{Signature, DUPLICATE_SIMILARITY};
 use crate::model::{Article, Entry};
 
 /// Stored signatures compared per lookup at most.
 const MAX_CANDIDATES: usize = 16;
+
+/// Near duplicates of a new article whose stories are considered, best first.
+const MAX_LIKENESS_TRIES: usize = 4;
+
+/// A story's earliest members, which a text must be like to join it by likeness.
+const STORY_CORE: usize = 5;
 
 /// A new article's fingerprint, to be stored and indexed once the batch is written.
 pub(super) struct Fingerprinted {
@@ -99,7 +106,7 @@ impl<'a> Ingest<'a> {
         // Links within the article's own site are navigation and "related" boxes, not
         // citations: only links to other sites join stories.
         let links = foreign_links(&entry.url, &entry.links);
-        let joins = self.story_links(&entry.url, lang, signature, &links, &entry.cited)?;
+        let joins = self.story_links(entry, lang, signature, &links)?;
         let id = self.store.db.generate_id()?;
         self.articles.insert(
             id,
@@ -239,18 +246,36 @@ impl<'a> Ingest<'a> {
     /// The stories a new article belongs with.
     fn story_links(
         &self,
-        url: &str,
+        entry: &Entry,
         lang: Option<&str>,
         signature: Option<&Signature>,
         links: &[String],
-        cited: &[String],
     ) -> Result<BTreeSet<u64>, StoreError> {
+        let (url, cited) = (entry.url.as_str(), entry.cited.as_slice());
         let mut stories = BTreeSet::new();
-        // Likeness: only the best match counts (texts sharing stock paragraphs would otherwise
-        // chain unrelated stories together).
+        // Likeness joins one story: that of the best match that is not another event (by the
+        // names and numbers of the headlines, `details::Report`) and whose story's core the
+        // text matches too. Joining the best match alone let
+        // texts sharing stock paragraphs chain one look-alike to the next.
         if let Some(signature) = signature {
-            if let Some((id, _)) = self.near_duplicates(lang, signature)?.first() {
-                stories.insert(self.story_of(*id)?);
+            let report = Report::of(&entry.title, &entry.text);
+            let mut tried = BTreeSet::new();
+            for (id, _) in self
+                .near_duplicates(lang, signature)?
+                .into_iter()
+                .take(MAX_LIKENESS_TRIES)
+            {
+                let Some(candidate) = self.article(id)? else {
+                    continue;
+                };
+                if report.conflicts_with(&Report::of(&candidate.entry.title, &candidate.entry.text)) {
+                    continue;
+                }
+                let story = self.story_of(id)?;
+                if tried.insert(story) && self.matches_core(story, lang, signature)? {
+                    stories.insert(story);
+                    break;
+                }
             }
         }
         // It links to or cites stored articles.
@@ -270,6 +295,49 @@ impl<'a> Ingest<'a> {
             stories.insert(self.story_of(id)?);
         }
         Ok(stories)
+    }
+
+    /// Whether a text is like the core of `story`: its founding article, or most of its first
+    /// [`STORY_CORE`] members that have a signature in the text's language. A story then grows
+    /// only by what is like what it was about, however many members it has.
+    fn matches_core(
+        &self,
+        story: u64,
+        lang: Option<&str>,
+        signature: &Signature,
+    ) -> Result<bool, StoreError> {
+        let mut members = self.story_members(story)?;
+        members.sort_unstable();
+        let lang = lang_code(lang);
+        let (mut compared, mut alike) = (0usize, 0usize);
+        for (rank, member) in members.iter().take(STORY_CORE).enumerate() {
+            let Some(other) = self.signature_of(*member, lang)? else {
+                continue;
+            };
+            let like = signature.similarity(&other) >= DUPLICATE_SIMILARITY;
+            if rank == 0 && like {
+                return Ok(true);
+            }
+            compared += 1;
+            alike += usize::from(like);
+        }
+        // A core with nothing comparable (founded by a citation in another language): the
+        // match itself is the evidence.
+        Ok(compared == 0 || alike * 2 > compared)
+    }
+
+    /// The stored (or pending) signature of an article in `lang`.
+    fn signature_of(&self, id: u64, lang: LangCode) -> Result<Option<Signature>, StoreError> {
+        if let Some(f) = self.fingerprints.iter().find(|f| f.id == id) {
+            return Ok((f.lang == lang).then_some(f.signature));
+        }
+        Ok(self
+            .store
+            .fingerprints
+            .get(signature_key(id))?
+            .and_then(|bytes| decode_record(&bytes))
+            .filter(|(_, l, _)| *l == lang)
+            .map(|(signature, _, _)| signature))
     }
 
     /// Articles in `lang` at least [`DUPLICATE_SIMILARITY`] alike, most alike first (then

@@ -1,0 +1,208 @@
+//! Event details of a report: the numbers of its headline, in any numeral system, and the names
+//! it gives (capitalised words, in scripts that have case). Two reports of one event name the
+//! same things; a look-alike (another country signing, another city, another count) names other
+//! ones. Stories use this to keep look-alikes apart however alike their words.
+
+/// The zero of each decimal numeral system headlines in our languages use: ASCII,
+/// Arabic-Indic, Extended Arabic-Indic (Persian, Urdu), Devanagari, Bengali, Thai, full-width.
+const ZEROS: [u32; 7] = [0x30, 0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10];
+
+/// The value of a decimal digit of any of [`ZEROS`]' systems.
+pub fn digit_value(c: char) -> Option<u32> {
+    let code = c as u32;
+    ZEROS
+        .iter()
+        .find(|zero| (**zero..**zero + 10).contains(&code))
+        .map(|zero| code - zero)
+}
+
+/// The numbers of `text`, written in ASCII digits: `7,800` and `7 800` are `7800`, `9,9` and
+/// `٩٫٩` are `9.9`.
+pub fn numbers(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if digit_value(chars[i]).is_none() {
+            i += 1;
+            continue;
+        }
+        let mut number = String::new();
+        loop {
+            while let Some(d) = chars.get(i).and_then(|c| digit_value(*c)) {
+                number.push(char::from_digit(d, 10).unwrap_or('0'));
+                i += 1;
+            }
+            // A separator followed by a digit continues the number: three digits after it are
+            // a thousands group, anything else a decimal part.
+            let Some(&sep) = chars.get(i) else { break };
+            if !matches!(sep, ',' | '.' | '٫' | '٬' | '\u{a0}' | '\u{202f}' | '\'') {
+                break;
+            }
+            let group: usize = chars[i + 1..]
+                .iter()
+                .take_while(|c| digit_value(**c).is_some())
+                .count();
+            if group == 0 {
+                break;
+            }
+            let thousands = group == 3 && !matches!(sep, '٫') && !number.contains('.');
+            if !thousands {
+                if number.contains('.') {
+                    break;
+                }
+                number.push('.');
+            }
+            i += 1;
+        }
+        out.push(number);
+    }
+    out
+}
+
+/// A report's details: the numbers and names of its lead, folded to lower case, and every word
+/// (and number) of its headline and text, to tell whether it says what another lead names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    details: Vec<String>,
+    words: std::collections::HashSet<String>,
+}
+
+/// How much of a text's start is its lead.
+pub const LEAD_CHARS: usize = 400;
+
+/// The words of a text.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    // Apostrophes split too: "Nam's" says "Nam", "l'ONUDC" says "ONUDC".
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+impl Report {
+    /// Reads a report's headline and text. The details come from the lead (the text's first
+    /// [`LEAD_CHARS`] characters; the headline when there is no text): headlines are rewritten
+    /// by every outlet that copies a text ("Dozens of states …" over "Sixty-five states …"),
+    /// the lead much less, and a look-alike's lead names its own city, count or person.
+    pub fn of(title: &str, text: &str) -> Report {
+        let lead: String = if text.trim().is_empty() {
+            title.to_string()
+        } else {
+            text.chars().take(LEAD_CHARS).collect()
+        };
+        // The last word of a cut lead may be cut too.
+        let lead = match lead.rfind(char::is_whitespace) {
+            Some(end) if lead.chars().count() >= LEAD_CHARS => lead[..end].to_string(),
+            _ => lead,
+        };
+        let mut details = numbers(&lead);
+        for word in words(&lead) {
+            // A word capitalised only because it starts a sentence counts as a name too; in a
+            // copy, the other text says it as well.
+            let named = word.chars().next().is_some_and(char::is_uppercase)
+                && !word.chars().all(|c| digit_value(c).is_some());
+            let folded = word.to_lowercase();
+            if named && !details.contains(&folded) {
+                details.push(folded);
+            }
+        }
+        let mut all: std::collections::HashSet<String> =
+            words(title).chain(words(text)).map(str::to_lowercase).collect();
+        all.extend(numbers(title));
+        all.extend(numbers(text));
+        Report { details, words: all }
+    }
+
+    /// Whether this report's lead names something the other report never says.
+    fn names_more_than(&self, other: &Report) -> bool {
+        self.details.iter().any(|d| !other.words.contains(d))
+    }
+
+    /// Whether the two reports are of different events: each lead names something (a number,
+    /// a place, a person) the other report never says. A copy carries the same text, and what
+    /// it adds (a dateline, an outlet's name) is on one side only; a look-alike swaps names
+    /// throughout (another city, another count, another person).
+    pub fn conflicts_with(&self, other: &Report) -> bool {
+        self.names_more_than(other) && other.names_more_than(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_read_in_every_numeral_system() {
+        assert_eq!(numbers("Forest fires burn 7,800 hectares"), ["7800"]);
+        assert_eq!(numbers("sales up 9.9% in October, 2-1"), ["9.9", "2", "1"]);
+        assert_eq!(numbers("يستقطب ٦٠ شركة و٧٫٥ مليون"), ["60", "7.5"]);
+        assert_eq!(numbers("۱۴۰۳"), ["1403"]);
+        assert_eq!(numbers("７２か国"), ["72"]);
+        assert_eq!(numbers("1.234.567 người"), ["1234567"]);
+        assert_eq!(numbers("72 quốc gia ký ngày 25/10"), ["72", "25", "10"]);
+    }
+
+    fn conflict(a: &str, b: &str) -> bool {
+        Report::of(a, "").conflicts_with(&Report::of(b, ""))
+    }
+
+    #[test]
+    fn look_alikes_conflict_and_copies_do_not() {
+        // Another person, another city, another count: another event.
+        assert!(conflict(
+            "Swimmer Rahul Mehta wins seven gold medals at the championships in Kuala Lumpur",
+            "Swimmer Javier Morales wins seven gold medals at the championships in Kuala Lumpur"
+        ));
+        assert!(conflict(
+            "La feria comercial de Riad atrae a 30 empresas extranjeras",
+            "La feria comercial de Marsella atrae a 60 empresas extranjeras"
+        ));
+        assert!(conflict(
+            "معرض تجاري في مرسيليا يستقطب 60 شركة أجنبية",
+            "معرض تجاري في الرياض يستقطب 30 شركة أجنبية"
+        ));
+        assert!(conflict(
+            "Viet Nam signs the UN Convention against Cybercrime",
+            "Kenya signs the UN Convention against Cybercrime"
+        ));
+        assert!(conflict(
+            "72 states sign the UN Convention against Cybercrime in Hanoi",
+            "65 states sign the UN Convention against Cybercrime in Hanoi"
+        ));
+        // Copies: a prefix, an outlet's suffix, capitals.
+        for (a, b) in [
+            (
+                "Qatar beat hosts 2-1 in Lyon friendly",
+                "UPDATE: Qatar beat hosts 2-1 in Lyon friendly",
+            ),
+            (
+                "Khalid al-Mansouri named head of the central bank of Brazil",
+                "Khalid al-Mansouri named head of the central bank of Brazil - New Delhi Daily News #2",
+            ),
+            (
+                "Electric car sales in France up 9.9% in October",
+                "ELECTRIC CAR SALES IN FRANCE UP 9.9% IN OCTOBER",
+            ),
+            ("Hà Nội đón 72 quốc gia", "Hà Nội đón 72 quốc gia"),
+        ] {
+            assert!(!conflict(a, b), "{a} / {b}");
+            assert!(!conflict(b, a), "{b} / {a}");
+        }
+        // Rewritten headlines and a dateline over one text: a copy.
+        let text = "Sixty-five states signed the UN Convention against Cybercrime on Saturday in the Vietnamese capital, Viet Nam's foreign ministry said.";
+        let wire = Report::of(
+            "Dozens of states sign UN cybercrime treaty in Hanoi",
+            &format!("HANOI (Wire) — {text}"),
+        );
+        let paper = Report::of("UN cybercrime treaty signed by 65 nations in Vietnam", text);
+        assert!(!wire.conflicts_with(&paper) && !paper.conflicts_with(&wire));
+        // The same lead with another city and count: a look-alike.
+        let other = Report::of(
+            "UN cybercrime treaty signed by 40 nations",
+            &text
+                .replace("Sixty-five", "Forty")
+                .replace("Vietnamese", "Kenyan")
+                .replace("Viet Nam", "Kenya"),
+        );
+        assert!(other.conflicts_with(&paper));
+    }
+}
