@@ -68,6 +68,32 @@ pub struct Report {
     words: std::collections::HashSet<String>,
 }
 
+/// The capitalised words of a text that are not capitalised only because they start a
+/// sentence ("Earlier, …" is no name; "… in Hanoi" is).
+fn names(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut sentence_start = true;
+    let mut rest = text;
+    while let Some(start) = rest.find(char::is_alphanumeric) {
+        let before = &rest[..start];
+        if before.contains(['.', '!', '?', '\n', '。', '！', '？', '؟', '—', ':']) {
+            sentence_start = true;
+        }
+        let word_len = rest[start..]
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len() - start);
+        let word = &rest[start..start + word_len];
+        let capitalised = word.chars().next().is_some_and(char::is_uppercase)
+            && !word.chars().all(|c| digit_value(c).is_some());
+        if capitalised && !sentence_start {
+            out.push(word);
+        }
+        sentence_start = false;
+        rest = &rest[start + word_len..];
+    }
+    out
+}
+
 /// How much of a text's start is its lead.
 pub const LEAD_CHARS: usize = 400;
 
@@ -95,13 +121,9 @@ impl Report {
             _ => lead,
         };
         let mut details = numbers(&lead);
-        for word in words(&lead) {
-            // A word capitalised only because it starts a sentence counts as a name too; in a
-            // copy, the other text says it as well.
-            let named = word.chars().next().is_some_and(char::is_uppercase)
-                && !word.chars().all(|c| digit_value(c).is_some());
+        for word in names(&lead) {
             let folded = word.to_lowercase();
-            if named && !details.contains(&folded) {
+            if !details.contains(&folded) {
                 details.push(folded);
             }
         }
@@ -161,9 +183,14 @@ mod tests {
             "معرض تجاري في الرياض يستقطب 30 شركة أجنبية"
         ));
         assert!(conflict(
-            "Viet Nam signs the UN Convention against Cybercrime",
-            "Kenya signs the UN Convention against Cybercrime"
+            "On Monday Viet Nam signed the UN Convention against Cybercrime",
+            "On Monday Kenya signed the UN Convention against Cybercrime"
         ));
+        // A sentence's first word is no name: "Earlier, …" in one copy's lead only.
+        let text = "The delegation signed the Convention in Hanoi on Saturday.";
+        let longer = Report::of("", &format!("{text} Earlier, rights groups criticised it."));
+        let dated = Report::of("", &format!("HANOI (Agency) — {text}"));
+        assert!(!longer.conflicts_with(&dated));
         assert!(conflict(
             "72 states sign the UN Convention against Cybercrime in Hanoi",
             "65 states sign the UN Convention against Cybercrime in Hanoi"
