@@ -60,12 +60,14 @@ pub fn numbers(text: &str) -> Vec<String> {
     out
 }
 
-/// A report's details: the numbers and names of its lead, folded to lower case, and every word
-/// (and number) of its headline and text, to tell whether it says what another lead names.
+/// A report's details: the numbers and names of its lead, folded to lower case, and its
+/// headline and text (folded, and their numbers), to tell whether it says what another lead
+/// names.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     details: Vec<String>,
-    words: std::collections::HashSet<String>,
+    folded: String,
+    numbers: Vec<String>,
 }
 
 /// The capitalised words of a text that are not capitalised only because they start a
@@ -97,13 +99,6 @@ fn names(text: &str) -> Vec<&str> {
 /// How much of a text's start is its lead.
 pub const LEAD_CHARS: usize = 400;
 
-/// The words of a text.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    // Apostrophes split too: "Nam's" says "Nam", "l'ONUDC" says "ONUDC".
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-}
-
 impl Report {
     /// Reads a report's headline and text. The details come from the lead (the text's first
     /// [`LEAD_CHARS`] characters; the headline when there is no text): headlines are rewritten
@@ -127,16 +122,30 @@ impl Report {
                 details.push(folded);
             }
         }
-        let mut all: std::collections::HashSet<String> =
-            words(title).chain(words(text)).map(str::to_lowercase).collect();
-        all.extend(numbers(title));
-        all.extend(numbers(text));
-        Report { details, words: all }
+        let folded = format!("{title}\n{text}").to_lowercase();
+        let numbers = numbers(&folded);
+        Report {
+            details,
+            folded,
+            numbers,
+        }
+    }
+
+    /// Whether the report says `detail` (a folded word or a number) anywhere, as a whole word.
+    fn says(&self, detail: &str) -> bool {
+        if detail.starts_with(|c: char| c.is_ascii_digit()) {
+            return self.numbers.iter().any(|n| n == detail);
+        }
+        self.folded.match_indices(detail).any(|(at, _)| {
+            let before = self.folded[..at].chars().next_back();
+            let after = self.folded[at + detail.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
     }
 
     /// Whether this report's lead names something the other report never says.
     fn names_more_than(&self, other: &Report) -> bool {
-        self.details.iter().any(|d| !other.words.contains(d))
+        self.details.iter().any(|d| !other.says(d))
     }
 
     /// Whether the two reports are of different events: each lead names something (a number,

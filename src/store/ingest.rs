@@ -258,7 +258,8 @@ impl<'a> Ingest<'a> {
         // text matches too. Joining the best match alone let
         // texts sharing stock paragraphs chain one look-alike to the next.
         if let Some(signature) = signature {
-            let report = Report::of(&entry.title, &entry.text);
+            // Read only when there is a match to compare with: most articles have none.
+            let mut report: Option<Report> = None;
             let mut tried = BTreeSet::new();
             for (id, _) in self
                 .near_duplicates(lang, signature)?
@@ -268,6 +269,7 @@ impl<'a> Ingest<'a> {
                 let Some(candidate) = self.article(id)? else {
                     continue;
                 };
+                let report = report.get_or_insert_with(|| Report::of(&entry.title, &entry.text));
                 if report.conflicts_with(&Report::of(&candidate.entry.title, &candidate.entry.text)) {
                     continue;
                 }
