@@ -62,6 +62,10 @@ pub struct ArticleView {
     /// The topics with their scores and the phrases found, only in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic_matches: Option<Vec<TopicMatch>>,
+    /// Topics it is in only through its story (another article of the story matched them, so
+    /// digests about them list this one too), only in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topics_via_story: Option<Vec<String>>,
 }
 
 impl ArticleView {
@@ -124,6 +128,7 @@ impl ArticleView {
             summary: entry.summary.clone().filter(|_| with_text),
             changed: None,
             topic_matches: None,
+            topics_via_story: None,
         }
     }
 }
@@ -152,9 +157,30 @@ pub fn article(store: &Store, key: &ArticleKey) -> Result<Option<ArticleView>, S
         ArticleKey::Id(id) => store.article(*id)?,
         ArticleKey::Url(url) => store.article_by_url(crate::links::canonical_url(url).as_str())?,
     };
-    found
-        .map(|a| Ok(ArticleView::stored(&a, store.story_of(a.id)?, true)))
-        .transpose()
+    let Some(article) = found else {
+        return Ok(None);
+    };
+    let story = store.story_of(article.id)?;
+    let mut view = ArticleView::stored(&article, story, true);
+    let own: BTreeSet<&str> = article.entry.topics.iter().map(|t| t.name.as_str()).collect();
+    let mut via = BTreeSet::new();
+    for member in store.story_members(story)? {
+        if member == article.id {
+            continue;
+        }
+        if let Some(other) = store.article(member)? {
+            via.extend(
+                other
+                    .entry
+                    .topics
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .filter(|t| !own.contains(t.as_str())),
+            );
+        }
+    }
+    view.topics_via_story = Some(via.into_iter().collect());
+    Ok(Some(view))
 }
 
 /// A story: articles about one event, in every language.
@@ -504,6 +530,32 @@ mod tests {
         assert_eq!(matches[0].name, "un-cybercrime-convention");
         assert!(matches[0].score >= 1.0);
         assert_eq!(article(&store, &ArticleKey::Id(id + 1000)).unwrap(), None);
+        assert_eq!(by_id.topics_via_story, Some(vec![]), "its copy adds no topic");
+
+        // An article that cites the wire without naming the treaty is in its topic through the
+        // story, and says so.
+        let mut citing = judged(
+            "https://regional.example/r",
+            "Delegations gather",
+            "Delegations met on Saturday. Source: https://wire.example/a",
+            "en",
+            "2026-11-27T10:00:00Z",
+        );
+        citing.cited = vec!["https://wire.example/a".into()];
+        assert!(citing.topics.is_empty());
+        store.upsert_entries("regional", &[citing], now()).unwrap();
+        let shown = article(
+            &store,
+            &ArticleKey::Url(url::Url::parse("https://regional.example/r").unwrap()),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(shown.story, by_id.story);
+        assert!(shown.topics.is_empty());
+        assert_eq!(
+            shown.topics_via_story,
+            Some(vec!["un-cybercrime-convention".to_string()])
+        );
     }
 
     #[test]

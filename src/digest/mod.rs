@@ -187,20 +187,21 @@ impl Digest {
 }
 
 /// Builds the digest of a window: the stories whose first article about the topic was stored
-/// in it, and stories seen before that gained a language in it (marked as updates).
+/// in it, and stories seen before that gained a language in it (marked as updates). Topics
+/// follow stories: a story is about the topic when one of its articles is, and then lists
+/// every version, also those that name the treaty only as "the Convention".
 pub fn build(store: &Store, window: &Window, focus: &Focus) -> Result<Digest, StoreError> {
     let about = |a: &Article| match focus.topic {
         Some(topic) => a.entry.topics.iter().any(|t| t.name == topic),
         None => !a.entry.topics.is_empty(),
     };
-    // The window's articles about the topic, by story.
+    // The window's articles by story: those about the topic, and those in a story of several
+    // articles (which may be about it through another member).
     let mut arrived: BTreeMap<u64, Vec<Article>> = BTreeMap::new();
     for article in store.articles_between(window.from, window.to)? {
-        if about(&article) {
-            arrived
-                .entry(store.story_of(article.id)?)
-                .or_default()
-                .push(article);
+        let story = store.story_of(article.id)?;
+        if about(&article) || store.story(story)?.is_some() {
+            arrived.entry(story).or_default().push(article);
         }
     }
     let mut candidates = Vec::new();
@@ -213,15 +214,19 @@ pub fn build(store: &Store, window: &Window, focus: &Focus) -> Result<Digest, St
             match new.iter().find(|a| a.id == id) {
                 Some(a) => versions.push(a.clone()),
                 None => {
-                    if let Some(a) = store.article(id)?.filter(|a| about(a)) {
+                    if let Some(a) = store.article(id)? {
                         versions.push(a);
                     }
                 }
             }
         }
+        if !versions.iter().any(about) {
+            continue;
+        }
         let (before, during): (Vec<&Article>, Vec<&Article>) =
             versions.iter().partition(|a| a.id < window.from);
-        let update = !before.is_empty();
+        // Listed before: the story was about the topic before this window.
+        let update = before.iter().any(|a| about(a));
         if update {
             let known: BTreeSet<Option<&str>> = before.iter().map(|a| a.entry.lang.lang.as_deref()).collect();
             if during
@@ -615,6 +620,59 @@ pub(crate) mod tests {
             markdown.contains("## Sixty states sign the UN Convention against Cybercrime"),
             "{markdown}"
         );
+    }
+
+    #[test]
+    fn topics_follow_stories() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let time = hanoi();
+        let wire = judged(
+            "https://wire.example/hanoi",
+            "Sixty states sign the UN Convention against Cybercrime",
+            EN,
+            &[],
+        );
+        // It names the treaty only as "the Convention" and cites the wire: same story, no topic
+        // of its own.
+        let follow_up = judged(
+            "https://regional.example/ru/follow-up",
+            "Конвенция подписана в Ханое",
+            "Делегации подписали Конвенцию в субботу. Источник: https://wire.example/hanoi",
+            &["https://wire.example/hanoi"],
+        );
+        assert!(follow_up.topics.is_empty(), "{:?}", follow_up.topics);
+        store.upsert_entries("wire", &[wire], now()).unwrap();
+        let first = build(
+            &store,
+            &window(&store, 0, None, now()),
+            &Focus {
+                topic: Some(crate::config::topic::BUILTIN_TOPIC),
+                locale: "en",
+                max_stories: 10,
+                time: &time,
+            },
+        )
+        .unwrap();
+        assert_eq!(first.stories.len(), 1);
+        let from = store.article_id_end().unwrap();
+        store.upsert_entries("regional", &[follow_up], now()).unwrap();
+        let focus = Focus {
+            topic: Some(crate::config::topic::BUILTIN_TOPIC),
+            locale: "en",
+            max_stories: 10,
+            time: &time,
+        };
+        // The next window: the follow-up brings a language to a story about the topic.
+        let next = build(&store, &window(&store, from, Some(now()), now()), &focus).unwrap();
+        assert_eq!(next.stories.len(), 1, "{next:?}");
+        let story = &next.stories[0];
+        assert!(story.update);
+        assert_eq!(story.languages, ["en", "ru"]);
+        assert!(story
+            .versions
+            .iter()
+            .any(|v| v.title == "Конвенция подписана в Ханое"));
     }
 
     #[test]
