@@ -15,6 +15,8 @@ const PRESCAN_BYTES: usize = 8192;
 pub enum CharsetSource {
     /// A byte-order mark.
     Bom,
+    /// No byte-order mark, but the bytes of `<?xml` in UTF-16 (XML 1.0, appendix F).
+    XmlPattern,
     /// The HTTP `Content-Type` header.
     Http,
     /// The XML prolog or an HTML `<meta>`.
@@ -42,6 +44,12 @@ pub struct Decoded {
 pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         return finish(&body[bom_len..], encoding, CharsetSource::Bom);
+    }
+    // UTF-16 without a BOM: read as bytes, it would be mojibake (and it crashes the XML parser).
+    match body {
+        [0, b'<', 0, b'?', ..] => return finish(body, encoding_rs::UTF_16BE, CharsetSource::XmlPattern),
+        [b'<', 0, b'?', 0, ..] => return finish(body, encoding_rs::UTF_16LE, CharsetSource::XmlPattern),
+        _ => {}
     }
     let http = content_type
         .and_then(charset_param)
@@ -238,6 +246,22 @@ mod tests {
             .chain(win1256("هانوي"))
             .collect::<Vec<_>>();
         assert!(decode(&short, None).text.contains("هانوي"));
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_recognised_by_its_prolog() {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss><title>Hà Nội ký Công ước</title></rss>";
+        let be: Vec<u8> = xml.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let le: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        for (bytes, encoding) in [(be, encoding_rs::UTF_16BE), (le, encoding_rs::UTF_16LE)] {
+            let d = decode(&bytes, None);
+            assert_eq!((d.encoding, d.source), (encoding, CharsetSource::XmlPattern));
+            assert!(
+                d.text.contains("<title>Hà Nội ký Công ước</title>") && !d.lossy,
+                "{}",
+                d.text
+            );
+        }
     }
 
     #[test]

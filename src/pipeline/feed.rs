@@ -35,6 +35,15 @@ pub enum ParseError {
     /// feed-rs could not parse it.
     #[error("malformed feed: {0}")]
     Malformed(String),
+    /// It has items, but none could be read: a format or namespace the parser does not know
+    /// (RSS 0.90, Atom 0.3, RSS 2.0 in the Userland namespace). Reported, never "0 new".
+    #[error("the document has {items} item(s) but none could be read: its format ({root}) is not one this version reads")]
+    Unread {
+        /// Item-like elements in the document.
+        items: usize,
+        /// Its root element and namespace.
+        root: String,
+    },
 }
 
 /// Parses feed text fetched from `base` (relative links resolve against it). `hint` is the
@@ -50,9 +59,22 @@ pub fn parse_feed(text: &str, base: &Url, hint: Option<&str>) -> Result<ParsedFe
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
         .build();
-    let feed = parser
-        .parse(text.as_bytes())
-        .map_err(|e| ParseError::Malformed(e.to_string()))?;
+    // The XML parser has panicked on documents it misreads (UTF-16 bytes read as UTF-8): a
+    // panic is this feed's error, not the end of the process.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes())));
+    let feed = match parsed {
+        Ok(result) => result.map_err(|e| ParseError::Malformed(e.to_string()))?,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            return Err(ParseError::Malformed(format!(
+                "the XML parser crashed on it ({why})"
+            )));
+        }
+    };
     let feed_language = feed.language.clone();
     let mut entries = Vec::with_capacity(feed.entries.len());
     let mut skipped = 0;
@@ -64,6 +86,15 @@ pub fn parse_feed(text: &str, base: &Url, hint: Option<&str>) -> Result<ParsedFe
             None => skipped += 1,
         }
     }
+    if entries.is_empty() && skipped == 0 {
+        let items = item_elements(text);
+        if items > 0 {
+            return Err(ParseError::Unread {
+                items,
+                root: root_element(text),
+            });
+        }
+    }
     Ok(ParsedFeed {
         title: feed.title.map(|t| html_to_text(&t.content)),
         language: feed_language,
@@ -71,6 +102,42 @@ pub fn parse_feed(text: &str, base: &Url, hint: Option<&str>) -> Result<ParsedFe
         entries,
         skipped,
     })
+}
+
+/// How many `<item>` or `<entry>` elements (with any prefix) a document has.
+fn item_elements(text: &str) -> usize {
+    text.match_indices('<')
+        .filter(|(at, _)| {
+            let name: String = text[at + 1..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/'))
+                .collect();
+            let local = name.rsplit(':').next().unwrap_or("");
+            matches!(local, "item" | "entry")
+        })
+        .count()
+}
+
+/// The root element's name and namespace, as a message shows them.
+fn root_element(text: &str) -> String {
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        if rest.starts_with(['?', '!']) {
+            continue;
+        }
+        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+        let name = tag.split_whitespace().next().unwrap_or("");
+        let namespace = tag
+            .split("xmlns=")
+            .nth(1)
+            .and_then(|v| v.trim_start_matches(['"', '\'']).split(['"', '\'']).next());
+        return match namespace {
+            Some(ns) => format!("<{name}> in {ns}"),
+            None => format!("<{name}>"),
+        };
+    }
+    "no root element".into()
 }
 
 /// Whether text that is not a feed is an HTML page (servers hand out error and login pages with
@@ -160,6 +227,47 @@ mod tests {
 
     fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
         parse_feed(text, &Url::parse("https://example.org/feed.xml").unwrap(), None)
+    }
+
+    #[test]
+    fn items_that_cannot_be_read_are_an_error_not_an_empty_feed() {
+        let rss090 = r#"<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/">
+<channel><title>Old wire</title><link>https://old.example/</link><description>d</description></channel>
+<item><title>Sixty states sign</title><link>https://old.example/a</link></item>
+<item><title>Second</title><link>https://old.example/b</link></item>
+</rdf:RDF>"#;
+        let err = parse(rss090).unwrap_err();
+        assert!(matches!(err, ParseError::Unread { items: 2, .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("<rdf:RDF> in http://my.netscape.com/rdf/simple/0.9/"),
+            "{err}"
+        );
+        let atom03 = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Old atom</title>
+<entry><title>First</title><link rel="alternate" href="https://atom03.example/1"/><id>tag:a,2025:1</id></entry>
+</feed>"#;
+        let err = parse(atom03).unwrap_err();
+        assert!(
+            err.to_string().contains("1 item(s)") && err.to_string().contains("purl.org/atom/ns#"),
+            "{err}"
+        );
+        // A feed that is empty is not an error.
+        let empty = parse("<rss version=\"2.0\"><channel><title>Quiet</title></channel></rss>").unwrap();
+        assert!(empty.entries.is_empty());
+    }
+
+    #[test]
+    fn a_parser_crash_is_the_feeds_error() {
+        // UTF-16 bytes decoded as a single-byte charset: the XML parser panics on the text.
+        let utf16: Vec<u8> = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>Thế giới</title></channel></rss>"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        let (misread, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&utf16);
+        let err = parse(&misread).unwrap_err();
+        assert!(err.to_string().contains("crashed"), "{err}");
     }
 
     #[test]
