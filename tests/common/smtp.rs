@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use mailin::{Action, Handler, Response, SessionBuilder};
 
@@ -47,11 +47,24 @@ struct State {
     logins: Vec<(String, String)>,
 }
 
+/// The state, and the signal that a stall was lifted.
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    released: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// The server; it stops listening when dropped.
 pub struct SmtpServer {
     /// Where it listens.
     pub addr: SocketAddr,
-    state: Arc<Mutex<State>>,
+    state: Arc<Shared>,
     stop: Arc<AtomicBool>,
 }
 
@@ -73,20 +86,22 @@ impl SmtpServer {
     /// A server on `port` of 127.0.0.1.
     pub fn on(port: u16) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-        listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Shared::default());
         let stop = Arc::new(AtomicBool::new(false));
         let (state_for, stop_for) = (state.clone(), stop.clone());
         std::thread::spawn(move || {
-            while !stop_for.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, peer)) => {
-                        let state = state_for.clone();
-                        std::thread::spawn(move || serve(stream, peer.ip(), state));
-                    }
-                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            for stream in listener.incoming() {
+                // Drop wakes the blocking accept with a connection of its own.
+                if stop_for.load(Ordering::SeqCst) {
+                    return;
                 }
+                let Ok(stream) = stream else { continue };
+                let peer = stream
+                    .peer_addr()
+                    .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.ip());
+                let state = state_for.clone();
+                std::thread::spawn(move || serve(stream, peer, state));
             }
         });
         SmtpServer { addr, state, stop }
@@ -99,49 +114,51 @@ impl SmtpServer {
 
     /// Answers the next messages so, in order; after them, it accepts.
     pub fn plan(&self, answers: &[Answer]) {
-        self.state.lock().unwrap().plan.extend(answers);
+        self.state.lock().plan.extend(answers);
     }
 
     /// What it took, in order.
     pub fn received(&self) -> Vec<Received> {
-        self.state.lock().unwrap().received.clone()
+        self.state.lock().received.clone()
     }
 
     /// Messages that reached the final ".", taken or not.
     pub fn attempts(&self) -> usize {
-        self.state.lock().unwrap().attempts
+        self.state.lock().attempts
     }
 
     /// Offers AUTH PLAIN (on a plain link, as a test may) and takes only this login.
     pub fn require_login(&self, user: &str, password: &str) {
-        self.state.lock().unwrap().login = Some((user.into(), password.into()));
+        self.state.lock().login = Some((user.into(), password.into()));
     }
 
     /// The logins clients tried.
     pub fn logins(&self) -> Vec<(String, String)> {
-        self.state.lock().unwrap().logins.clone()
+        self.state.lock().logins.clone()
     }
 
     /// Connections so far.
     pub fn connections(&self) -> usize {
-        self.state.lock().unwrap().connections
+        self.state.lock().connections
     }
 
     /// Holds (or releases) new connections before the greeting, so that a client is caught
     /// between connecting and sending.
     pub fn stall(&self, stalled: bool) {
-        self.state.lock().unwrap().stalled = stalled;
+        self.state.lock().stalled = stalled;
+        self.state.released.notify_all();
     }
 }
 
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
     }
 }
 
 struct Session {
-    state: Arc<Mutex<State>>,
+    state: Arc<Shared>,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
@@ -151,7 +168,7 @@ struct Session {
 
 impl Handler for Session {
     fn auth_plain(&mut self, _authorization_id: &str, user: &str, password: &str) -> Response {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.lock();
         state.logins.push((user.into(), password.into()));
         if state.login.as_ref() == Some(&(user.to_string(), password.to_string())) {
             mailin::response::AUTH_OK
@@ -173,7 +190,7 @@ impl Handler for Session {
     }
 
     fn data_end(&mut self) -> Response {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.lock();
         state.attempts += 1;
         let answer = state.plan.pop_front().unwrap_or(Answer::Accept);
         let received = Received {
@@ -201,12 +218,10 @@ impl Handler for Session {
     }
 }
 
-fn serve(stream: TcpStream, peer: IpAddr, state: Arc<Mutex<State>>) {
+fn serve(stream: TcpStream, peer: IpAddr, state: Arc<Shared>) {
     stream.set_nonblocking(false).unwrap();
-    state.lock().unwrap().connections += 1;
-    while state.lock().unwrap().stalled {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    state.lock().connections += 1;
+    drop(state.released.wait_while(state.lock(), |s| s.stalled).unwrap());
     let drop_now = Arc::new(AtomicBool::new(false));
     let close_after_reply = Arc::new(AtomicBool::new(false));
     let handler = Session {
@@ -218,7 +233,7 @@ fn serve(stream: TcpStream, peer: IpAddr, state: Arc<Mutex<State>>) {
         close_after_reply: close_after_reply.clone(),
     };
     let mut builder = SessionBuilder::new("smtp.test");
-    if handler.state.lock().unwrap().login.is_some() {
+    if handler.state.lock().login.is_some() {
         builder
             .enable_auth(mailin::AuthMechanism::Plain)
             .insecure_enable_plaintext_auth();
