@@ -126,6 +126,14 @@ pub fn fingerprint_normalized(normalized: &str, lang: Option<&str>) -> Option<Si
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
+/// A short hash of `bytes` (FNV-1a, folded to 32 bits), stable across builds, platforms and
+/// restarts: for tags derived from names (a sink's part of its message ids, a webhook URL's
+/// stand-in in what is printed).
+pub fn short_hash(bytes: &[u8]) -> u32 {
+    let h = fnv1a(FNV_OFFSET, bytes);
+    (h ^ (h >> 32)) as u32
+}
+
 /// FNV-1a: stable across builds and platforms, unlike std's hasher, because signatures are
 /// stored.
 fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {

@@ -5,8 +5,9 @@
 //! The modules follow an article's path; each imports only modules listed before it (none
 //! imports one that imports it back):
 //! - Shared by several stages: [`normalize`] (text normalisation for matching),
-//!   [`fingerprint`] (MinHash signatures, LSH bands, the likeness threshold), [`details`]
-//!   (a headline's numbers and names, which tell an event from its look-alikes), [`links`]
+//!   [`fingerprint`] (MinHash signatures, LSH bands, the likeness threshold, a short stable
+//!   hash), [`details`] (a lead's numbers and names, which tell an event from its
+//!   look-alikes), [`links`]
 //!   (canonical URLs, which links may be followed), [`language_codes`] (ISO 639 codes),
 //!   [`paths`] (default places for files).
 //! - [`model`]: the nouns: feeds and their health, entries, articles.

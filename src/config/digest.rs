@@ -202,9 +202,7 @@ pub fn shown_webhook(url: &url::Url, format: WebhookFormat) -> String {
     shown.set_query(None);
     shown.set_fragment(None);
     if matches!(format, WebhookFormat::Slack | WebhookFormat::Discord) {
-        let hash = url.as_str().bytes().fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        });
+        let hash = crate::fingerprint::short_hash(url.as_str().as_bytes());
         shown.set_path("");
         return format!("{}…#{hash:08x}", shown.as_str().trim_end_matches('/'));
     }

@@ -362,11 +362,10 @@ mod tests {
         assert!(!dumped.contains("hunter2") && dumped.contains("***"), "{dumped}");
         assert_eq!(
             digest.sinks[0].name,
-            format!("webhook:https://chat.example…#{:08x}", {
-                "https://chat.example/hook".bytes().fold(0x811c_9dc5u32, |h, b| {
-                    (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-                })
-            })
+            format!(
+                "webhook:https://chat.example…#{:08x}",
+                crate::fingerprint::short_hash(b"https://chat.example/hook")
+            )
         );
         for (url, port, tls) in [
             ("smtp://mail.example", 25, SmtpTls::Opportunistic),

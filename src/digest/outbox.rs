@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 use super::chat;
 use super::render::{RenderError, Renderer};
 use super::schedule::DigestTime;
-use super::{build, Focus, Window};
+use super::{build, Digest, Focus, Window};
 use crate::config::{DigestConfig, DigestFormat, WebhookFormat};
 use crate::sinks::email::Letter;
-use crate::sinks::{Sink, SinkError, Wants};
+use crate::sinks::{Sink, SinkError};
 use crate::store::{Delivery, DeliveryState, DigestRecord, Store, StoreError, StoreHandle};
 
 /// The first retry of a failed delivery waits this long; each further one twice as long, up to
@@ -91,6 +91,8 @@ pub fn render_for_sinks(
         stories: Vec::new(),
         copies: Vec::new(),
     };
+    // Sinks with the same topic and locale list the same digest: it is built once.
+    let mut built: Vec<((Option<&str>, &str), Digest)> = Vec::new();
     for (index, (name, sink)) in sinks.iter().enumerate() {
         let own = &config.sinks[index];
         let focus = Focus {
@@ -99,7 +101,14 @@ pub fn render_for_sinks(
             max_stories: config.max_stories,
             time: &time,
         };
-        let digest = build(store, window, &focus)?;
+        let key = (focus.topic, focus.locale);
+        let digest = match built.iter().position(|(k, _)| *k == key) {
+            Some(at) => &built[at].1,
+            None => {
+                built.push((key, build(store, window, &focus)?));
+                &built[built.len() - 1].1
+            }
+        };
         if index == 0 {
             rendered.subject = digest.subject.clone();
             rendered.date = digest.date.clone();
@@ -116,25 +125,23 @@ pub fn render_for_sinks(
             attempts: 0,
             state: DeliveryState::Pending,
         };
-        match (sink.wants(), sink) {
-            (Wants::Format(format), _) => {
-                rendered
-                    .copies
-                    .push(copy(None, renderer.render(&digest, format)?));
-            }
-            (Wants::Webhook(format), Sink::Webhook(hook)) => {
-                let body = match format {
-                    WebhookFormat::Json => renderer.render(&digest, DigestFormat::Json)?,
-                    WebhookFormat::Slack => chat::slack(&digest),
-                    WebhookFormat::Discord => chat::discord(&digest),
-                    WebhookFormat::Matrix => chat::matrix(&digest),
-                    WebhookFormat::Ntfy => chat::ntfy(&digest, &hook.ntfy_topic()),
+        match sink {
+            Sink::File(file) => rendered
+                .copies
+                .push(copy(None, renderer.render(digest, file.format)?)),
+            Sink::Webhook(hook) => {
+                let body = match hook.format {
+                    WebhookFormat::Json => renderer.render(digest, DigestFormat::Json)?,
+                    WebhookFormat::Slack => chat::slack(digest),
+                    WebhookFormat::Discord => chat::discord(digest),
+                    WebhookFormat::Matrix => chat::matrix(digest),
+                    WebhookFormat::Ntfy => chat::ntfy(digest, &hook.ntfy_topic()),
                 };
                 rendered.copies.push(copy(None, body));
             }
-            (Wants::Mail, Sink::Email(mail)) => {
-                let text = renderer.render(&digest, DigestFormat::Text)?;
-                let html = renderer.render(&digest, DigestFormat::Html)?;
+            Sink::Email(mail) => {
+                let text = renderer.render(digest, DigestFormat::Text)?;
+                let html = renderer.render(digest, DigestFormat::Html)?;
                 let letter = Letter {
                     digest: id,
                     created,
@@ -147,7 +154,6 @@ pub fn render_for_sinks(
                     rendered.copies.push(copy(Some(recipient), message));
                 }
             }
-            (wants, _) => unreachable!("a sink wants what its kind renders, not {wants:?}"),
         }
     }
     Ok(rendered)

@@ -8,7 +8,7 @@ mod webhook;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{DigestFormat, SinkConfig, SinkKind, WebhookFormat};
+use crate::config::{SinkConfig, SinkKind};
 
 /// Why a delivery failed.
 #[derive(Debug, thiserror::Error)]
@@ -130,32 +130,8 @@ impl Sink {
     }
 }
 
-/// What a sink needs rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wants {
-    /// The digest in one format.
-    Format(DigestFormat),
-    /// A webhook body.
-    Webhook(WebhookFormat),
-    /// Text and HTML, for mail.
-    Mail,
-}
-
-impl Sink {
-    /// What this sink needs rendered.
-    pub fn wants(&self) -> Wants {
-        match self {
-            Sink::File(f) => Wants::Format(f.format),
-            Sink::Webhook(w) => Wants::Webhook(w.format),
-            Sink::Email(_) => Wants::Mail,
-        }
-    }
-}
-
-/// A short, stable tag of a sink's name (FNV-1a), so that its message ids differ from another
-/// sink's and stay the same across restarts.
+/// A short, stable tag of a sink's name, so that its message ids differ from another sink's
+/// and stay the same across restarts.
 fn tag_of(name: &str) -> u32 {
-    name.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    crate::fingerprint::short_hash(name.as_bytes())
 }
