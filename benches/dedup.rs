@@ -130,6 +130,18 @@ fn main() {
         }
     }
     let tp = predicted.intersection(&truth).count();
+    if std::env::var("DEDUP_DEBUG").is_ok() {
+        for (a, b) in predicted.difference(&truth).take(40) {
+            let (ea, eb) = (&entries[records[*a].0].0, &entries[records[*b].0].0);
+            println!(
+                "FALSE {} | {}\n   A: {}\n   B: {}",
+                records[*a].1,
+                records[*b].1,
+                ea.text.chars().take(300).collect::<String>(),
+                eb.text.chars().take(300).collect::<String>()
+            );
+        }
+    }
     println!(
         "store stories at {DUPLICATE_SIMILARITY}: precision {:.4}, recall {:.4} ({} stories for {} URLs; store ingest {:.0} articles/s)",
         tp as f64 / predicted.len().max(1) as f64,
@@ -158,6 +170,40 @@ fn main() {
             .collect(),
     );
     let translated = recall_of(truth.iter().filter(|(a, b)| lang_of(*a) != lang_of(*b)).collect());
+    if std::env::var("DEDUP_DEBUG").is_ok() {
+        let show = |r: usize| {
+            let e = &entries[records[r].0].0;
+            let d: Vec<String> =
+                treatywatch::details::event::read(&e.title, &e.text, e.lang.lang.as_deref(), e.published)
+                    .into_iter()
+                    .map(|(d, lead)| format!("{}{}:{}", if lead { "*" } else { "" }, d.kind.label(), d.value))
+                    .collect();
+            format!(
+                "[{:?} {:?}] {}\n      {}",
+                e.lang.lang,
+                e.published,
+                e.title,
+                d.join(" ")
+            )
+        };
+        for (a, b) in truth
+            .iter()
+            .filter(|(a, b)| lang_of(*a) != lang_of(*b) && !predicted.contains(&(*a, *b)))
+            .take(12)
+        {
+            println!("MISSED\n   {}\n   {}", show(*a), show(*b));
+        }
+        let wrong: Vec<_> = predicted.difference(&truth).collect();
+        let cross = wrong.iter().filter(|(a, b)| lang_of(*a) != lang_of(*b)).count();
+        println!("WRONG PAIRS {} of which cross-language {}", wrong.len(), cross);
+        for (a, b) in predicted
+            .difference(&truth)
+            .filter(|(a, b)| lang_of(*a) == lang_of(*b))
+            .take(16)
+        {
+            println!("WRONG\n   {}\n   {}", show(*a), show(*b));
+        }
+    }
     let mut lookalike_pairs = 0usize;
     let mut lookalike_merged = 0usize;
     let story_rows: HashMap<&str, &Vec<usize>> = members.iter().map(|(k, v)| (*k, v)).collect();

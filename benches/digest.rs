@@ -52,6 +52,7 @@ fn entry(i: usize, lang: &str, about: bool, cited: Option<String>) -> Entry {
         links: vec![],
         cited: cited.into_iter().collect(),
         fingerprint: None,
+        event: Default::default(),
     }
 }
 

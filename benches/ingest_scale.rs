@@ -16,6 +16,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use treatywatch::details::event::Event;
 use treatywatch::fingerprint::fingerprint;
 use treatywatch::model::Entry;
 use treatywatch::pipeline::Judges;
@@ -137,6 +138,7 @@ fn main() {
                     let title = write(&title);
                     let text = write(&body);
                     let judged = judges.judge(&title, &text, Some(lang));
+                    let event = Event::of(&title, &text, Some(lang), None);
                     let url = format!("https://outlet{}.example/{lang}/{i}.html", i % 997);
                     batch.push(Entry {
                         link: url.clone(),
@@ -150,6 +152,7 @@ fn main() {
                         lang: judged.lang,
                         topics: judged.topics,
                         fingerprint: judged.fingerprint,
+                        event,
                         links: vec![],
                         cited: vec![],
                     });

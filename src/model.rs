@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::details::event::Event;
 use crate::fingerprint::Signature;
 
 /// A configured source, validated.
@@ -154,6 +155,9 @@ pub struct Entry {
     /// Stored apart, not in the record.
     #[serde(skip)]
     pub fingerprint: Option<Signature>,
+    /// Its event details, read by the judges. Stored apart, with the fingerprint.
+    #[serde(skip)]
+    pub event: Event,
 }
 
 /// A topic an article matched, and why.

@@ -442,6 +442,7 @@ mod tests {
             links: vec![],
             cited: vec![],
             fingerprint: judged.fingerprint,
+            event: Default::default(),
         }
     }
 

@@ -431,6 +431,7 @@ pub(crate) mod tests {
             links: vec![],
             cited: cited.iter().map(|c| c.to_string()).collect(),
             fingerprint: judged.fingerprint,
+            event: Default::default(),
         }
     }
 

@@ -201,6 +201,7 @@ fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>) -> Option<Unjudged>
         links: refs.links,
         cited: refs.cited,
         fingerprint: None,
+        event: Default::default(),
     };
     Some(Unjudged::new(entry, hint.map(str::to_string)))
 }

@@ -5,6 +5,7 @@
 use super::lang::LangDetector;
 use super::topic::Topics;
 use crate::config::Config;
+use crate::details::event::Event;
 use crate::fingerprint::{fingerprint_normalized, Signature};
 use crate::model::{Entry, LangGuess, TopicMatch, Unjudged};
 use crate::normalize::normalize;
@@ -48,6 +49,12 @@ impl Judges {
         let Unjudged { mut entry, lang_hint } = item;
         let judged = self.judge(&entry.title, &entry.text, lang_hint.as_deref());
         (entry.lang, entry.topics, entry.fingerprint) = (judged.lang, judged.topics, judged.fingerprint);
+        entry.event = Event::of(
+            &entry.title,
+            &entry.text,
+            entry.lang.lang.as_deref(),
+            entry.published,
+        );
         entry
     }
 

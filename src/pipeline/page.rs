@@ -199,6 +199,7 @@ pub fn entry_from_page(url: &Url, extracted: Extracted, hint: Option<&str>) -> U
         links: extracted.links,
         cited: extracted.cited,
         fingerprint: None,
+        event: Default::default(),
     };
     Unjudged::new(entry, hint)
 }

@@ -61,7 +61,7 @@ impl Store {
         }
         let (counts, fingerprinted) = ingest.commit()?;
         for f in fingerprinted {
-            index.insert(f.id, now, f.lang, f.signature);
+            index.insert(f.id, now, f.lang, f.signature, Some(f.happening));
         }
         Ok(counts)
     }
@@ -79,7 +79,8 @@ impl Store {
 
     fn build_near_dup_index(&self, now: DateTime<Utc>) -> Result<near_dup::NearDupIndex, StoreError> {
         let window = self.dedup_window();
-        let mut index = near_dup::NearDupIndex::new(window);
+        let mut index =
+            near_dup::NearDupIndex::new(window, chrono::Duration::hours(near_dup::EVENT_WINDOW_HOURS));
         let horizon = now - window;
         // Ids grow with time, so records come oldest first, as the index wants them.
         for item in self.fingerprints.scan_prefix(b"S") {
@@ -89,17 +90,17 @@ impl Store {
                 Some(record) => record,
                 // A signature stored alone, before records carried language and time.
                 None => match (Signature::from_bytes(&value), self.article(id)?) {
-                    (Some(signature), Some(article)) => (
+                    (Some(signature), Some(article)) => near_dup::StoredRecord {
                         signature,
-                        near_dup::lang_code(article.entry.lang.lang.as_deref()),
-                        article.fetched,
-                    ),
+                        lang: near_dup::lang_code(article.entry.lang.lang.as_deref()),
+                        at: article.fetched,
+                        happening: None,
+                    },
                     _ => continue,
                 },
             };
-            let (signature, lang, at) = record;
-            if at >= horizon {
-                index.insert(id, at, lang, signature);
+            if record.at >= horizon {
+                index.insert(id, record.at, record.lang, record.signature, record.happening);
             }
         }
         // Buckets kept in the store by earlier versions: the index replaces them.
@@ -204,6 +205,7 @@ mod tests {
             links: vec![],
             cited: vec![],
             fingerprint: None,
+            event: Default::default(),
             lang: LangGuess {
                 lang: Some("en".into()),
                 confidence: 1.0,

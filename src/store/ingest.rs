@@ -14,8 +14,11 @@ use super::codec::{
     alias_key, article_story_key, decode, encode, id_from, member_key, ref_key, signature_key, story_key,
     time_key, KIND_CITED, KIND_LINK,
 };
-use super::near_dup::{decode_record, encode_record, lang_code, LangCode, NearDupIndex};
+use super::near_dup::{
+    decode_record, encode_record, lang_code, Happening, LangCode, NearDupIndex, EVENT_WINDOW_HOURS,
+};
 use super::{Store, StoreError, Story, UpsertCounts};
+use crate::details::event::{Event, Script};
 use crate::details::Report;
 use crate::fingerprint::{Signature, DUPLICATE_SIMILARITY};
 use crate::model::{Article, Entry};
@@ -29,11 +32,28 @@ const MAX_LIKENESS_TRIES: usize = 4;
 /// A story's earliest members, which a text must be like to join it by likeness.
 const STORY_CORE: usize = 5;
 
+/// Articles naming a new article's rarest details that are compared with it at most.
+const MAX_EVENT_CANDIDATES: usize = 32;
+
+/// Event matches of a new article whose stories are considered, best first.
+const MAX_EVENT_TRIES: usize = 4;
+
+/// The weight of shared details two reports of one event reach at least: about three rare
+/// details ("Hanoi", "25 October", "72"), or many common ones.
+pub const EVENT_MIN_SCORE: f64 = 8.0;
+
+/// The share of the weight of what the shorter of two reports says that the other says too.
+pub const EVENT_MIN_COVERAGE: f64 = 0.6;
+
+/// Shared details (other than small numbers) two reports of one event have at least.
+pub const EVENT_MIN_SHARED: usize = 3;
+
 /// A new article's fingerprint, to be stored and indexed once the batch is written.
 pub(super) struct Fingerprinted {
     pub(super) id: u64,
     pub(super) lang: LangCode,
     pub(super) signature: Signature,
+    pub(super) happening: Happening,
 }
 
 /// What a batch has decided but not yet written, read before the store.
@@ -106,7 +126,12 @@ impl<'a> Ingest<'a> {
         // Links within the article's own site are navigation and "related" boxes, not
         // citations: only links to other sites join stories.
         let links = foreign_links(&entry.url, &entry.links);
-        let joins = self.story_links(entry, lang, signature, &links)?;
+        let happening = Happening {
+            event: entry.event.clone(),
+            lang: lang_code(lang),
+            at: entry.published.unwrap_or(self.now),
+        };
+        let joins = self.story_links(entry, lang, signature, &happening, &links)?;
         let id = self.store.db.generate_id()?;
         self.articles.insert(
             id,
@@ -124,6 +149,7 @@ impl<'a> Ingest<'a> {
                 id,
                 lang: lang_code(lang),
                 signature: *signature,
+                happening,
             });
         }
         for (url, kind) in links
@@ -249,6 +275,7 @@ impl<'a> Ingest<'a> {
         entry: &Entry,
         lang: Option<&str>,
         signature: Option<&Signature>,
+        happening: &Happening,
         links: &[String],
     ) -> Result<BTreeSet<u64>, StoreError> {
         let (url, cited) = (entry.url.as_str(), entry.cited.as_slice());
@@ -273,8 +300,32 @@ impl<'a> Ingest<'a> {
                 if report.conflicts_with(&Report::of(&candidate.entry.title, &candidate.entry.text)) {
                     continue;
                 }
+                if self
+                    .happening_of(id)?
+                    .is_some_and(|other| details_conflict(happening, &other))
+                {
+                    continue;
+                }
                 let story = self.story_of(id)?;
-                if tried.insert(story) && self.matches_core(story, lang, signature)? {
+                if tried.insert(story)
+                    && self.matches_core(story, lang, signature)?
+                    && !self.conflicts_with_core(story, happening)?
+                {
+                    stories.insert(story);
+                    break;
+                }
+            }
+        }
+        // Reports of one event in any language: they share rare details and none conflicts.
+        // Joins one story too, whose core the report must agree with.
+        if stories.is_empty() && !happening.event.lead.is_empty() {
+            let mut tried = BTreeSet::new();
+            for (id, _) in self.event_matches(happening)?.into_iter().take(MAX_EVENT_TRIES) {
+                let story = self.story_of(id)?;
+                if tried.insert(story)
+                    && self.matches_event_core(story, happening)?
+                    && !self.conflicts_with_core(story, happening)?
+                {
                     stories.insert(story);
                     break;
                 }
@@ -328,6 +379,114 @@ impl<'a> Ingest<'a> {
         Ok(compared == 0 || alike * 2 > compared)
     }
 
+    /// Whether a report's details conflict with those of one of `story`'s first
+    /// [`STORY_CORE`] members. Agreeing with the founder is not enough: a founder whose lead
+    /// names much agrees with reports of several events, which must not meet in its story.
+    fn conflicts_with_core(&self, story: u64, happening: &Happening) -> Result<bool, StoreError> {
+        let mut members = self.story_members(story)?;
+        members.sort_unstable();
+        for member in members.iter().take(STORY_CORE) {
+            if let Some(other) = self.happening_of(*member)? {
+                if details_conflict(happening, &other) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Articles that report the event `happening` reports, best first, with their score.
+    fn event_matches(&self, happening: &Happening) -> Result<Vec<(u64, f64)>, StoreError> {
+        let window = chrono::Duration::hours(EVENT_WINDOW_HOURS);
+        let in_window = |other: &Happening| (other.at - happening.at).abs() <= window;
+        let shares_lead = |other: &Happening| {
+            happening
+                .event
+                .shared(&other.event)
+                .any(|k| !Event::is_small_number(k))
+        };
+        let pending = self
+            .fingerprints
+            .iter()
+            .filter(|f| in_window(&f.happening) && shares_lead(&f.happening))
+            .map(|f| (f.id, f.happening.clone()));
+        let indexed = self
+            .index
+            .event_candidates(&happening.event, happening.at, window, MAX_EVENT_CANDIDATES)
+            .into_iter()
+            .map(|(id, _, h)| (id, h));
+        let mut matches: Vec<(u64, f64)> = pending
+            .chain(indexed)
+            .filter_map(|(id, other)| self.event_score(happening, &other).map(|s| (id, s)))
+            .collect();
+        matches.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+        matches.dedup_by_key(|m| m.0);
+        Ok(matches)
+    }
+
+    /// How strongly two reports' details say they tell one event: the weight of the lead
+    /// details they share, or `None` when that is too little or their details conflict.
+    fn event_score(&self, one: &Happening, other: &Happening) -> Option<f64> {
+        // Within one language stories join by likeness, which reads names with their context
+        // (`Report`); details alone, without names, cannot tell one country's signature from
+        // the next one's there.
+        if one.lang == other.lang || one.event.conflicts_with(&other.event) {
+            return None;
+        }
+        let (mut score, mut shared) = (0.0, 0usize);
+        for key in one.event.said_both(&other.event) {
+            score += self.index.weight(key);
+            shared += usize::from(!Event::is_small_number(key));
+        }
+        if shared < EVENT_MIN_SHARED
+            || score < EVENT_MIN_SCORE
+            || one.event.shared(&other.event).next().is_none()
+        {
+            return None;
+        }
+        // Most of what the shorter report says, the other says too: two reports that share a
+        // city and a count but not the rest of their details are of two events.
+        let said = |e: &Event| -> f64 { e.comparable_said().map(|k| self.index.weight(k)).sum() };
+        let coverage = score / said(&one.event).min(said(&other.event)).max(f64::EPSILON);
+        (coverage >= EVENT_MIN_COVERAGE).then_some(score)
+    }
+
+    /// Whether a report tells the event of `story`'s core: its founding article's, or most of
+    /// its first [`STORY_CORE`] members that have details.
+    fn matches_event_core(&self, story: u64, happening: &Happening) -> Result<bool, StoreError> {
+        let mut members = self.story_members(story)?;
+        members.sort_unstable();
+        let (mut compared, mut agree) = (0usize, 0usize);
+        for (rank, member) in members.iter().take(STORY_CORE).enumerate() {
+            let Some(other) = self.happening_of(*member)? else {
+                continue;
+            };
+            let agrees = self.event_score(happening, &other).is_some();
+            if rank == 0 && agrees {
+                return Ok(true);
+            }
+            compared += 1;
+            agree += usize::from(agrees);
+        }
+        Ok(compared > 0 && agree * 2 > compared)
+    }
+
+    /// The event details of a stored (or pending) article, if it has them.
+    fn happening_of(&self, id: u64) -> Result<Option<Happening>, StoreError> {
+        if let Some(f) = self.fingerprints.iter().find(|f| f.id == id) {
+            return Ok(Some(f.happening.clone()));
+        }
+        if let Some(h) = self.index.happening(id) {
+            return Ok(Some(h.clone()));
+        }
+        Ok(self
+            .store
+            .fingerprints
+            .get(signature_key(id))?
+            .and_then(|bytes| decode_record(&bytes))
+            .and_then(|r| r.happening))
+    }
+
     /// The stored (or pending) signature of an article in `lang`.
     fn signature_of(&self, id: u64, lang: LangCode) -> Result<Option<Signature>, StoreError> {
         if let Some(f) = self.fingerprints.iter().find(|f| f.id == id) {
@@ -338,8 +497,8 @@ impl<'a> Ingest<'a> {
             .fingerprints
             .get(signature_key(id))?
             .and_then(|bytes| decode_record(&bytes))
-            .filter(|(_, l, _)| *l == lang)
-            .map(|(signature, _, _)| signature))
+            .filter(|r| r.lang == lang)
+            .map(|r| r.signature))
     }
 
     /// Articles in `lang` at least [`DUPLICATE_SIMILARITY`] alike, most alike first (then
@@ -457,7 +616,7 @@ impl<'a> Ingest<'a> {
                     by_url.insert(url.as_bytes(), &id.to_be_bytes())?;
                 }
                 for f in &self.fingerprints {
-                    let record = encode_record(&f.signature, f.lang, self.now);
+                    let record = encode_record(&f.signature, f.lang, self.now, &f.happening);
                     fingerprints.insert(signature_key(f.id).as_slice(), record)?;
                 }
                 for (url, pending) in &self.refs {
@@ -513,6 +672,17 @@ impl Store {
         index.evict(now);
         Ingest::new(self, &index, now).near_duplicates(lang, signature)
     }
+}
+
+/// Whether two reports' details say they tell different events. Within one language written
+/// with capitals, `Report` judges, reading names in their context; without capitals (Chinese,
+/// Arabic) and across languages, the places, numbers and dates of their details.
+fn details_conflict(one: &Happening, other: &Happening) -> bool {
+    let cased = matches!(one.event.script, Script::Latin | Script::Cyrillic);
+    if one.lang == other.lang && cased {
+        return false;
+    }
+    one.event.conflicts_with(&other.event)
 }
 
 /// Whether storing `new` over `old` would change what a reader sees.

@@ -16,6 +16,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::details::event::{Event, Script};
 use crate::fingerprint::{Signature, BANDS, SIGNATURE_LEN};
 
 /// Article slots one bucket keeps: its newest. Copies of one text sit in one story, so the
@@ -23,6 +24,27 @@ use crate::fingerprint::{Signature, BANDS, SIGNATURE_LEN};
 pub const BUCKET_SLOTS: usize = 4;
 
 const EMPTY: u32 = u32::MAX;
+
+/// How far apart two reports of one event are published at most, and how long (by fetch
+/// time) an article stays in the event index.
+pub const EVENT_WINDOW_HOURS: i64 = 72;
+
+/// Article slots one pair of event details keeps: its newest.
+pub const EVENT_SLOTS: usize = 8;
+
+/// The rarest details of a lead that are indexed and looked up in pairs. One detail alone
+/// ("Jakarta", "1,200") is in too many articles for its newest few to be the right ones; two
+/// together ("Jakarta" and "1,200") are in few.
+const PAIRED_DETAILS: usize = 5;
+
+/// An article's event details, its language, and when the event was reported (published,
+/// else fetched).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Happening {
+    pub(super) event: Event,
+    pub(super) lang: LangCode,
+    pub(super) at: DateTime<Utc>,
+}
 
 /// Three bytes of language code (zero-padded; `???` unknown): only texts in one language are
 /// compared.
@@ -34,6 +56,7 @@ struct Record {
     at: i64,
     lang: LangCode,
     signature: Signature,
+    happening: Option<Happening>,
 }
 
 /// LSH buckets over a sliding window of articles, oldest first.
@@ -44,18 +67,30 @@ pub(super) struct NearDupIndex {
     records: VecDeque<Record>,
     first: u32,
     buckets: HashMap<u64, [u32; BUCKET_SLOTS]>,
+    /// How long articles stay in the event index (a shorter window than the text's).
+    event_window: Duration,
+    /// The oldest slot in the event index; older slots are in the text index only.
+    event_first: u32,
+    /// The newest articles naming each pair of rare event details in their lead.
+    events: HashMap<u64, [u32; EVENT_SLOTS]>,
+    /// How many articles in the event window say each detail.
+    counts: HashMap<u32, u32>,
     /// Slots evicted since the buckets were last swept of them.
     stale: usize,
 }
 
 impl NearDupIndex {
     /// An empty index keeping articles for `window`.
-    pub(super) fn new(window: Duration) -> Self {
+    pub(super) fn new(window: Duration, event_window: Duration) -> Self {
         NearDupIndex {
             window,
+            event_window,
+            event_first: 0,
             records: VecDeque::new(),
             first: 0,
             buckets: HashMap::new(),
+            events: HashMap::new(),
+            counts: HashMap::new(),
             stale: 0,
         }
     }
@@ -68,19 +103,119 @@ impl NearDupIndex {
 
     /// Adds an article, newer than every article already in. Articles leave only through
     /// [`NearDupIndex::evict`].
-    pub(super) fn insert(&mut self, id: u64, at: DateTime<Utc>, lang: LangCode, signature: Signature) {
+    pub(super) fn insert(
+        &mut self,
+        id: u64,
+        at: DateTime<Utc>,
+        lang: LangCode,
+        signature: Signature,
+        happening: Option<Happening>,
+    ) {
         let slot = self.first.wrapping_add(self.records.len() as u32);
         for key in bucket_keys(lang, &signature) {
             let bucket = self.buckets.entry(key).or_insert([EMPTY; BUCKET_SLOTS]);
             bucket.rotate_right(1);
             bucket[0] = slot;
         }
+        if let Some(h) = &happening {
+            for key in self.pair_keys(&h.event) {
+                let slots = self.events.entry(key).or_insert([EMPTY; EVENT_SLOTS]);
+                slots.rotate_right(1);
+                slots[0] = slot;
+            }
+            for key in counted_details(&h.event) {
+                *self.counts.entry(key).or_default() += 1;
+            }
+        }
         self.records.push_back(Record {
             id,
             at: at.timestamp_micros(),
             lang,
             signature,
+            happening,
         });
+    }
+
+    /// How much sharing `key` says: the rarer the detail in the window, the more.
+    pub(super) fn weight(&self, key: u32) -> f64 {
+        if Event::is_small_number(key) {
+            return 0.5;
+        }
+        let count = f64::from(self.counts.get(&key).copied().unwrap_or(0));
+        let population = self
+            .first
+            .wrapping_add(self.records.len() as u32)
+            .wrapping_sub(self.event_first);
+        ((f64::from(population) + 1.0) / (count + 1.0)).ln().max(0.0)
+    }
+
+    /// The keys of the pairs of `event`'s rarest lead details.
+    fn pair_keys(&self, event: &Event) -> Vec<u64> {
+        let mut rare: Vec<u32> = indexed_details(event).collect();
+        rare.sort_by_key(|k| (self.counts.get(k).copied().unwrap_or(0), *k));
+        rare.truncate(PAIRED_DETAILS);
+        rare.sort_unstable();
+        let mut keys = Vec::with_capacity(rare.len() * rare.len().saturating_sub(1) / 2);
+        for (x, a) in rare.iter().enumerate() {
+            for b in &rare[x + 1..] {
+                keys.push((u64::from(*a) << 32) | u64::from(*b));
+            }
+        }
+        keys
+    }
+
+    /// Indexed articles of any language naming two of the rarest details of `event`'s lead,
+    /// reported within `window` of `at`, newest first per pair; each at most once, and at
+    /// most `limit`.
+    pub(super) fn event_candidates(
+        &self,
+        event: &Event,
+        at: DateTime<Utc>,
+        window: Duration,
+        limit: usize,
+    ) -> Vec<(u64, LangCode, Happening)> {
+        let mut out: Vec<(u64, LangCode, Happening)> = Vec::new();
+        for key in self.pair_keys(event) {
+            let Some(slots) = self.events.get(&key) else {
+                continue;
+            };
+            for &slot in slots {
+                if !self.in_event_window(slot) {
+                    continue;
+                }
+                let Some(record) = self.record(slot) else {
+                    continue;
+                };
+                let Some(happening) = &record.happening else {
+                    continue;
+                };
+                if (happening.at - at).abs() > window || out.iter().any(|(id, _, _)| *id == record.id) {
+                    continue;
+                }
+                out.push((record.id, record.lang, happening.clone()));
+                if out.len() >= limit {
+                    return out;
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a slot is of an article still in the event index.
+    fn in_event_window(&self, slot: u32) -> bool {
+        slot != EMPTY
+            && slot.wrapping_sub(self.first) >= self.event_first.wrapping_sub(self.first)
+            && slot.wrapping_sub(self.first) < self.records.len() as u32
+    }
+
+    /// The event of an indexed article.
+    pub(super) fn happening(&self, id: u64) -> Option<&Happening> {
+        // Ids grow with insertion order: a binary search finds the record.
+        let at = self.records.partition_point(|r| r.id < id);
+        self.records
+            .get(at)
+            .filter(|r| r.id == id)
+            .and_then(|r| r.happening.as_ref())
     }
 
     /// Indexed articles in `lang` sharing a band with `signature`, newest first per band, with
@@ -124,6 +259,27 @@ impl NearDupIndex {
     /// Drops the articles that left the window by `now`.
     pub(super) fn evict(&mut self, now: DateTime<Utc>) {
         let horizon = (now - self.window).timestamp_micros();
+        let event_horizon = horizon.max((now - self.event_window).timestamp_micros());
+        // The event index first: its window ends before the text's.
+        while let Some(record) = self.record(self.event_first).filter(|r| r.at < event_horizon) {
+            let keys: Vec<u32> = record
+                .happening
+                .iter()
+                .flat_map(|h| counted_details(&h.event))
+                .collect();
+            for key in keys {
+                if let Some(count) = self.counts.get_mut(&key) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.counts.remove(&key);
+                    }
+                }
+            }
+            self.event_first = self.event_first.wrapping_add(1);
+        }
+        if self.records.is_empty() {
+            self.event_first = self.first;
+        }
         while self.records.front().is_some_and(|r| r.at < horizon) {
             self.records.pop_front();
             self.first = self.first.wrapping_add(1);
@@ -142,9 +298,31 @@ impl NearDupIndex {
                 bucket.iter().any(|s| *s != EMPTY)
             });
             self.buckets.shrink_to_fit();
+            let event_first = self.event_first;
+            let in_events =
+                |slot: u32| is_live(slot) && slot.wrapping_sub(first) >= event_first.wrapping_sub(first);
+            self.events.retain(|_, slots| {
+                for slot in slots.iter_mut() {
+                    if !in_events(*slot) {
+                        *slot = EMPTY;
+                    }
+                }
+                slots.iter().any(|s| *s != EMPTY)
+            });
+            self.events.shrink_to_fit();
             self.stale = 0;
         }
     }
+}
+
+/// The details of a lead that are looked up: small numbers are everywhere.
+fn indexed_details(event: &Event) -> impl Iterator<Item = u32> + '_ {
+    event.lead.iter().copied().filter(|k| !Event::is_small_number(*k))
+}
+
+/// The details whose frequency weighs them: all a text says, small numbers aside.
+fn counted_details(event: &Event) -> impl Iterator<Item = u32> + '_ {
+    event.said.iter().copied().filter(|k| !Event::is_small_number(*k))
 }
 
 /// The language code of a record key.
@@ -169,25 +347,84 @@ fn bucket_keys(lang: LangCode, signature: &Signature) -> [u64; BANDS] {
     keys
 }
 
-/// `S` record value: signature ++ language ++ time (µs since the epoch, BE).
-pub(super) fn encode_record(signature: &Signature, lang: LangCode, at: DateTime<Utc>) -> Vec<u8> {
+/// A stored `S` record: what the index keeps of an article.
+#[derive(Debug, PartialEq)]
+pub(super) struct StoredRecord {
+    pub(super) signature: Signature,
+    pub(super) lang: LangCode,
+    pub(super) at: DateTime<Utc>,
+    /// `None` in records written before they carried event details.
+    pub(super) happening: Option<Happening>,
+}
+
+/// `S` record value: signature ++ language ++ time (µs since the epoch, BE), then the event:
+/// script ++ its time (µs, BE) ++ lead count (u8) ++ said count (u8) ++ the keys (u32, BE).
+pub(super) fn encode_record(
+    signature: &Signature,
+    lang: LangCode,
+    at: DateTime<Utc>,
+    happening: &Happening,
+) -> Vec<u8> {
     let mut v = signature.to_bytes();
     v.extend_from_slice(&lang);
     v.extend_from_slice(&at.timestamp_micros().to_be_bytes());
+    let event = &happening.event;
+    v.push(event.script.to_byte());
+    v.extend_from_slice(&happening.at.timestamp_micros().to_be_bytes());
+    let (lead, said) = (
+        &event.lead[..event.lead.len().min(255)],
+        &event.said[..event.said.len().min(255)],
+    );
+    v.push(lead.len() as u8);
+    v.push(said.len() as u8);
+    for key in lead.iter().chain(said) {
+        v.extend_from_slice(&key.to_be_bytes());
+    }
     v
 }
 
 /// An `S` record value, or `None` when it is not one (a signature alone, written before the
 /// record carried its language and time).
-pub(super) fn decode_record(bytes: &[u8]) -> Option<(Signature, LangCode, DateTime<Utc>)> {
+pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
     let sig_len = SIGNATURE_LEN * 4;
-    if bytes.len() != sig_len + 3 + 8 {
+    let base = sig_len + 3 + 8;
+    if bytes.len() < base {
         return None;
     }
     let signature = Signature::from_bytes(&bytes[..sig_len])?;
     let lang: LangCode = bytes[sig_len..sig_len + 3].try_into().ok()?;
-    let micros = i64::from_be_bytes(bytes[sig_len + 3..].try_into().ok()?);
-    Some((signature, lang, DateTime::from_timestamp_micros(micros)?))
+    let micros = i64::from_be_bytes(bytes[sig_len + 3..base].try_into().ok()?);
+    let at = DateTime::from_timestamp_micros(micros)?;
+    let happening = match &bytes[base..] {
+        [] => None,
+        [script, rest @ ..] if rest.len() >= 10 => {
+            let micros = i64::from_be_bytes(rest[..8].try_into().ok()?);
+            let (lead_n, said_n) = (usize::from(rest[8]), usize::from(rest[9]));
+            let keys = &rest[10..];
+            if keys.len() != 4 * (lead_n + said_n) {
+                return None;
+            }
+            let mut keys = keys
+                .chunks_exact(4)
+                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+            Some(Happening {
+                event: Event {
+                    lead: keys.by_ref().take(lead_n).collect(),
+                    said: keys.collect(),
+                    script: Script::from_byte(*script),
+                },
+                lang,
+                at: DateTime::from_timestamp_micros(micros)?,
+            })
+        }
+        _ => return None,
+    };
+    Some(StoredRecord {
+        signature,
+        lang,
+        at,
+        happening,
+    })
 }
 
 #[cfg(test)]
@@ -208,18 +445,18 @@ mod tests {
 
     #[test]
     fn finds_within_language_and_window_only() {
-        let mut index = NearDupIndex::new(Duration::days(30));
+        let mut index = NearDupIndex::new(Duration::days(30), Duration::hours(72));
         let en = lang_code(Some("en"));
         let fr = lang_code(Some("fr"));
-        index.insert(1, t(0), en, signature(1));
-        index.insert(2, t(0), fr, signature(1));
+        index.insert(1, t(0), en, signature(1), None);
+        index.insert(2, t(0), fr, signature(1), None);
         let found = index.candidates(en, &signature(1), 16);
         assert_eq!(found.iter().map(|c| c.0).collect::<Vec<_>>(), [1]);
         assert!(index.candidates(en, &signature(99), 16).is_empty());
 
         // Past the window both leave, and the sweep leaves only the new article's buckets.
         index.evict(t(40));
-        index.insert(3, t(40), en, signature(3));
+        index.insert(3, t(40), en, signature(3), None);
         assert_eq!(index.len(), 1);
         assert!(index.candidates(en, &signature(1), 16).is_empty());
         assert_eq!(index.buckets.len(), BANDS);
@@ -228,10 +465,10 @@ mod tests {
 
     #[test]
     fn a_bucket_keeps_its_newest() {
-        let mut index = NearDupIndex::new(Duration::days(30));
+        let mut index = NearDupIndex::new(Duration::days(30), Duration::hours(72));
         let en = lang_code(Some("en"));
         for id in 1..=10 {
-            index.insert(id, t(0), en, signature(7));
+            index.insert(id, t(0), en, signature(7), None);
         }
         let found: Vec<u64> = index
             .candidates(en, &signature(7), 16)
@@ -243,8 +480,22 @@ mod tests {
 
     #[test]
     fn record_round_trips() {
-        let bytes = encode_record(&signature(5), lang_code(Some("vi")), t(3));
-        assert_eq!(decode_record(&bytes), Some((signature(5), *b"vi\0", t(3))));
+        let happening = Happening {
+            event: Event::of("72 quốc gia ký tại Hà Nội", "", Some("vi"), None),
+            lang: lang_code(Some("vi")),
+            at: t(2),
+        };
+        assert!(happening.event.lead.len() >= 2);
+        let bytes = encode_record(&signature(5), lang_code(Some("vi")), t(3), &happening);
+        let record = decode_record(&bytes).expect("a record");
+        assert_eq!(
+            (record.signature, record.lang, record.at),
+            (signature(5), *b"vi\0", t(3))
+        );
+        assert_eq!(record.happening, Some(happening));
+        // Records written before events were stored still read.
+        let old = &bytes[..SIGNATURE_LEN * 4 + 11];
+        assert_eq!(decode_record(old).map(|r| r.happening), Some(None));
         assert_eq!(decode_record(&signature(5).to_bytes()), None);
     }
 }

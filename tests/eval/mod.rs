@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use treatywatch::config::topic::BUILTIN_TOPIC;
+use treatywatch::details::event::Event;
 use treatywatch::pipeline::Judges;
 
 #[derive(Deserialize)]
@@ -154,6 +155,7 @@ fn story_targets_hold_on_the_labelled_duplicate_set() {
             let refs = refs_of(&a.text, &a.text, &Url::parse(&a.url).unwrap());
             // The store indexes the fingerprint the judges computed; it computes none itself.
             let fingerprint = fingerprint(&a.title, &a.text, lang.lang.as_deref());
+            let event = Event::of(&a.title, &a.text, lang.lang.as_deref(), None);
             Entry {
                 url: a.url.clone(),
                 link: a.url.clone(),
@@ -168,6 +170,7 @@ fn story_targets_hold_on_the_labelled_duplicate_set() {
                 links: refs.links,
                 cited: refs.cited,
                 fingerprint,
+                event,
             }
         })
         .collect();

@@ -3,6 +3,9 @@
 //! same things; a look-alike (another country signing, another city, another count) names other
 //! ones. Stories use this to keep look-alikes apart however alike their words.
 
+pub mod event;
+pub mod gazetteer;
+
 /// The zero of each decimal numeral system headlines in our languages use: ASCII,
 /// Arabic-Indic, Extended Arabic-Indic (Persian, Urdu), Devanagari, Bengali, Thai, full-width.
 const ZEROS: [u32; 7] = [0x30, 0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10];

@@ -1,0 +1,710 @@
+//! The details of the event a report tells, in a form that does not depend on its language:
+//! numbers (with their multipliers: "13万", "130 ألف" and "130,000" are one number), dates
+//! (absolute, and weekdays resolved against the publication time), places (by their codes in
+//! the [gazetteer](super::gazetteer)), and names as their script writes them. Two reports of one
+//! event, in any two languages, share rare details; a look-alike names another city, another
+//! count or another person.
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+
+use super::digit_value;
+use super::gazetteer::{arabic_stems, fold_word, gazetteer, is_han, Meaning, MAX_HAN_NAME, MAX_NAME_WORDS};
+use super::LEAD_CHARS;
+use crate::fingerprint::short_hash;
+
+/// What a detail is; each detail's key carries its kind in its top three bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A number below ten: often spelled out, so never evidence of a conflict.
+    SmallNumber = 0,
+    /// A number.
+    Number = 1,
+    /// A country or a city.
+    Place = 2,
+    /// A day of the year.
+    Date = 3,
+    /// A name in Latin script.
+    LatinName = 4,
+    /// A name in Cyrillic script.
+    CyrillicName = 5,
+    /// A name in Chinese characters (a foreign name, written with `·`).
+    HanName = 6,
+}
+
+impl Kind {
+    fn of_key(key: u32) -> Kind {
+        match key >> 29 {
+            0 => Kind::SmallNumber,
+            1 => Kind::Number,
+            2 => Kind::Place,
+            3 => Kind::Date,
+            4 => Kind::LatinName,
+            5 => Kind::CyrillicName,
+            _ => Kind::HanName,
+        }
+    }
+
+    /// The word the explanations use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::SmallNumber | Kind::Number => "number",
+            Kind::Place => "place",
+            Kind::Date => "date",
+            Kind::LatinName | Kind::CyrillicName | Kind::HanName => "name",
+        }
+    }
+}
+
+/// The script a report's names are written in: names compare only within one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Script {
+    /// Latin (en, fr, es, vi, …).
+    Latin,
+    /// Cyrillic (ru, …).
+    Cyrillic,
+    /// Chinese characters.
+    Han,
+    /// Arabic, or anything whose names we do not read.
+    #[default]
+    Other,
+}
+
+impl Script {
+    fn of_lang(lang: Option<&str>) -> Script {
+        match lang {
+            Some("ru" | "uk" | "bg" | "be" | "sr" | "mk" | "kk") => Script::Cyrillic,
+            Some("zh" | "ja") => Script::Han,
+            Some("ar" | "fa" | "ur" | "he") | None => Script::Other,
+            Some(_) => Script::Latin,
+        }
+    }
+
+    fn name_kind(self) -> Option<Kind> {
+        match self {
+            Script::Latin => Some(Kind::LatinName),
+            Script::Cyrillic => Some(Kind::CyrillicName),
+            Script::Han => Some(Kind::HanName),
+            Script::Other => None,
+        }
+    }
+
+    /// One byte, for the stored record.
+    pub fn to_byte(self) -> u8 {
+        self as u8
+    }
+
+    /// The script a stored byte names.
+    pub fn from_byte(b: u8) -> Script {
+        match b {
+            0 => Script::Latin,
+            1 => Script::Cyrillic,
+            2 => Script::Han,
+            _ => Script::Other,
+        }
+    }
+}
+
+/// One detail as read: its kind and its value in words ("VN", "72", "10-25", "guterres").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    /// What it is.
+    pub kind: Kind,
+    /// Its value, language-independent.
+    pub value: String,
+}
+
+impl Detail {
+    /// The 32-bit key it is indexed and compared by: the kind, then a hash of the value.
+    pub fn key(&self) -> u32 {
+        ((self.kind as u32) << 29) | (short_hash(self.value.as_bytes()) & 0x1FFF_FFFF)
+    }
+}
+
+/// A report's event details, as keys: those of its title and lead (what the event is) and
+/// those anywhere in it (what it says).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Event {
+    /// Keys of the title's and the lead's details, sorted.
+    pub lead: Vec<u32>,
+    /// Keys of every detail, sorted; includes `lead`.
+    pub said: Vec<u32>,
+    /// The script of its names.
+    pub script: Script,
+}
+
+/// Details of one report kept at most: a lead names a handful, a long text many more.
+pub const MAX_LEAD_DETAILS: usize = 24;
+/// Details of a whole text kept at most.
+pub const MAX_SAID_DETAILS: usize = 64;
+
+/// A token of a text: a number (its value), a run of Chinese characters, or a word.
+#[derive(Debug)]
+enum Token<'a> {
+    Number(f64),
+    Han(&'a str),
+    Word(&'a str),
+}
+
+struct Tok<'a> {
+    token: Token<'a>,
+    /// Byte offset in the text.
+    start: usize,
+    /// What separates it from the token before.
+    gap: &'a str,
+    /// First word of a sentence (its capital says nothing).
+    sentence_start: bool,
+}
+
+fn tokens(text: &str) -> Vec<Tok<'_>> {
+    let mut out: Vec<Tok<'_>> = Vec::new();
+    let bytes_end = text.len();
+    let mut last_end = 0;
+    let mut sentence_start = true;
+    let mut iter = text.char_indices().peekable();
+    while let Some((start, c)) = iter.next() {
+        let token = if digit_value(c).is_some() {
+            let (value, len) = read_number(&text[start..]);
+            while iter.peek().is_some_and(|(i, _)| *i < start + len) {
+                iter.next();
+            }
+            Some((Token::Number(value), start + len))
+        } else if is_han(c) {
+            let mut end = start + c.len_utf8();
+            while let Some((i, c)) = iter.peek().copied().filter(|(_, c)| is_han(*c)) {
+                end = i + c.len_utf8();
+                iter.next();
+            }
+            Some((Token::Han(&text[start..end]), end))
+        } else if c.is_alphabetic() {
+            let mut end = start + c.len_utf8();
+            while let Some((i, c)) = iter
+                .peek()
+                .copied()
+                .filter(|(_, c)| c.is_alphabetic() && !is_han(*c))
+            {
+                end = i + c.len_utf8();
+                iter.next();
+            }
+            Some((Token::Word(&text[start..end]), end))
+        } else {
+            None
+        };
+        let Some((token, end)) = token else {
+            continue;
+        };
+        let gap = &text[last_end..start];
+        if gap.contains([
+            '.', '!', '?', '\n', '。', '！', '？', '؟', '—', ':', '»', '«', '"', '“',
+        ]) {
+            sentence_start = true;
+        }
+        out.push(Tok {
+            token,
+            start,
+            gap,
+            sentence_start,
+        });
+        sentence_start = false;
+        last_end = end.min(bytes_end);
+    }
+    out
+}
+
+/// The number at the start of `text` (see [`super::numbers`]) and its length in bytes.
+fn read_number(text: &str) -> (f64, usize) {
+    let mut digits = String::new();
+    let chars = text.char_indices();
+    let mut end = 0;
+    let mut decimal = false;
+    let mut first_group: Option<usize> = None;
+    for (i, c) in chars {
+        if let Some(d) = digit_value(c) {
+            digits.push(char::from_digit(d, 10).unwrap_or('0'));
+            end = i + c.len_utf8();
+            continue;
+        }
+        if !matches!(c, ',' | '.' | '٫' | '٬' | '\u{a0}' | '\u{202f}' | '\'' | ' ') {
+            break;
+        }
+        let group = text[i + c.len_utf8()..]
+            .chars()
+            .take_while(|c| digit_value(*c).is_some())
+            .count();
+        if group == 0 {
+            break;
+        }
+        let first = *first_group.get_or_insert(digits.len());
+        // "130 000" is a number, "2025 100" two: groups follow at most three digits.
+        let thousands = group == 3 && c != '٫' && !decimal && first <= 3;
+        if !thousands {
+            // A space never starts a decimal part ("5 3" is two numbers).
+            if decimal || c == ' ' || c == '\u{a0}' || c == '\u{202f}' {
+                break;
+            }
+            digits.push('.');
+            decimal = true;
+        }
+    }
+    (digits.parse().unwrap_or(0.0), end)
+}
+
+/// A number as a detail's value: integers without a decimal part, others with one.
+fn number_value(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// What the words `words[..n]` mean together, for the longest `n` that means something.
+fn lookup(tokens: &[Tok<'_>], at: usize) -> Option<(Meaning, usize)> {
+    let g = gazetteer();
+    let mut key = String::new();
+    let mut best = None;
+    for n in 0..MAX_NAME_WORDS {
+        let Some(tok) = tokens.get(at + n) else { break };
+        let Token::Word(word) = tok.token else { break };
+        if n > 0 {
+            if !tok.gap.chars().all(|c| c == ' ' || c == '-' || c == '\u{a0}') {
+                break;
+            }
+            key.push(' ');
+        }
+        key.push_str(&fold_word(word));
+        if let Some(m) = g.get(&key) {
+            best = Some((m, n + 1));
+        } else if n == 0 {
+            // An Arabic word with its proclitics: "بمرسيليا", "والرياض".
+            for stem in arabic_stems(word) {
+                if let Some(m) = g.get(&fold_word(stem)) {
+                    best = Some((m, 1));
+                    break;
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Reads the event details of a report: its title, its text and when it was published
+/// (weekdays name the day of that week).
+pub fn read(
+    title: &str,
+    text: &str,
+    lang: Option<&str>,
+    published: Option<DateTime<Utc>>,
+) -> Vec<(Detail, bool)> {
+    let script = Script::of_lang(lang);
+    let full = format!("{title}\n{text}");
+    let lead_end = title.len()
+        + 1
+        + text
+            .char_indices()
+            .nth(LEAD_CHARS)
+            .map(|(i, _)| i)
+            .unwrap_or(text.len());
+    let toks = tokens(&full);
+    let mut out: Vec<(Detail, bool)> = Vec::new();
+    let mut push = |kind: Kind, value: String, at: usize| {
+        let in_lead = at < lead_end;
+        if let Some(seen) = out.iter_mut().find(|(d, _)| d.kind == kind && d.value == value) {
+            seen.1 |= in_lead;
+        } else {
+            out.push((Detail { kind, value }, in_lead));
+        }
+    };
+    let date = |month: f64, day: f64| -> Option<String> {
+        let (m, d) = (month as u32, day as u32);
+        ((1..=12).contains(&m) && (1..=31).contains(&d) && month.fract() == 0.0 && day.fract() == 0.0)
+            .then(|| format!("{m:02}-{d:02}"))
+    };
+    let g = gazetteer();
+    let month_of = |tok: Option<&Tok<'_>>| match tok.map(|t| &t.token) {
+        Some(Token::Word(w)) => match g.get(&fold_word(w)) {
+            Some(Meaning::Month(m)) => Some(m),
+            _ => None,
+        },
+        _ => None,
+    };
+    // The countries of the cities named: "Sydney" says "Australia" already.
+    let mut cities_in: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let tok = &toks[i];
+        match tok.token {
+            Token::Number(n) => {
+                let next = toks.get(i + 1);
+                let adjacent = |t: Option<&Tok<'_>>| t.is_some_and(|t| t.gap.trim().is_empty());
+                // 10月25日
+                if let (Some(Token::Han(m)), Some(Token::Number(d)), Some(Token::Han(after))) = (
+                    next.map(|t| &t.token),
+                    toks.get(i + 2).map(|t| &t.token),
+                    toks.get(i + 3).map(|t| &t.token),
+                ) {
+                    if *m == "月" && after.starts_with('日') {
+                        if let Some(v) = date(n, *d) {
+                            push(Kind::Date, v, tok.start);
+                            i += 3;
+                            continue;
+                        }
+                    }
+                }
+                // 25/10 (day first but in English)
+                if let (Some(second), true) = (next, next.is_some_and(|t| t.gap == "/")) {
+                    if let Token::Number(b) = second.token {
+                        let (month, day) = if lang == Some("en") && n <= 12.0 {
+                            (n, b)
+                        } else {
+                            (b, n)
+                        };
+                        if let Some(v) = date(month, day) {
+                            push(Kind::Date, v, tok.start);
+                            i += 2;
+                            if toks
+                                .get(i)
+                                .is_some_and(|t| t.gap == "/" && matches!(t.token, Token::Number(_)))
+                            {
+                                i += 1;
+                            }
+                            continue;
+                        }
+                    }
+                }
+                // 25 octobre, 25 de octubre, 25th of October, 1er octobre
+                let mut j = i + 1;
+                if toks.get(j).is_some_and(|t| {
+                    matches!(t.token, Token::Word(w) if w.chars().count() <= 2 && month_of(Some(t)).is_none())
+                }) {
+                    j += 1;
+                }
+                if let Some(m) = month_of(toks.get(j)) {
+                    if let Some(v) = date(f64::from(m), n) {
+                        push(Kind::Date, v, tok.start);
+                        i = j + 1;
+                        continue;
+                    }
+                }
+                // 13万, 130 ألف, 7.5 million
+                let multiplier = match next.map(|t| &t.token) {
+                    Some(Token::Han(h)) if adjacent(next) => h
+                        .char_indices()
+                        .map(|(at, c)| &h[..at + c.len_utf8()])
+                        .take(2)
+                        .filter_map(|prefix| match g.get(prefix) {
+                            Some(Meaning::Multiplier(p)) => Some(p),
+                            _ => None,
+                        })
+                        .last(),
+                    Some(Token::Word(_)) => match lookup(&toks, i + 1) {
+                        Some((Meaning::Multiplier(p), _)) => Some(p),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let value = n * 10f64.powi(i32::from(multiplier.unwrap_or(0)));
+                let kind = if value < 10.0 {
+                    Kind::SmallNumber
+                } else {
+                    Kind::Number
+                };
+                push(kind, number_value(value), tok.start);
+                if multiplier.is_some() && matches!(next.map(|t| &t.token), Some(Token::Word(_))) {
+                    i += 1;
+                }
+            }
+            Token::Han(run) => {
+                // Places inside a run, longest first; a foreign name is written with "·".
+                let chars: Vec<(usize, char)> = run.char_indices().collect();
+                let mut at = 0;
+                while at < chars.len() {
+                    let mut matched = 0;
+                    for len in (2..=MAX_HAN_NAME.min(chars.len() - at)).rev() {
+                        let from = chars[at].0;
+                        let to = chars.get(at + len).map(|c| c.0).unwrap_or(run.len());
+                        if let Some(Meaning::Place(p)) = g.get(&run[from..to]) {
+                            push(Kind::Place, p.code(), tok.start + from);
+                            cities_in.extend(city_country(p));
+                            matched = len;
+                            break;
+                        }
+                    }
+                    at += matched.max(1);
+                }
+                if let Some(Token::Han(next)) = toks.get(i + 1).map(|t| &t.token) {
+                    if toks[i + 1].gap == "·" || toks[i + 1].gap == "・" {
+                        let first: String = run
+                            .chars()
+                            .rev()
+                            .take(4)
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .rev()
+                            .collect();
+                        let last: String = next.chars().take(4).collect();
+                        push(Kind::HanName, format!("{first}·{last}"), tok.start);
+                    }
+                }
+            }
+            Token::Word(word) => {
+                let cased = word.chars().next().is_some_and(|c| c.is_uppercase());
+                let has_case = word
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_lowercase() || c.is_uppercase());
+                // October 25
+                if let (Some(m), Some(Token::Number(d))) =
+                    (month_of(Some(tok)), toks.get(i + 1).map(|t| &t.token))
+                {
+                    if let Some(v) = date(f64::from(m), *d) {
+                        push(Kind::Date, v, tok.start);
+                        i += 2;
+                        continue;
+                    }
+                }
+                match lookup(&toks, i) {
+                    Some((Meaning::Place(p), n)) if cased || !has_case => {
+                        push(Kind::Place, p.code(), tok.start);
+                        cities_in.extend(city_country(p));
+                        i += n;
+                        continue;
+                    }
+                    Some((Meaning::Weekday(day), n)) => {
+                        if let Some(at) = published {
+                            let back = (at.weekday().number_from_monday() + 7 - u32::from(day)) % 7;
+                            let on = at - Duration::days(i64::from(back));
+                            push(
+                                Kind::Date,
+                                format!("{:02}-{:02}", on.month(), on.day()),
+                                tok.start,
+                            );
+                        }
+                        i += n;
+                        continue;
+                    }
+                    Some((Meaning::Month(_) | Meaning::Multiplier(_), n)) => {
+                        i += n;
+                        continue;
+                    }
+                    _ => {}
+                }
+                // An ordinal's suffix ("25th", "1er") belongs to its number.
+                let suffix = i > 0 && tok.gap.is_empty() && matches!(toks[i - 1].token, Token::Number(_));
+                // A headline in capitals: its capitals say nothing.
+                let shouted = |t: Option<&Tok<'_>>| {
+                    t.is_some_and(|t| matches!(t.token, Token::Word(w) if w.chars().count() >= 2 && !w.chars().any(char::is_lowercase)))
+                };
+                let shouting = shouted(Some(tok))
+                    && (shouted(i.checked_sub(1).and_then(|p| toks.get(p))) || shouted(toks.get(i + 1)));
+                if cased && !tok.sentence_start && !suffix && !shouting && word.chars().count() >= 2 {
+                    if let Some(kind) = script.name_kind().filter(|k| *k != Kind::HanName) {
+                        let in_script = match kind {
+                            Kind::CyrillicName => word.chars().all(|c| matches!(c, '\u{0400}'..='\u{04FF}')),
+                            _ => word.chars().all(|c| {
+                                c.is_ascii_alphabetic()
+                                    || ('\u{C0}'..='\u{24F}').contains(&c)
+                                    || ('\u{1E00}'..='\u{1EFF}').contains(&c)
+                            }),
+                        };
+                        if in_script {
+                            push(kind, fold_word(word), tok.start);
+                        }
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    out.retain(|(d, _)| !(d.kind == Kind::Place && cities_in.contains(&d.value)));
+    out
+}
+
+/// The country code of a city.
+fn city_country(place: super::gazetteer::Place) -> Option<String> {
+    match place {
+        super::gazetteer::Place::City(_, cc) => Some(String::from_utf8_lossy(&cc).into_owned()),
+        super::gazetteer::Place::Country(_) => None,
+    }
+}
+
+impl Event {
+    /// The event details of a report, as keys.
+    pub fn of(title: &str, text: &str, lang: Option<&str>, published: Option<DateTime<Utc>>) -> Event {
+        let details = read(title, text, lang, published);
+        let mut lead: Vec<u32> = details
+            .iter()
+            .filter(|(_, in_lead)| *in_lead)
+            .map(|(d, _)| d.key())
+            .take(MAX_LEAD_DETAILS)
+            .collect();
+        let mut said: Vec<u32> = details
+            .iter()
+            .map(|(d, _)| d.key())
+            .take(MAX_SAID_DETAILS)
+            .collect();
+        said.extend(&lead);
+        lead.sort_unstable();
+        lead.dedup();
+        said.sort_unstable();
+        said.dedup();
+        Event {
+            lead,
+            said,
+            script: Script::of_lang(lang),
+        }
+    }
+
+    /// Whether a detail of this report could be said by `other` at all: names only in one
+    /// script, and small numbers never (they are as often words).
+    /// Whether a detail is evidence of a conflict. Small numbers are as often words; names
+    /// never: another language translates an organisation's name and writes a person's its
+    /// own way (Vietnamese capitalises every syllable of both), and within one language
+    /// [`super::Report`] reads names with their context.
+    fn comparable(key: u32) -> bool {
+        !matches!(
+            Kind::of_key(key),
+            Kind::SmallNumber | Kind::LatinName | Kind::CyrillicName | Kind::HanName
+        )
+    }
+
+    /// Whether this report's lead names something `other` could say and never does.
+    fn names_more_than(&self, other: &Event) -> bool {
+        self.lead
+            .iter()
+            .any(|k| Event::comparable(*k) && other.said.binary_search(k).is_err())
+    }
+
+    /// Whether the two reports tell different events: each lead names something (a number, a
+    /// place, a date) that the other never says.
+    pub fn conflicts_with(&self, other: &Event) -> bool {
+        self.names_more_than(other) && other.names_more_than(self)
+    }
+
+    /// The details both reports say, anywhere.
+    pub fn said_both<'a>(&'a self, other: &'a Event) -> impl Iterator<Item = u32> + 'a {
+        self.said
+            .iter()
+            .copied()
+            .filter(|k| other.said.binary_search(k).is_ok())
+    }
+
+    /// The details a report says that another report in any language says too when it tells
+    /// the same: no names, no small numbers.
+    pub fn comparable_said(&self) -> impl Iterator<Item = u32> + '_ {
+        self.said.iter().copied().filter(|k| Event::comparable(*k))
+    }
+
+    /// The lead details both reports name.
+    pub fn shared<'a>(&'a self, other: &'a Event) -> impl Iterator<Item = u32> + 'a {
+        self.lead
+            .iter()
+            .copied()
+            .filter(|k| other.lead.binary_search(k).is_ok())
+    }
+
+    /// Whether a key is of a small number, which weighs little.
+    pub fn is_small_number(key: u32) -> bool {
+        Kind::of_key(key) == Kind::SmallNumber
+    }
+
+    /// The kind of a key.
+    pub fn kind_of(key: u32) -> Kind {
+        Kind::of_key(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(title: &str, text: &str, lang: &str) -> Vec<String> {
+        let published = "2025-10-27T09:00:00Z".parse().ok();
+        read(title, text, Some(lang), published)
+            .into_iter()
+            .map(|(d, _)| format!("{}:{}", d.kind.label(), d.value))
+            .collect()
+    }
+
+    #[test]
+    fn one_event_reads_alike_in_seven_languages() {
+        let en = values(
+            "72 states sign UN cybercrime treaty in Hanoi on 25 October",
+            "",
+            "en",
+        );
+        let fr = values(
+            "72 États signent à Hanoï, le 25 octobre, le traité de l'ONU",
+            "",
+            "fr",
+        );
+        let es = values("72 Estados firman en Hanói el 25 de octubre el tratado", "", "es");
+        let ru = values("72 государства подписали в Ханое 25 октября конвенцию", "", "ru");
+        let ar = values("72 دولة توقع في هانوي يوم 25 أكتوبر على الاتفاقية", "", "ar");
+        let zh = values("72个国家10月25日在河内签署公约", "", "zh");
+        let vi = values("72 quốc gia ký công ước tại Hà Nội ngày 25/10", "", "vi");
+        let hanoi = en
+            .iter()
+            .find(|v| v.starts_with("place:"))
+            .expect("Hanoi is a place")
+            .clone();
+        for other in [&fr, &es, &ru, &ar, &zh, &vi] {
+            for detail in ["number:72", "date:10-25", hanoi.as_str()] {
+                assert!(other.iter().any(|v| v == detail), "{detail} in {other:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn multipliers_weekdays_and_names() {
+        assert!(values("", "130 ألف طفل", "ar").contains(&"number:130000".to_string()));
+        assert!(values("", "13万名儿童", "zh").contains(&"number:130000".to_string()));
+        assert!(values("", "130,000 children", "en").contains(&"number:130000".to_string()));
+        assert!(values("", "130 000 enfants", "fr").contains(&"number:130000".to_string()));
+        assert!(values("", "7.5 million", "en").contains(&"number:7500000".to_string()));
+        // Published on Monday 27 October: "Saturday" is the 25th.
+        assert!(values("", "Officials met on Saturday.", "en").contains(&"date:10-25".to_string()));
+        let names = values("", "The head of UNODC, Ghada Waly, spoke.", "en");
+        for name in ["name:unodc", "name:ghada", "name:waly"] {
+            assert!(names.contains(&name.to_string()), "{names:?}");
+        }
+        assert!(values("", "秘书长安东尼奥·古特雷斯出席", "zh")
+            .iter()
+            .any(|v| v.starts_with("name:")));
+    }
+
+    #[test]
+    fn look_alikes_conflict_across_languages_and_translations_do_not() {
+        let at = "2025-10-27T09:00:00Z".parse().ok();
+        let en = Event::of(
+            "Trade fair in Marseille draws 60 foreign firms",
+            "",
+            Some("en"),
+            at,
+        );
+        let es = Event::of(
+            "La feria comercial de Marsella atrae a 60 empresas extranjeras",
+            "",
+            Some("es"),
+            at,
+        );
+        let ar = Event::of("معرض تجاري في الرياض يستقطب 30 شركة أجنبية", "", Some("ar"), at);
+        assert!(!en.conflicts_with(&es));
+        assert_eq!(en.shared(&es).count(), 2);
+        assert!(en.conflicts_with(&ar));
+        assert!(es.conflicts_with(&ar));
+        // A shouted headline names nothing.
+        let shout = Event::of(
+            "ELECTRIC CAR SALES IN FRANCE UP 9.9% IN OCTOBER",
+            "",
+            Some("en"),
+            at,
+        );
+        let plain = Event::of(
+            "Electric car sales in France up 9.9% in October",
+            "",
+            Some("en"),
+            at,
+        );
+        assert!(!shout.conflicts_with(&plain));
+    }
+}
