@@ -186,6 +186,17 @@ fn main() {
                 d.join(" ")
             )
         };
+        let jaccard = |a: usize, b: usize| {
+            let (ea, eb) = (&entries[records[a].0].0.event, &entries[records[b].0].0.event);
+            let sa: HashSet<u32> = ea.comparable_said().collect();
+            let sb: HashSet<u32> = eb.comparable_said().collect();
+            let la: HashSet<u32> = ea.lead.iter().copied().filter(|k| sa.contains(k)).collect();
+            let lb: HashSet<u32> = eb.lead.iter().copied().filter(|k| sb.contains(k)).collect();
+            let j = |x: &HashSet<u32>, y: &HashSet<u32>| {
+                x.intersection(y).count() as f64 / x.union(y).count().max(1) as f64
+            };
+            (j(&sa, &sb), j(&la, &lb))
+        };
         for (a, b) in truth
             .iter()
             .filter(|(a, b)| lang_of(*a) != lang_of(*b) && !predicted.contains(&(*a, *b)))
@@ -193,6 +204,44 @@ fn main() {
         {
             println!("MISSED\n   {}\n   {}", show(*a), show(*b));
         }
+        let histogram = |name: &str, pairs: Vec<(usize, usize)>| {
+            let mut said = [0usize; 11];
+            let mut lead = [0usize; 11];
+            let mut shape = [0usize; 12];
+            for (a, b) in &pairs {
+                let (s, l) = jaccard(*a, *b);
+                said[(s * 10.0) as usize] += 1;
+                lead[(l * 10.0) as usize] += 1;
+                let (ea, eb) = (&entries[records[*a].0].0.event, &entries[records[*b].0].0.event);
+                match ea.shape_distance(eb) {
+                    Some(d) => shape[((d * 20.0) as usize).min(10)] += 1,
+                    None => shape[11] += 1,
+                }
+            }
+            println!(
+                "JACCARD {name} ({}): said {:?} lead {:?} shape(0.05 steps, last=unlike count) {:?}",
+                pairs.len(),
+                said,
+                lead,
+                shape
+            );
+        };
+        histogram(
+            "true translations",
+            truth
+                .iter()
+                .filter(|(a, b)| lang_of(*a) != lang_of(*b))
+                .copied()
+                .collect(),
+        );
+        histogram(
+            "wrong cross-language",
+            predicted
+                .difference(&truth)
+                .filter(|(a, b)| lang_of(*a) != lang_of(*b))
+                .copied()
+                .collect(),
+        );
         let wrong: Vec<_> = predicted.difference(&truth).collect();
         let cross = wrong.iter().filter(|(a, b)| lang_of(*a) != lang_of(*b)).count();
         println!("WRONG PAIRS {} of which cross-language {}", wrong.len(), cross);

@@ -29,6 +29,10 @@ pub enum Kind {
     CyrillicName = 5,
     /// A name in Chinese characters (a foreign name, written with `·`).
     HanName = 6,
+    /// A day read from a weekday ("on Saturday": the Saturday of the publication's week). Two
+    /// reports published a day apart can read one weekday as two days, so it counts only
+    /// when shared.
+    Weekday = 7,
 }
 
 impl Kind {
@@ -40,7 +44,8 @@ impl Kind {
             3 => Kind::Date,
             4 => Kind::LatinName,
             5 => Kind::CyrillicName,
-            _ => Kind::HanName,
+            6 => Kind::HanName,
+            _ => Kind::Weekday,
         }
     }
 
@@ -49,7 +54,7 @@ impl Kind {
         match self {
             Kind::SmallNumber | Kind::Number => "number",
             Kind::Place => "place",
-            Kind::Date => "date",
+            Kind::Date | Kind::Weekday => "date",
             Kind::LatinName | Kind::CyrillicName | Kind::HanName => "name",
         }
     }
@@ -130,6 +135,48 @@ pub struct Event {
     pub said: Vec<u32>,
     /// The script of its names.
     pub script: Script,
+    /// The share of the text each of its sentences has, in 255ths, for at most
+    /// [`MAX_SHAPE`] sentences (none when there are more): a translation keeps its
+    /// original's sentences and their relative lengths (Gale and Church's observation, which
+    /// sentence aligners are built on); another report of the event does not.
+    pub shape: Vec<u8>,
+}
+
+/// Sentences of a text whose shape is kept at most.
+pub const MAX_SHAPE: usize = 24;
+
+/// The shape of a text: each sentence's share of its characters, in 255ths. A sentence ends at
+/// `.`, `!`, `?` (and their Arabic and Chinese forms) before a space or the end, or at a line
+/// break; a decimal point ends nothing.
+fn shape(text: &str) -> Vec<u8> {
+    let mut lengths: Vec<usize> = Vec::new();
+    let mut current = 0usize;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_whitespace() {
+            current += 1;
+        }
+        let ends = match c {
+            '。' | '！' | '？' | '\n' => true,
+            '.' | '!' | '?' | '؟' => chars.peek().is_none_or(|n| n.is_whitespace()),
+            _ => false,
+        };
+        if ends && current > 1 {
+            lengths.push(current);
+            current = 0;
+        }
+    }
+    if current > 1 {
+        lengths.push(current);
+    }
+    let total: usize = lengths.iter().sum();
+    if lengths.len() > MAX_SHAPE || total == 0 {
+        return Vec::new();
+    }
+    lengths
+        .iter()
+        .map(|l| ((l * 255 + total / 2) / total).min(255) as u8)
+        .collect()
 }
 
 /// Details of one report kept at most: a lead names a handful, a long text many more.
@@ -474,7 +521,7 @@ pub fn read(
                             let back = (at.weekday().number_from_monday() + 7 - u32::from(day)) % 7;
                             let on = at - Duration::days(i64::from(back));
                             push(
-                                Kind::Date,
+                                Kind::Weekday,
                                 format!("{:02}-{:02}", on.month(), on.day()),
                                 tok.start,
                             );
@@ -551,19 +598,35 @@ impl Event {
             lead,
             said,
             script: Script::of_lang(lang),
+            shape: shape(text),
         }
+    }
+
+    /// How far apart two texts' shapes are, from 0 (sentence for sentence alike in length) to
+    /// 2; `None` when they do not have the same number of sentences (at least two).
+    pub fn shape_distance(&self, other: &Event) -> Option<f64> {
+        if self.shape.len() < 2 || self.shape.len() != other.shape.len() {
+            return None;
+        }
+        let sum: u32 = self
+            .shape
+            .iter()
+            .zip(&other.shape)
+            .map(|(a, b)| u32::from(a.abs_diff(*b)))
+            .sum();
+        Some(f64::from(sum) / 255.0)
     }
 
     /// Whether a detail of this report could be said by `other` at all: names only in one
     /// script, and small numbers never (they are as often words).
-    /// Whether a detail is evidence of a conflict. Small numbers are as often words; names
-    /// never: another language translates an organisation's name and writes a person's its
+    /// Whether a detail is evidence of a conflict. Small numbers are as often words, a weekday
+    /// is read against each report's own publication; names never: another language translates an organisation's name and writes a person's its
     /// own way (Vietnamese capitalises every syllable of both), and within one language
     /// [`super::Report`] reads names with their context.
     fn comparable(key: u32) -> bool {
         !matches!(
             Kind::of_key(key),
-            Kind::SmallNumber | Kind::LatinName | Kind::CyrillicName | Kind::HanName
+            Kind::SmallNumber | Kind::LatinName | Kind::CyrillicName | Kind::HanName | Kind::Weekday
         )
     }
 
@@ -670,6 +733,43 @@ mod tests {
         assert!(values("", "秘书长安东尼奥·古特雷斯出席", "zh")
             .iter()
             .any(|v| v.starts_with("name:")));
+    }
+
+    #[test]
+    fn a_translation_keeps_its_shape() {
+        let en = Event::of(
+            "",
+            "A short one. Then a much longer sentence follows it here. End.",
+            Some("en"),
+            None,
+        );
+        let fr = Event::of(
+            "",
+            "Une courte. Puis suit une phrase bien plus longue que la première. Fin.",
+            Some("fr"),
+            None,
+        );
+        let other = Event::of(
+            "",
+            "A first sentence of some length. And a second one.",
+            Some("en"),
+            None,
+        );
+        assert_eq!(en.shape.len(), 3);
+        assert!(
+            en.shape_distance(&fr).is_some_and(|d| d < 0.2),
+            "{:?} {:?}",
+            en.shape,
+            fr.shape
+        );
+        assert_eq!(en.shape_distance(&other), None);
+        // A decimal point ends no sentence.
+        assert_eq!(
+            Event::of("", "Growth was 5.3 percent. It slowed.", Some("en"), None)
+                .shape
+                .len(),
+            2
+        );
     }
 
     #[test]

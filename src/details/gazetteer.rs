@@ -97,9 +97,14 @@ impl Gazetteer {
                 _ => continue,
             };
             let key = words(name).map(fold_word).collect::<Vec<_>>().join(" ");
-            if !key.is_empty() {
-                names.entry(key).or_insert(meaning);
+            if key.is_empty() {
+                continue;
             }
+            // Russian drops a fleeting vowel before a case ending: "Египет", "в Египте".
+            if let Some(fleeting) = without_fleeting_vowel(&key) {
+                names.entry(fleeting).or_insert(meaning);
+            }
+            names.entry(key).or_insert(meaning);
         }
         Gazetteer { names }
     }
@@ -148,6 +153,24 @@ pub fn fold_word(word: &str) -> String {
         }
     }
     out
+}
+
+/// A one-word Russian name without the `е` or `о` before its final consonant ("египет" as
+/// "египт"), as its inflected forms write it.
+fn without_fleeting_vowel(key: &str) -> Option<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let n = chars.len();
+    if n < 5 || key.contains(' ') || !chars.iter().all(|c| is_cyrillic(*c)) {
+        return None;
+    }
+    let consonant = |c: char| {
+        !matches!(
+            c,
+            'а' | 'е' | 'и' | 'о' | 'у' | 'ы' | 'э' | 'ю' | 'я' | 'й' | 'ь' | 'ъ'
+        )
+    };
+    (matches!(chars[n - 2], 'е' | 'о') && consonant(chars[n - 1]) && consonant(chars[n - 3]))
+        .then(|| chars[..n - 2].iter().chain(&chars[n - 1..]).collect())
 }
 
 /// Cuts up to two final vowels, `й` or `ь` from a Russian word, leaving at least three
@@ -221,6 +244,9 @@ mod tests {
             assert_eq!(place(name), Some(Place::Country(*b"VN")), "{name}");
         }
         assert_ne!(place("Marseille"), place("Lyon"));
+        // Russian drops a fleeting vowel: "Египет", "в Египте".
+        assert!(place("Египет").is_some());
+        assert_eq!(place("Египте"), place("Египет"));
         assert_eq!(place("Marsella"), place("Marseille"));
         assert!(place("Riyadh").is_some());
         assert_eq!(place("الرياض"), place("Riyadh"));

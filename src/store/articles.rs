@@ -218,6 +218,58 @@ mod tests {
         "2026-11-28T12:00:00Z".parse().unwrap()
     }
 
+    /// An article as the pipeline's judges see it.
+    fn judged(url: &str, title: &str, text: &str, lang: &str) -> Entry {
+        let mut e = entry(url, title, "2026-11-27T08:00:00Z");
+        e.text = text.into();
+        crate::pipeline::Judges::default().judge_entry(crate::model::Unjudged {
+            entry: e,
+            lang_hint: Some(lang.into()),
+        })
+    }
+
+    #[test]
+    fn a_translation_joins_its_original_and_a_look_alike_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let en = judged(
+            "https://wire.example/fires",
+            "Forest fires in Morocco burn 7,800 hectares",
+            "Forest fires near Agadir have burned 7,800 hectares since Tuesday, officials said. \
+             About 1,250 firefighters and 14 aircraft were deployed. \
+             The fires forced 3,400 residents to leave their homes on 12 November.",
+            "en",
+        );
+        let fr = judged(
+            "https://journal.example/incendies",
+            "Au Maroc, des incendies de forêt ravagent 7 800 hectares",
+            "Les incendies de forêt près d'Agadir ont brûlé 7 800 hectares depuis mardi, selon les autorités. \
+             Quelque 1 250 pompiers et 14 avions ont été mobilisés. \
+             Les feux ont contraint 3 400 habitants à quitter leur domicile le 12 novembre.",
+            "fr",
+        );
+        // Another fire, told with the same sentences: another country, other counts.
+        let other = judged(
+            "https://diario.example/incendios",
+            "Los incendios forestales en Túnez arrasan 2.600 hectáreas",
+            "Los incendios forestales cerca de Sfax han quemado 2.600 hectáreas desde el martes, según las autoridades. \
+             Unos 1.250 bomberos y 14 aviones fueron desplegados. \
+             Los incendios obligaron a 900 vecinos a abandonar sus casas el 12 de noviembre.",
+            "es",
+        );
+        for (feed, e) in [("wire", &en), ("journal", &fr), ("diario", &other)] {
+            store
+                .upsert_entries(feed, std::slice::from_ref(e), now())
+                .unwrap();
+        }
+        let story = |url: &str| {
+            let id = store.article_by_url(url).unwrap().unwrap().id;
+            store.story_of(id).unwrap()
+        };
+        assert_eq!(story(&fr.url), story(&en.url));
+        assert_ne!(story(&other.url), story(&en.url));
+    }
+
     #[test]
     fn upsert_is_idempotent_and_updates_in_place() {
         let dir = tempfile::tempdir().unwrap();

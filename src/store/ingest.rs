@@ -42,8 +42,21 @@ const MAX_EVENT_TRIES: usize = 4;
 /// details ("Hanoi", "25 October", "72"), or many common ones.
 pub const EVENT_MIN_SCORE: f64 = 8.0;
 
-/// The share of the weight of what the shorter of two reports says that the other says too.
-pub const EVENT_MIN_COVERAGE: f64 = 0.6;
+/// How far apart the shapes of a translation and its original are at most (see
+/// [`Event::shape_distance`]).
+pub const TRANSLATION_MAX_SHAPE_DISTANCE: f64 = 0.2;
+
+/// What a translation (two reports of one shape) shares at least: two details (the index
+/// finds candidates by pairs), weighing 4, and 70 % of the weight of what the two say: a
+/// translation says what its original says, so it needs fewer details but more agreement.
+pub const TRANSLATION_MIN_SHARED: usize = 2;
+/// See [`TRANSLATION_MIN_SHARED`].
+pub const TRANSLATION_MIN_SCORE: f64 = 4.0;
+/// See [`TRANSLATION_MIN_SHARED`].
+pub const TRANSLATION_MIN_AGREEMENT: f64 = 0.7;
+
+/// The share of the weight of what two reports say (places, numbers, dates) that both say.
+pub const EVENT_MIN_AGREEMENT: f64 = 0.5;
 
 /// Shared details (other than small numbers) two reports of one event have at least.
 pub const EVENT_MIN_SHARED: usize = 3;
@@ -438,17 +451,34 @@ impl<'a> Ingest<'a> {
             score += self.index.weight(key);
             shared += usize::from(!Event::is_small_number(key));
         }
-        if shared < EVENT_MIN_SHARED
-            || score < EVENT_MIN_SCORE
-            || one.event.shared(&other.event).next().is_none()
-        {
+        // A translation keeps its original's sentences: then fewer shared details are enough.
+        let translated = one
+            .event
+            .shape_distance(&other.event)
+            .is_some_and(|d| d <= TRANSLATION_MAX_SHAPE_DISTANCE);
+        let (min_shared, min_score) = if translated {
+            (TRANSLATION_MIN_SHARED, TRANSLATION_MIN_SCORE)
+        } else {
+            (EVENT_MIN_SHARED, EVENT_MIN_SCORE)
+        };
+        if shared < min_shared || score < min_score || one.event.shared(&other.event).next().is_none() {
             return None;
         }
-        // Most of what the shorter report says, the other says too: two reports that share a
+        // What either says and the other does not weighs against: two reports that share a
         // city and a count but not the rest of their details are of two events.
-        let said = |e: &Event| -> f64 { e.comparable_said().map(|k| self.index.weight(k)).sum() };
-        let coverage = score / said(&one.event).min(said(&other.event)).max(f64::EPSILON);
-        (coverage >= EVENT_MIN_COVERAGE).then_some(score)
+        let unshared = |e: &Event, o: &Event| -> f64 {
+            e.comparable_said()
+                .filter(|k| o.said.binary_search(k).is_err())
+                .map(|k| self.index.weight(k))
+                .sum()
+        };
+        let union = score + unshared(&one.event, &other.event) + unshared(&other.event, &one.event);
+        let min_agreement = if translated {
+            TRANSLATION_MIN_AGREEMENT
+        } else {
+            EVENT_MIN_AGREEMENT
+        };
+        (score / union.max(f64::EPSILON) >= min_agreement).then_some(score)
     }
 
     /// Whether a report tells the event of `story`'s core: its founding article's, or most of

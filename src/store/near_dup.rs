@@ -29,6 +29,10 @@ const EMPTY: u32 = u32::MAX;
 /// time) an article stays in the event index.
 pub const EVENT_WINDOW_HOURS: i64 = 72;
 
+/// The articles a detail's rarity is measured against at least: in a young store every
+/// detail is rare, and a detail one article in a thousand says is rare indeed.
+const MIN_POPULATION: u32 = 1000;
+
 /// Article slots one pair of event details keeps: its newest.
 pub const EVENT_SLOTS: usize = 8;
 
@@ -145,7 +149,8 @@ impl NearDupIndex {
         let population = self
             .first
             .wrapping_add(self.records.len() as u32)
-            .wrapping_sub(self.event_first);
+            .wrapping_sub(self.event_first)
+            .max(MIN_POPULATION);
         ((f64::from(population) + 1.0) / (count + 1.0)).ln().max(0.0)
     }
 
@@ -358,7 +363,8 @@ pub(super) struct StoredRecord {
 }
 
 /// `S` record value: signature ++ language ++ time (µs since the epoch, BE), then the event:
-/// script ++ its time (µs, BE) ++ lead count (u8) ++ said count (u8) ++ the keys (u32, BE).
+/// script ++ its time (µs, BE) ++ lead count (u8) ++ said count (u8) ++ the keys (u32, BE) ++
+/// the shape's length (u8) ++ the shape.
 pub(super) fn encode_record(
     signature: &Signature,
     lang: LangCode,
@@ -380,6 +386,9 @@ pub(super) fn encode_record(
     for key in lead.iter().chain(said) {
         v.extend_from_slice(&key.to_be_bytes());
     }
+    let shape = &event.shape[..event.shape.len().min(255)];
+    v.push(shape.len() as u8);
+    v.extend_from_slice(shape);
     v
 }
 
@@ -400,10 +409,13 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
         [script, rest @ ..] if rest.len() >= 10 => {
             let micros = i64::from_be_bytes(rest[..8].try_into().ok()?);
             let (lead_n, said_n) = (usize::from(rest[8]), usize::from(rest[9]));
-            let keys = &rest[10..];
-            if keys.len() != 4 * (lead_n + said_n) {
-                return None;
-            }
+            let (keys, shape) = rest[10..].split_at_checked(4 * (lead_n + said_n))?;
+            // Records of the first version with details have no shape.
+            let shape = match shape {
+                [] => Vec::new(),
+                [n, shape @ ..] if shape.len() == usize::from(*n) => shape.to_vec(),
+                _ => return None,
+            };
             let mut keys = keys
                 .chunks_exact(4)
                 .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
@@ -412,6 +424,7 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
                     lead: keys.by_ref().take(lead_n).collect(),
                     said: keys.collect(),
                     script: Script::from_byte(*script),
+                    shape,
                 },
                 lang,
                 at: DateTime::from_timestamp_micros(micros)?,
@@ -481,11 +494,17 @@ mod tests {
     #[test]
     fn record_round_trips() {
         let happening = Happening {
-            event: Event::of("72 quốc gia ký tại Hà Nội", "", Some("vi"), None),
+            event: Event::of(
+                "72 quốc gia ký tại Hà Nội",
+                "Hôm nay 72 quốc gia đã ký. Lễ ký diễn ra tại Hà Nội.",
+                Some("vi"),
+                None,
+            ),
             lang: lang_code(Some("vi")),
             at: t(2),
         };
         assert!(happening.event.lead.len() >= 2);
+        assert_eq!(happening.event.shape.len(), 2);
         let bytes = encode_record(&signature(5), lang_code(Some("vi")), t(3), &happening);
         let record = decode_record(&bytes).expect("a record");
         assert_eq!(

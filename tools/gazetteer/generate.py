@@ -35,6 +35,8 @@ MIN_POPULATION = 150_000
 # Names in scripts without case cannot be told from words by their capital: "الخبر" is a
 # city and "the news". Of smaller cities only Latin-script names are kept.
 MIN_POPULATION_UNCASED = 1_000_000
+# A four-letter name ("Lyon", "Lima") of a city at least this large.
+MIN_POPULATION_SHORT = 300_000
 # Scripts whose names we keep: what our languages are written in.
 SCRIPTS = ("LATIN", "CYRILLIC", "ARABIC", "CJK")
 # CLDR region codes that are groupings or placeholders, not countries.
@@ -76,6 +78,16 @@ def usable(name, major):
     return len(letters) >= 3
 
 
+def main_name_usable(name, population):
+    """Whether a city's own name can be read as that city: a short one-word name is too often
+    a word or part of a name in one of our languages ("Van" in "Nguyễn Văn Minh", "Bo" in
+    Vietnamese "Bộ"), so it needs a large city (four letters) or is left out (three)."""
+    letters = [c for c in name if c.isalpha()]
+    if " " in name or "-" in name or len(letters) >= 5:
+        return True
+    return len(letters) == 4 and population >= MIN_POPULATION_SHORT
+
+
 def fold(name):
     """Enough folding to tell which names the reader will see as one."""
     name = unicodedata.normalize("NFKD", name.lower())
@@ -114,17 +126,22 @@ def main():
     countries = gc.get_countries()
     capitals = {(c["capital"], code) for code, c in countries.items()}
     cities = sorted(gc.get_cities().values(), key=lambda c: -c["population"])
-    for city in cities:
-        if city["population"] < MIN_POPULATION and (city["name"], city["countrycode"]) not in capitals:
-            continue
-        code = "%s@%s" % (city["geonameid"], city["countrycode"])
-        emit("p", code, city["name"])
+    kept = [c for c in cities
+            if c["population"] >= MIN_POPULATION or (c["name"], c["countrycode"]) in capitals]
+    code_of = lambda c: "%s@%s" % (c["geonameid"], c["countrycode"])
+    # Every city's own name before any alternate name: "New Delhi" is New Delhi, although
+    # GeoNames lists it among Delhi's (larger) names too.
+    for city in kept:
+        capital = (city["name"], city["countrycode"]) in capitals
+        if capital or main_name_usable(city["name"], city["population"]):
+            emit("p", code_of(city), city["name"])
+    for city in kept:
         major = city["population"] >= MIN_POPULATION_UNCASED or (city["name"], city["countrycode"]) in capitals
         for name in city["alternatenames"]:
             if usable(name, major):
-                emit("p", code, name)
+                emit("p", code_of(city), name)
                 if script(name) == "CJK":
-                    emit("p", code, t2s.convert(name))
+                    emit("p", code_of(city), t2s.convert(name))
     # Time zones' exemplar cities: CLDR's own city names in every language.
     for tz in sorted(locales[0].time_zones):
         en = locales[0].time_zones[tz].get("city")
