@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Article, Entry, Feed, FeedState, LangMethod, TopicMatch};
-use crate::store::{ArticleFilter, DeliveryState, Store, StoreError};
+use crate::store::{ArticleFilter, DeliveryState, JoinReason, Store, StoreError};
 
 /// RFC 3339 in UTC, to the second: how every time in a view is written.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -66,6 +66,10 @@ pub struct ArticleView {
     /// digests about them list this one too), only in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topics_via_story: Option<Vec<String>>,
+    /// Why it joined its story (full view only; absent for a story's founder and for
+    /// articles stored before reasons were kept).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub joined: Option<JoinReason>,
 }
 
 impl ArticleView {
@@ -129,6 +133,7 @@ impl ArticleView {
             changed: None,
             topic_matches: None,
             topics_via_story: None,
+            joined: None,
         }
     }
 }
@@ -180,6 +185,11 @@ pub fn article(store: &Store, key: &ArticleKey) -> Result<Option<ArticleView>, S
         }
     }
     view.topics_via_story = Some(via.into_iter().collect());
+    view.joined = store
+        .join_reasons(story)?
+        .into_iter()
+        .find(|(member, _)| *member == article.id)
+        .and_then(|(_, reason)| reason);
     Ok(Some(view))
 }
 
@@ -219,6 +229,9 @@ pub struct MemberView {
     pub feed: String,
     /// Publication time.
     pub published: Option<String>,
+    /// Why it joined the story: `{"by": "copy" | "citation" | "link" | "details", "with":
+    /// member id, …}`; `null` for the founder (and members stored before reasons were kept).
+    pub joined: Option<JoinReason>,
 }
 
 /// Stories with an article matching `filter`, newest activity first; `filter.limit` counts
@@ -227,6 +240,11 @@ pub fn stories(store: &Store, filter: &ArticleFilter) -> Result<Vec<StoryView>, 
     let mut out = Vec::new();
     for (id, members) in store.stories_of(filter)? {
         let Some(first) = members.first() else { continue };
+        let mut reasons: std::collections::HashMap<u64, JoinReason> = store
+            .join_reasons(id)?
+            .into_iter()
+            .filter_map(|(m, r)| r.map(|r| (m, r)))
+            .collect();
         let set = |f: &dyn Fn(&Article) -> Vec<String>| -> Vec<String> {
             members
                 .iter()
@@ -252,6 +270,7 @@ pub fn stories(store: &Store, filter: &ArticleFilter) -> Result<Vec<StoryView>, 
                     lang: a.entry.lang.lang.clone(),
                     feed: a.feed.clone(),
                     published: a.entry.published.map(rfc3339),
+                    joined: reasons.remove(&a.id),
                 })
                 .collect(),
         });
@@ -574,6 +593,17 @@ mod tests {
         assert_eq!(story.updated, "2026-11-28T13:00:00Z");
         let members: Vec<&str> = story.members.iter().map(|m| m.url.as_str()).collect();
         assert_eq!(members, ["https://wire.example/a", "https://paper.example/b"]);
+        // The founder joined nothing; the copy says what it copies and how alike they are.
+        assert_eq!(story.members[0].joined, None);
+        match &story.members[1].joined {
+            Some(JoinReason::Copy { with, score }) => {
+                assert_eq!(*with, story.members[0].id);
+                assert!(*score >= crate::fingerprint::DUPLICATE_SIMILARITY && *score <= 1.0);
+            }
+            other => panic!("the copy joined by {other:?}"),
+        }
+        let json = serde_json::to_value(&story.members[1]).unwrap();
+        assert_eq!(json["joined"]["by"], "copy");
         assert_eq!(stories[1].languages, ["fr"]);
         let limited = super::stories(
             &store,

@@ -268,6 +268,44 @@ mod tests {
         };
         assert_eq!(story(&fr.url), story(&en.url));
         assert_ne!(story(&other.url), story(&en.url));
+        // Why: the details both say, each with its weight.
+        let en_id = store.article_by_url(&en.url).unwrap().unwrap().id;
+        let fr_id = store.article_by_url(&fr.url).unwrap().unwrap().id;
+        let reasons = store.join_reasons(story(&en.url)).unwrap();
+        let (_, why) = reasons.iter().find(|(m, _)| *m == fr_id).expect("a member");
+        match why {
+            Some(super::super::JoinReason::Details {
+                with,
+                translation,
+                shared,
+                ..
+            }) => {
+                assert_eq!(*with, en_id);
+                assert!(*translation, "three sentences of like lengths");
+                let names: Vec<&str> = shared.iter().map(|(d, _)| d.as_str()).collect();
+                for detail in [
+                    "number:7800",
+                    "number:1250",
+                    "number:3400",
+                    "date:11-24",
+                    "date:11-12",
+                ] {
+                    assert!(names.contains(&detail), "{detail} in {names:?}");
+                }
+                // Agadir, by its GeoNames id; Morocco adds nothing to its city.
+                assert!(
+                    names.iter().any(|d| d.starts_with("place:geonames:")),
+                    "{names:?}"
+                );
+                assert!(!names.contains(&"place:MA"));
+                assert!(shared.iter().all(|(_, w)| *w > 0.0));
+            }
+            other => panic!("joined by {other:?}"),
+        }
+        assert!(
+            reasons.iter().any(|(m, r)| *m == en_id && r.is_none()),
+            "the founder"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! comes out as if stored one by one; then everything is written at once. A transaction per
 //! article cost more than everything else ingest does.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -17,6 +17,7 @@ use super::codec::{
 use super::near_dup::{
     decode_record, encode_record, lang_code, Happening, LangCode, NearDupIndex, EVENT_WINDOW_HOURS,
 };
+use super::stories::JoinReason;
 use super::{Store, StoreError, Story, UpsertCounts};
 use crate::details::event::{Event, Script};
 use crate::details::Report;
@@ -83,8 +84,8 @@ pub(super) struct Ingest<'a> {
     article_story: HashMap<u64, u64>,
     /// Story records changed; `None` for stories merged away.
     stories: HashMap<u64, Option<Story>>,
-    /// Members added to stories, by story.
-    members: HashMap<u64, Vec<u64>>,
+    /// Members added to stories, by story, with why they joined (`None`: the founder).
+    members: HashMap<u64, Vec<(u64, Option<JoinReason>)>>,
     /// Member keys of stories merged away, to remove.
     members_dropped: Vec<[u8; 17]>,
     aliases: HashMap<u64, u64>,
@@ -177,15 +178,16 @@ impl<'a> Ingest<'a> {
 
     /// Puts a new article in the oldest of the stories it joins, merging the others into it. A
     /// story of one article has no records; they are written when a second article joins.
-    fn join(&mut self, id: u64, joins: &BTreeSet<u64>) -> Result<(), StoreError> {
-        let Some(&target) = joins.iter().next() else {
+    fn join(&mut self, id: u64, joins: &BTreeMap<u64, JoinReason>) -> Result<(), StoreError> {
+        let Some((&target, reason)) = joins.iter().next() else {
             return Ok(());
         };
+        let reason = reason.clone();
         let now = self.now;
         let mut story = match self.story_record(target)? {
             Some(story) => story,
             None => {
-                self.members.entry(target).or_default().push(target);
+                self.members.entry(target).or_default().push((target, None));
                 Story {
                     id: target,
                     size: 1,
@@ -194,11 +196,30 @@ impl<'a> Ingest<'a> {
                 }
             }
         };
-        for &other in joins.iter().skip(1) {
+        for &other in joins.keys().skip(1) {
             let moved = self.story_members(other)?;
+            // Moved members keep why they joined; the merging article's reason says why the
+            // stories met.
+            let mut reasons: HashMap<u64, JoinReason> = HashMap::new();
+            if self.store.story(other)?.is_some() {
+                reasons.extend(
+                    self.store
+                        .join_reasons(other)?
+                        .into_iter()
+                        .filter_map(|(m, r)| r.map(|r| (m, r))),
+                );
+            }
+            for (m, r) in self.members.get(&other).into_iter().flatten() {
+                if let Some(r) = r {
+                    reasons.insert(*m, r.clone());
+                }
+            }
             for member in &moved {
                 self.article_story.insert(*member, target);
-                self.members.entry(target).or_default().push(*member);
+                self.members
+                    .entry(target)
+                    .or_default()
+                    .push((*member, reasons.remove(member)));
             }
             story.size += moved.len();
             if let Some(merged) = self.story_record(other)? {
@@ -213,7 +234,7 @@ impl<'a> Ingest<'a> {
             self.stories.insert(other, None);
             self.aliases.insert(other, target);
         }
-        self.members.entry(target).or_default().push(id);
+        self.members.entry(target).or_default().push((id, Some(reason)));
         story.size += 1;
         story.updated = now;
         self.stories.insert(target, Some(story));
@@ -228,7 +249,7 @@ impl<'a> Ingest<'a> {
         } else {
             Vec::new()
         };
-        for m in self.members.get(&story).into_iter().flatten() {
+        for (m, _) in self.members.get(&story).into_iter().flatten() {
             if !members.contains(m) {
                 members.push(*m);
             }
@@ -290,9 +311,9 @@ impl<'a> Ingest<'a> {
         signature: Option<&Signature>,
         happening: &Happening,
         links: &[String],
-    ) -> Result<BTreeSet<u64>, StoreError> {
+    ) -> Result<BTreeMap<u64, JoinReason>, StoreError> {
         let (url, cited) = (entry.url.as_str(), entry.cited.as_slice());
-        let mut stories = BTreeSet::new();
+        let mut stories = BTreeMap::new();
         // Likeness joins one story: that of the best match that is not another event (by the
         // names and numbers of the headlines, `details::Report`) and whose story's core the
         // text matches too. Joining the best match alone let
@@ -301,7 +322,7 @@ impl<'a> Ingest<'a> {
             // Read only when there is a match to compare with: most articles have none.
             let mut report: Option<Report> = None;
             let mut tried = BTreeSet::new();
-            for (id, _) in self
+            for (id, similarity) in self
                 .near_duplicates(lang, signature)?
                 .into_iter()
                 .take(MAX_LIKENESS_TRIES)
@@ -324,7 +345,13 @@ impl<'a> Ingest<'a> {
                     && self.matches_core(story, lang, signature)?
                     && !self.conflicts_with_core(story, happening)?
                 {
-                    stories.insert(story);
+                    stories.insert(
+                        story,
+                        JoinReason::Copy {
+                            with: id,
+                            score: (similarity * 1000.0).round() / 1000.0,
+                        },
+                    );
                     break;
                 }
             }
@@ -333,32 +360,46 @@ impl<'a> Ingest<'a> {
         // Joins one story too, whose core the report must agree with.
         if stories.is_empty() && !happening.event.lead.is_empty() {
             let mut tried = BTreeSet::new();
-            for (id, _) in self.event_matches(happening)?.into_iter().take(MAX_EVENT_TRIES) {
+            for (id, score) in self.event_matches(happening)?.into_iter().take(MAX_EVENT_TRIES) {
                 let story = self.story_of(id)?;
                 if tried.insert(story)
                     && self.matches_event_core(story, happening)?
                     && !self.conflicts_with_core(story, happening)?
                 {
-                    stories.insert(story);
+                    let reason = self.explain_event(entry, lang, happening, id, score)?;
+                    stories.insert(story, reason);
                     break;
                 }
             }
         }
         // It links to or cites stored articles.
-        for target in links.iter().chain(cited) {
+        for (target, cites) in links
+            .iter()
+            .map(|l| (l, false))
+            .chain(cited.iter().map(|c| (c, true)))
+        {
             if let Some(id) = self.url_id(target)? {
-                stories.insert(self.story_of(id)?);
+                let reason = if cites {
+                    JoinReason::Citation { with: id }
+                } else {
+                    JoinReason::Link { with: id }
+                };
+                stories.entry(self.story_of(id)?).or_insert(reason);
             }
         }
         // It shares a cited source with stored articles.
         for source in cited {
             for id in self.referrers(source, Some(KIND_CITED))? {
-                stories.insert(self.story_of(id)?);
+                stories
+                    .entry(self.story_of(id)?)
+                    .or_insert(JoinReason::Citation { with: id });
             }
         }
         // Stored articles link to it or cite it.
         for id in self.referrers(url, None)? {
-            stories.insert(self.story_of(id)?);
+            stories
+                .entry(self.story_of(id)?)
+                .or_insert(JoinReason::Link { with: id });
         }
         Ok(stories)
     }
@@ -390,6 +431,43 @@ impl<'a> Ingest<'a> {
         // A core with nothing comparable (founded by a citation in another language): the
         // match itself is the evidence.
         Ok(compared == 0 || alike * 2 > compared)
+    }
+
+    /// Why a report joined `with`'s story by its details: those both say, readable, with
+    /// their weights.
+    fn explain_event(
+        &self,
+        entry: &Entry,
+        lang: Option<&str>,
+        happening: &Happening,
+        with: u64,
+        score: f64,
+    ) -> Result<JoinReason, StoreError> {
+        let other = self.happening_of(with)?.unwrap_or_else(|| happening.clone());
+        let shared: BTreeSet<u32> = happening.event.said_both(&other.event).collect();
+        let round = |x: f64| (x * 100.0).round() / 100.0;
+        let labelled = crate::details::event::read(&entry.title, &entry.text, lang, entry.published);
+        let mut details: Vec<(String, f64)> = labelled
+            .into_iter()
+            .filter(|(d, _)| shared.contains(&d.key()))
+            .map(|(d, _)| {
+                (
+                    format!("{}:{}", d.kind.label(), d.value),
+                    round(self.index.weight(d.key())),
+                )
+            })
+            .collect();
+        details.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        details.dedup_by(|a, b| a.0 == b.0);
+        Ok(JoinReason::Details {
+            with,
+            score: round(score),
+            translation: happening
+                .event
+                .shape_distance(&other.event)
+                .is_some_and(|d| d <= TRANSLATION_MAX_SHAPE_DISTANCE),
+            shared: details,
+        })
     }
 
     /// Whether a report's details conflict with those of one of `story`'s first
@@ -667,8 +745,9 @@ impl<'a> Ingest<'a> {
                     stories.remove(key.as_slice())?;
                 }
                 for (story, members) in &self.members {
-                    for member in members {
-                        stories.insert(member_key(*story, *member).as_slice(), &[])?;
+                    for (member, reason) in members {
+                        let why = reason.as_ref().map(encode).unwrap_or_default();
+                        stories.insert(member_key(*story, *member).as_slice(), why)?;
                     }
                 }
                 for (old, new) in &self.aliases {

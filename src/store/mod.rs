@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub use articles::{ArticleFilter, UpsertCounts};
 pub use handle::StoreHandle;
 pub use outbox::{Cursor, Delivery, DeliveryState, DigestRecord};
-pub use stories::Story;
+pub use stories::{JoinReason, Story};
 
 /// Bumped when stored data changes shape incompatibly.
 const SCHEMA_VERSION: u32 = 1;

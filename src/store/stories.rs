@@ -12,7 +12,8 @@
 //!   buckets over them live in memory (`near_dup`)
 //! - `refs`: URL ++ 0 ++ kind (`l` link, `c` cited) ++ id → ()
 //! - `stories`: `A` ++ article id → story id; `S` ++ story id → [`Story`]; `M` ++ story id ++
-//!   article id → (); `L` ++ old → new id. A story of one article has no records at all: its id
+//!   article id → why it joined ([`JoinReason`], JSON; empty for the founder and for members
+//!   stored before reasons were kept); `L` ++ old → new id. A story of one article has no records at all: its id
 //!   is the article's, which keeps the common case (most articles) to no writes here.
 
 use chrono::{DateTime, Utc};
@@ -21,6 +22,42 @@ use serde::{Deserialize, Serialize};
 use super::codec::{alias_key, article_story_key, decode, id_from, member_prefix, story_key};
 use super::{ArticleFilter, Store, StoreError};
 use crate::model::Article;
+
+/// Why an article joined its story: the evidence, naming the member it was found against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum JoinReason {
+    /// A copy of `with`'s text (MinHash similarity `score`).
+    Copy {
+        /// The member it is a copy of.
+        with: u64,
+        /// Their estimated Jaccard similarity.
+        score: f64,
+    },
+    /// It cites `with`, or `with` cites it, or both cite one source.
+    Citation {
+        /// The member cited or citing.
+        with: u64,
+    },
+    /// It links to `with`, or `with` links to it.
+    Link {
+        /// The member linked or linking.
+        with: u64,
+    },
+    /// It tells `with`'s event: their shared details and what each weighs.
+    Details {
+        /// The member whose details it shares.
+        with: u64,
+        /// The sum of the shared details' weights.
+        score: f64,
+        /// Whether the two have the shape of a translation (as many sentences, of like
+        /// lengths).
+        translation: bool,
+        /// The shared details, `kind:value` (`place:VN`, `number:72`, `date:10-25`), with
+        /// their weights.
+        shared: Vec<(String, f64)>,
+    },
+}
 
 /// A story of more than one article: articles about one event, in any language. Its members are
 /// indexed apart (`M` keys), so that joining costs the same for a story of two or of thousands.
@@ -80,6 +117,25 @@ impl Store {
             return Ok(vec![id]);
         }
         Ok(members)
+    }
+
+    /// Why each member of a story joined it (`None`: its founder, or stored before reasons
+    /// were kept).
+    pub fn join_reasons(&self, id: u64) -> Result<Vec<(u64, Option<JoinReason>)>, StoreError> {
+        let id = self.resolve_story(id)?;
+        self.stories
+            .scan_prefix(member_prefix(id))
+            .map(|item| {
+                let (k, v) = item?;
+                let member = id_from(&k[9..], "stories")?;
+                let reason = if v.is_empty() {
+                    None
+                } else {
+                    Some(decode("stories", &v)?)
+                };
+                Ok((member, reason))
+            })
+            .collect()
     }
 
     /// Stories with an article matching `filter`, newest activity first, each with all its

@@ -146,6 +146,21 @@ fn poll_once_stores_every_format_with_language_and_canonical_url() {
         })
         .expect("the seed's story");
     assert_eq!(joined["members"].as_array().unwrap().len(), 3);
+    // Each member says why it joined: the founder nothing, the others by what evidence.
+    let reasons: Vec<&Value> = joined["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["joined"])
+        .collect();
+    assert_eq!(reasons.iter().filter(|r| r.is_null()).count(), 1, "{reasons:?}");
+    for reason in reasons.iter().filter(|r| !r.is_null()) {
+        assert!(
+            ["copy", "citation", "link", "details"].contains(&reason["by"].as_str().unwrap_or("")),
+            "{reason}"
+        );
+        assert!(reason["with"].as_u64().is_some(), "{reason}");
+    }
     assert_eq!(joined["languages"], serde_json::json!(["ar", "vi"]));
     // The VnExpress report is owned by whichever of its two feeds was polled first.
     let outlets: Vec<&str> = joined["outlets"]
