@@ -59,9 +59,12 @@ impl Store {
         for entry in entries {
             ingest.add(feed, entry)?;
         }
-        let (counts, fingerprinted) = ingest.commit()?;
+        let (counts, fingerprinted, refingerprinted) = ingest.commit()?;
         for f in fingerprinted {
             index.insert(f.id, now, f.lang, f.signature, Some(f.happening));
+        }
+        for f in refingerprinted {
+            index.update(f.id, f.lang, f.signature, f.happening);
         }
         Ok(counts)
     }
@@ -226,6 +229,60 @@ mod tests {
             entry: e,
             lang_hint: Some(lang.into()),
         })
+    }
+
+    #[test]
+    fn an_updated_text_is_fingerprinted_again_and_finds_its_story() {
+        let dir = tempfile::tempdir().unwrap();
+        let wire_text = "Sixty-five states signed the United Nations Convention against Cybercrime \
+            in Hanoi on Saturday, the first global treaty on crime in cyberspace in two decades. \
+            The convention was adopted by the General Assembly last December after five years \
+            of negotiations in Vienna and New York, and enters into force ninety days after the \
+            fortieth ratification. Rights groups urged states to apply its safeguards.";
+        let wire = judged(
+            "https://wire.example/signing",
+            "Sixty-five states sign UN cybercrime treaty",
+            wire_text,
+            "en",
+        );
+        // A placeholder first, then the paper's copy of the wire text under the same URL.
+        let stub = judged(
+            "https://paper.example/live",
+            "Live: the day in world news",
+            "Follow our live coverage of the day's events around the world, updated through the afternoon with reports from our correspondents.",
+            "en",
+        );
+        let mut copy = judged(
+            "https://paper.example/live",
+            "UN cybercrime treaty signed by 65 states",
+            wire_text,
+            "en",
+        );
+        copy.url = stub.url.clone();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .upsert_entries("wire", std::slice::from_ref(&wire), now())
+                .unwrap();
+            store
+                .upsert_entries("paper", std::slice::from_ref(&stub), now())
+                .unwrap();
+            let paper = store.article_by_url(&stub.url).unwrap().unwrap().id;
+            let wire_id = store.article_by_url(&wire.url).unwrap().unwrap().id;
+            assert_ne!(store.story_of(paper).unwrap(), store.story_of(wire_id).unwrap());
+            let counts = store
+                .upsert_entries("paper", std::slice::from_ref(&copy), now())
+                .unwrap();
+            assert_eq!(counts.updated, 1);
+            assert_eq!(store.story_of(paper).unwrap(), store.story_of(wire_id).unwrap());
+            store.flush().unwrap();
+        }
+        // Reopened, the index is built from the stored records: the new text's.
+        let store = Store::open(dir.path()).unwrap();
+        let paper = store.article_by_url(&stub.url).unwrap().unwrap().id;
+        let signature = crate::fingerprint::fingerprint(&copy.title, wire_text, Some("en")).unwrap();
+        let found = store.near_duplicates(Some("en"), &signature).unwrap();
+        assert!(found.iter().any(|(id, _)| *id == paper), "{found:?}");
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub(super) struct Ingest<'a> {
     members_dropped: Vec<[u8; 17]>,
     aliases: HashMap<u64, u64>,
     pub(super) counts: UpsertCounts,
+    /// Updated articles' new fingerprints, to store and to put in the index in place of the
+    /// old ones.
+    refingerprinted: Vec<Fingerprinted>,
 }
 
 impl<'a> Ingest<'a> {
@@ -109,6 +112,7 @@ impl<'a> Ingest<'a> {
             members_dropped: Vec::new(),
             aliases: HashMap::new(),
             counts: UpsertCounts::default(),
+            refingerprinted: Vec::new(),
         }
     }
 
@@ -285,6 +289,31 @@ impl<'a> Ingest<'a> {
         };
         if same_content(&article.entry, entry) && article.entry.summary == entry.summary {
             return Ok(false);
+        }
+        // A new text is fingerprinted and its details read again: stories are judged on what
+        // the article says now. (A summary sent again over a fetched text changes nothing.)
+        let text_changed = !entry.text.is_empty() && entry.text != article.entry.text;
+        if let (true, Some(signature)) = (text_changed, entry.fingerprint) {
+            let lang = entry.lang.lang.as_deref();
+            let happening = Happening {
+                event: entry.event.clone(),
+                lang: lang_code(lang),
+                at: entry.published.or(article.entry.published).unwrap_or(self.now),
+            };
+            // An article still alone looks for its story again; one in a story stays there.
+            if self.story_of(id)? == id && self.story_record(id)?.is_none() {
+                let links = foreign_links(&entry.url, &entry.links);
+                let mut joins = self.story_links(entry, lang, Some(&signature), &happening, &links)?;
+                joins.remove(&id);
+                self.join(id, &joins)?;
+            }
+            self.refingerprinted.retain(|f| f.id != id);
+            self.refingerprinted.push(Fingerprinted {
+                id,
+                lang: lang_code(lang),
+                signature,
+                happening,
+            });
         }
         self.time_removed.push(time_key(article.sort_time(), article.id));
         article.entry = Entry {
@@ -702,7 +731,7 @@ impl<'a> Ingest<'a> {
     }
 
     /// Writes everything decided, atomically.
-    pub(super) fn commit(self) -> Result<(UpsertCounts, Vec<Fingerprinted>), StoreError> {
+    pub(super) fn commit(self) -> Result<(UpsertCounts, Vec<Fingerprinted>, Vec<Fingerprinted>), StoreError> {
         let s = self.store;
         let result = (
             &s.articles,
@@ -723,7 +752,7 @@ impl<'a> Ingest<'a> {
                 for (url, id) in &self.urls {
                     by_url.insert(url.as_bytes(), &id.to_be_bytes())?;
                 }
-                for f in &self.fingerprints {
+                for f in self.fingerprints.iter().chain(&self.refingerprinted) {
                     let record = encode_record(&f.signature, f.lang, self.now, &f.happening);
                     fingerprints.insert(signature_key(f.id).as_slice(), record)?;
                 }
@@ -762,7 +791,7 @@ impl<'a> Ingest<'a> {
             },
             TransactionError::Storage(e) => StoreError::Io(e),
         })?;
-        Ok((self.counts, self.fingerprints))
+        Ok((self.counts, self.fingerprints, self.refingerprinted))
     }
 }
 

@@ -140,6 +140,57 @@ impl NearDupIndex {
         });
     }
 
+    /// Replaces an indexed article's signature and details with those of its new text (an
+    /// update from its feed); an article no longer in the window stays out.
+    pub(super) fn update(&mut self, id: u64, lang: LangCode, signature: Signature, happening: Happening) {
+        let at = self.records.partition_point(|r| r.id < id);
+        if self.records.get(at).is_none_or(|r| r.id != id) {
+            return;
+        }
+        let slot = self.first.wrapping_add(at as u32);
+        let in_events = self.in_event_window(slot);
+        if in_events {
+            let old: Vec<u32> = self.records[at]
+                .happening
+                .iter()
+                .flat_map(|h| counted_details(&h.event))
+                .collect();
+            for key in old {
+                if let Some(count) = self.counts.get_mut(&key) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.counts.remove(&key);
+                    }
+                }
+            }
+        }
+        // The old buckets keep the slot until swept; candidates are compared with the record's
+        // signature, which is the new one.
+        for key in bucket_keys(lang, &signature) {
+            let bucket = self.buckets.entry(key).or_insert([EMPTY; BUCKET_SLOTS]);
+            if !bucket.contains(&slot) {
+                bucket.rotate_right(1);
+                bucket[0] = slot;
+            }
+        }
+        if in_events {
+            for key in self.pair_keys(&happening.event) {
+                let slots = self.events.entry(key).or_insert([EMPTY; EVENT_SLOTS]);
+                if !slots.contains(&slot) {
+                    slots.rotate_right(1);
+                    slots[0] = slot;
+                }
+            }
+            for key in counted_details(&happening.event) {
+                *self.counts.entry(key).or_default() += 1;
+            }
+        }
+        let record = &mut self.records[at];
+        record.lang = lang;
+        record.signature = signature;
+        record.happening = Some(happening);
+    }
+
     /// How much sharing `key` says: the rarer the detail in the window, the more.
     pub(super) fn weight(&self, key: u32) -> f64 {
         if Event::is_small_number(key) {
