@@ -9,6 +9,9 @@
 //! on a second thread, as the daemon's blocking pool does, and one writer. Then the lookups time
 //! `Store::near_duplicates` on stored and unseen texts, and the store's size on disk is divided
 //! by the article count.
+//!
+//! `NO_EVENT=1` leaves the event details out of the judging (`details::event`), to measure
+//! what reading them costs.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -138,7 +141,11 @@ fn main() {
                     let title = write(&title);
                     let text = write(&body);
                     let judged = judges.judge(&title, &text, Some(lang));
-                    let event = Event::of(&title, &text, Some(lang), None);
+                    let event = if std::env::var("NO_EVENT").is_ok() {
+                        Event::default()
+                    } else {
+                        Event::of(&title, &text, Some(lang), None)
+                    };
                     let url = format!("https://outlet{}.example/{lang}/{i}.html", i % 997);
                     batch.push(Entry {
                         link: url.clone(),

@@ -5,8 +5,9 @@
 //! dropped, Russian case endings cut, so "Hà Nội", "Hanoï", "Ханое" and "هانوي" find their
 //! city however a sentence inflects them.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -50,9 +51,14 @@ pub enum Meaning {
     Multiplier(u8),
 }
 
-/// Folded names and what they mean.
+/// Folded names and what they mean. Looked up for every word of every article, so hashed
+/// with FxHash, not SipHash: the keys are our own data, not an attacker's.
 pub struct Gazetteer {
-    names: HashMap<String, Meaning>,
+    /// A folded name: what it means, if it is a name, and whether a longer name begins with
+    /// it ("new", "new york"), so that a reader stops trying longer names when none can follow.
+    names: FxHashMap<String, (Option<Meaning>, bool)>,
+    /// The characters Chinese names begin with: a reader tries names only from those.
+    han_starts: FxHashSet<char>,
 }
 
 /// The gazetteer, read on first use.
@@ -64,7 +70,8 @@ pub fn gazetteer() -> &'static Gazetteer {
 impl Gazetteer {
     /// Reads `kind<TAB>code<TAB>name` lines; the first meaning of a folded name wins.
     fn parse(data: &str) -> Gazetteer {
-        let mut names = HashMap::new();
+        let mut names: FxHashMap<String, (Option<Meaning>, bool)> = FxHashMap::default();
+        let mut han_starts = FxHashSet::default();
         for line in data.lines().filter(|l| !l.starts_with('#')) {
             let mut cols = line.splitn(3, '\t');
             let (Some(kind), Some(code), Some(name)) = (cols.next(), cols.next(), cols.next()) else {
@@ -102,16 +109,37 @@ impl Gazetteer {
             }
             // Russian drops a fleeting vowel before a case ending: "Египет", "в Египте".
             if let Some(fleeting) = without_fleeting_vowel(&key) {
-                names.entry(fleeting).or_insert(meaning);
+                names.entry(fleeting).or_default().0.get_or_insert(meaning);
             }
-            names.entry(key).or_insert(meaning);
+            if let Some(first) = key.chars().next().filter(|c| is_han(*c)) {
+                han_starts.insert(first);
+            }
+            let mut words_so_far = String::new();
+            for word in key.split(' ') {
+                if !words_so_far.is_empty() {
+                    names.entry(words_so_far.clone()).or_default().1 = true;
+                    words_so_far.push(' ');
+                }
+                words_so_far.push_str(word);
+            }
+            names.entry(key).or_default().0.get_or_insert(meaning);
         }
-        Gazetteer { names }
+        Gazetteer { names, han_starts }
+    }
+
+    /// What a folded name means, and whether a longer name begins with it.
+    pub fn look_up(&self, folded: &str) -> (Option<Meaning>, bool) {
+        self.names.get(folded).copied().unwrap_or((None, false))
+    }
+
+    /// Whether a Chinese name may begin with this character.
+    pub fn han_start(&self, c: char) -> bool {
+        self.han_starts.contains(&c)
     }
 
     /// What a folded name (words joined by one space) means.
     pub fn get(&self, folded: &str) -> Option<Meaning> {
-        self.names.get(folded).copied()
+        self.names.get(folded).and_then(|(m, _)| *m)
     }
 }
 
@@ -135,6 +163,9 @@ fn is_cyrillic(c: char) -> bool {
 /// Arabic without diacritics, tatweel and letter variants; Russian without its case ending
 /// (`Ханое`, `Ханоя` and `Ханой` are one word).
 pub fn fold_word(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     if word.chars().next().is_some_and(is_cyrillic) {
         // Not decomposed: NFD would split й into и and a breve.
         let mut out = word.to_lowercase().replace('ё', "е");

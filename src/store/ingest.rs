@@ -529,15 +529,13 @@ impl<'a> Ingest<'a> {
             .fingerprints
             .iter()
             .filter(|f| in_window(&f.happening) && shares_lead(&f.happening))
-            .map(|f| (f.id, f.happening.clone()));
-        let indexed = self
-            .index
-            .event_candidates(&happening.event, happening.at, window, MAX_EVENT_CANDIDATES)
-            .into_iter()
-            .map(|(id, _, h)| (id, h));
+            .map(|f| (f.id, &f.happening));
+        let indexed =
+            self.index
+                .event_candidates(&happening.event, happening.at, window, MAX_EVENT_CANDIDATES);
         let mut matches: Vec<(u64, f64)> = pending
             .chain(indexed)
-            .filter_map(|(id, other)| self.event_score(happening, &other).map(|s| (id, s)))
+            .filter_map(|(id, other)| self.event_score(happening, other).map(|s| (id, s)))
             .collect();
         matches.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
         matches.dedup_by_key(|m| m.0);
@@ -550,14 +548,15 @@ impl<'a> Ingest<'a> {
         // Within one language stories join by likeness, which reads names with their context
         // (`Report`); details alone, without names, cannot tell one country's signature from
         // the next one's there.
-        if one.lang == other.lang || one.event.conflicts_with(&other.event) {
+        if one.lang == other.lang {
             return None;
         }
-        let (mut score, mut shared) = (0.0, 0usize);
-        for key in one.event.said_both(&other.event) {
-            score += self.index.weight(key);
-            shared += usize::from(!Event::is_small_number(key));
-        }
+        // The cheap tests first (counts, shape), the weights last: most candidates fail early.
+        let shared = one
+            .event
+            .said_both(&other.event)
+            .filter(|k| !Event::is_small_number(*k))
+            .count();
         // A translation keeps its original's sentences: then fewer shared details are enough.
         let translated = one
             .event
@@ -568,7 +567,18 @@ impl<'a> Ingest<'a> {
         } else {
             (EVENT_MIN_SHARED, EVENT_MIN_SCORE)
         };
-        if shared < min_shared || score < min_score || one.event.shared(&other.event).next().is_none() {
+        if shared < min_shared
+            || one.event.shared(&other.event).next().is_none()
+            || one.event.conflicts_with(&other.event)
+        {
+            return None;
+        }
+        let score: f64 = one
+            .event
+            .said_both(&other.event)
+            .map(|k| self.index.weight(k))
+            .sum();
+        if score < min_score {
             return None;
         }
         // What either says and the other does not weighs against: two reports that share a

@@ -229,8 +229,8 @@ impl NearDupIndex {
         at: DateTime<Utc>,
         window: Duration,
         limit: usize,
-    ) -> Vec<(u64, LangCode, Happening)> {
-        let mut out: Vec<(u64, LangCode, Happening)> = Vec::new();
+    ) -> Vec<(u64, &Happening)> {
+        let mut out: Vec<(u64, &Happening)> = Vec::new();
         for key in self.pair_keys(event) {
             let Some(slots) = self.events.get(&key) else {
                 continue;
@@ -245,10 +245,10 @@ impl NearDupIndex {
                 let Some(happening) = &record.happening else {
                     continue;
                 };
-                if (happening.at - at).abs() > window || out.iter().any(|(id, _, _)| *id == record.id) {
+                if (happening.at - at).abs() > window || out.iter().any(|(id, _)| *id == record.id) {
                     continue;
                 }
-                out.push((record.id, record.lang, happening.clone()));
+                out.push((record.id, happening));
                 if out.len() >= limit {
                     return out;
                 }
