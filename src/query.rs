@@ -230,7 +230,8 @@ pub struct MemberView {
     /// Publication time.
     pub published: Option<String>,
     /// Why it joined the story: `{"by": "copy" | "citation" | "link" | "details", "with":
-    /// member id, …}`; `null` for the founder (and members stored before reasons were kept).
+    /// member id, …}` or `{"by": "merged", "via": id}`; `null` for the founder (and members
+    /// stored before reasons were kept).
     pub joined: Option<JoinReason>,
 }
 

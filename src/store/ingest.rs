@@ -220,10 +220,12 @@ impl<'a> Ingest<'a> {
             }
             for member in &moved {
                 self.article_story.insert(*member, target);
+                // The merged story's founder joined nothing until now: the merge is its reason.
+                let reason = reasons.remove(member).unwrap_or(JoinReason::Merged { via: id });
                 self.members
                     .entry(target)
                     .or_default()
-                    .push((*member, reasons.remove(member)));
+                    .push((*member, Some(reason)));
             }
             story.size += moved.len();
             if let Some(merged) = self.story_record(other)? {

@@ -1,7 +1,8 @@
 //! The near-duplicate index: LSH buckets over the MinHash signatures of the articles of a recent
 //! window (`[store] dedup_window`, default 30 days), in memory. The signatures themselves are
 //! stored (`fingerprints`: `S` ++ id), and the index is rebuilt from them when a process first
-//! needs it.
+//! needs it. Beside the buckets, an event index: for the last 72 hours, the articles naming
+//! each pair of rare event details, and how many articles say each detail (which weighs it).
 //!
 //! Why memory and not sled: as sled keys the buckets cost eight reads and eight rewrites per new
 //! article; in a profile of a cold poll cycle the store's share of the CPU fell from 51 % to

@@ -1,15 +1,19 @@
 //! Stories: every article belongs to exactly one. A new article joins the story of the stored
-//! article it is most alike (same language, MinHash similarity), and the stories of the stored
-//! articles it links to or cites, that cite the same source, or that link to it; when it joins
-//! several, they merge into the oldest, whose id stays (merged ids resolve through an alias).
+//! article it is most alike (same language, MinHash similarity) or, failing that, of one in
+//! another language that tells the same event (`details::event`, rarity-weighted shared
+//! details), and the stories of the stored articles it links to or cites, that cite the same
+//! source, or that link to it; when it joins several, they merge into the oldest, whose id
+//! stays (merged ids resolve through an alias).
 //!
-//! Likeness alone never merges stories: only its single best match counts. Texts that share
-//! stock paragraphs would otherwise chain unrelated stories into one; an explicit link or
-//! citation is evidence enough to merge.
+//! Likeness and details never merge stories: only their single best match counts, and it must
+//! agree with its story's core. Texts that share stock paragraphs, or a city and a count, would
+//! otherwise chain unrelated stories into one; an explicit link or citation is evidence enough
+//! to merge.
 //!
 //! Keys (written by `codec`):
-//! - `fingerprints`: `S` ++ article id → signature ++ language (3) ++ fetched (µs, BE); the LSH
-//!   buckets over them live in memory (`near_dup`)
+//! - `fingerprints`: `S` ++ article id → signature ++ language (3) ++ fetched (µs, BE) ++ the
+//!   event details (`near_dup::encode_record`); the LSH buckets and the event index over them
+//!   live in memory (`near_dup`)
 //! - `refs`: URL ++ 0 ++ kind (`l` link, `c` cited) ++ id → ()
 //! - `stories`: `A` ++ article id → story id; `S` ++ story id → [`Story`]; `M` ++ story id ++
 //!   article id → why it joined ([`JoinReason`], JSON; empty for the founder and for members
@@ -43,6 +47,12 @@ pub enum JoinReason {
     Link {
         /// The member linked or linking.
         with: u64,
+    },
+    /// It was in another story, which merged into this one when `via` joined both (by a link
+    /// or a citation to each).
+    Merged {
+        /// The article that joined both stories.
+        via: u64,
     },
     /// It tells `with`'s event: their shared details and what each weighs.
     Details {

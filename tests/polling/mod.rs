@@ -156,10 +156,13 @@ fn poll_once_stores_every_format_with_language_and_canonical_url() {
     assert_eq!(reasons.iter().filter(|r| r.is_null()).count(), 1, "{reasons:?}");
     for reason in reasons.iter().filter(|r| !r.is_null()) {
         assert!(
-            ["copy", "citation", "link", "details"].contains(&reason["by"].as_str().unwrap_or("")),
+            ["copy", "citation", "link", "details", "merged"].contains(&reason["by"].as_str().unwrap_or("")),
             "{reason}"
         );
-        assert!(reason["with"].as_u64().is_some(), "{reason}");
+        assert!(
+            reason["with"].as_u64().or(reason["via"].as_u64()).is_some(),
+            "{reason}"
+        );
     }
     assert_eq!(joined["languages"], serde_json::json!(["ar", "vi"]));
     // The VnExpress report is owned by whichever of its two feeds was polled first.
