@@ -68,13 +68,13 @@ pub fn gazetteer() -> &'static Gazetteer {
 }
 
 impl Gazetteer {
-    /// Reads `kind<TAB>code<TAB>name` lines; the first meaning of a folded name wins.
+    /// Reads `kind<TAB>code<TAB>name<TAB>name…` lines; the first meaning of a folded name wins.
     fn parse(data: &str) -> Gazetteer {
         let mut names: FxHashMap<String, (Option<Meaning>, bool)> = FxHashMap::default();
         let mut han_starts = FxHashSet::default();
         for line in data.lines().filter(|l| !l.starts_with('#')) {
-            let mut cols = line.splitn(3, '\t');
-            let (Some(kind), Some(code), Some(name)) = (cols.next(), cols.next(), cols.next()) else {
+            let mut cols = line.split('\t');
+            let (Some(kind), Some(code)) = (cols.next(), cols.next()) else {
                 continue;
             };
             let meaning = match kind {
@@ -103,30 +103,12 @@ impl Gazetteer {
                 },
                 _ => continue,
             };
-            let key = words(name).map(fold_word).collect::<Vec<_>>().join(" ");
-            if key.is_empty() {
-                continue;
+            for name in cols {
+                add_name(&mut names, &mut han_starts, name, meaning);
             }
-            // Russian drops a fleeting vowel before a case ending: "Египет", "в Египте".
-            if let Some(fleeting) = without_fleeting_vowel(&key) {
-                names.entry(fleeting).or_default().0.get_or_insert(meaning);
-            }
-            if let Some(first) = key.chars().next().filter(|c| is_han(*c)) {
-                han_starts.insert(first);
-            }
-            let mut words_so_far = String::new();
-            for word in key.split(' ') {
-                if !words_so_far.is_empty() {
-                    names.entry(words_so_far.clone()).or_default().1 = true;
-                    words_so_far.push(' ');
-                }
-                words_so_far.push_str(word);
-            }
-            names.entry(key).or_default().0.get_or_insert(meaning);
         }
         Gazetteer { names, han_starts }
     }
-
     /// What a folded name means, and whether a longer name begins with it.
     pub fn look_up(&self, folded: &str) -> (Option<Meaning>, bool) {
         self.names.get(folded).copied().unwrap_or((None, false))
@@ -141,6 +123,36 @@ impl Gazetteer {
     pub fn get(&self, folded: &str) -> Option<Meaning> {
         self.names.get(folded).and_then(|(m, _)| *m)
     }
+}
+
+/// Adds one name of a place (or month, weekday, number word) to the folded names, unless a
+/// name folded alike is there already.
+fn add_name(
+    names: &mut FxHashMap<String, (Option<Meaning>, bool)>,
+    han_starts: &mut FxHashSet<char>,
+    name: &str,
+    meaning: Meaning,
+) {
+    let key = words(name).map(fold_word).collect::<Vec<_>>().join(" ");
+    if key.is_empty() {
+        return;
+    }
+    // Russian drops a fleeting vowel before a case ending: "Египет", "в Египте".
+    if let Some(fleeting) = without_fleeting_vowel(&key) {
+        names.entry(fleeting).or_default().0.get_or_insert(meaning);
+    }
+    if let Some(first) = key.chars().next().filter(|c| is_han(*c)) {
+        han_starts.insert(first);
+    }
+    let mut words_so_far = String::new();
+    for word in key.split(' ') {
+        if !words_so_far.is_empty() {
+            names.entry(words_so_far.clone()).or_default().1 = true;
+            words_so_far.push(' ');
+        }
+        words_so_far.push_str(word);
+    }
+    names.entry(key).or_default().0.get_or_insert(meaning);
 }
 
 /// The words of a text: runs of letters and digits (a hyphen or an apostrophe separates).

