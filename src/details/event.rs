@@ -712,11 +712,6 @@ impl Event {
     pub fn is_small_number(key: u32) -> bool {
         Kind::of_key(key) == Kind::SmallNumber
     }
-
-    /// The kind of a key.
-    pub fn kind_of(key: u32) -> Kind {
-        Kind::of_key(key)
-    }
 }
 
 #[cfg(test)]

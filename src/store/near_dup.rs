@@ -128,7 +128,7 @@ impl NearDupIndex {
                 slots.rotate_right(1);
                 slots[0] = slot;
             }
-            for key in counted_details(&h.event) {
+            for key in counted_details(h) {
                 *self.counts.entry(key).or_default() += 1;
             }
         }
@@ -151,19 +151,7 @@ impl NearDupIndex {
         let slot = self.first.wrapping_add(at as u32);
         let in_events = self.in_event_window(slot);
         if in_events {
-            let old: Vec<u32> = self.records[at]
-                .happening
-                .iter()
-                .flat_map(|h| counted_details(&h.event))
-                .collect();
-            for key in old {
-                if let Some(count) = self.counts.get_mut(&key) {
-                    *count -= 1;
-                    if *count == 0 {
-                        self.counts.remove(&key);
-                    }
-                }
-            }
+            self.uncount(at);
         }
         // The old buckets keep the slot until swept; candidates are compared with the record's
         // signature, which is the new one.
@@ -182,7 +170,7 @@ impl NearDupIndex {
                     slots[0] = slot;
                 }
             }
-            for key in counted_details(&happening.event) {
+            for key in counted_details(&happening) {
                 *self.counts.entry(key).or_default() += 1;
             }
         }
@@ -258,6 +246,21 @@ impl NearDupIndex {
         out
     }
 
+    /// Takes the details of the record at `offset` out of the counts that weigh details.
+    fn uncount(&mut self, offset: usize) {
+        let Some(happening) = self.records.get(offset).and_then(|r| r.happening.as_ref()) else {
+            return;
+        };
+        for key in counted_details(happening).collect::<Vec<_>>() {
+            if let Some(count) = self.counts.get_mut(&key) {
+                *count -= 1;
+                if *count == 0 {
+                    self.counts.remove(&key);
+                }
+            }
+        }
+    }
+
     /// Whether a slot is of an article still in the event index.
     fn in_event_window(&self, slot: u32) -> bool {
         slot != EMPTY
@@ -318,20 +321,11 @@ impl NearDupIndex {
         let horizon = (now - self.window).timestamp_micros();
         let event_horizon = horizon.max((now - self.event_window).timestamp_micros());
         // The event index first: its window ends before the text's.
-        while let Some(record) = self.record(self.event_first).filter(|r| r.at < event_horizon) {
-            let keys: Vec<u32> = record
-                .happening
-                .iter()
-                .flat_map(|h| counted_details(&h.event))
-                .collect();
-            for key in keys {
-                if let Some(count) = self.counts.get_mut(&key) {
-                    *count -= 1;
-                    if *count == 0 {
-                        self.counts.remove(&key);
-                    }
-                }
-            }
+        while self
+            .record(self.event_first)
+            .is_some_and(|r| r.at < event_horizon)
+        {
+            self.uncount(self.event_first.wrapping_sub(self.first) as usize);
             self.event_first = self.event_first.wrapping_add(1);
         }
         if self.records.is_empty() {
@@ -378,8 +372,13 @@ fn indexed_details(event: &Event) -> impl Iterator<Item = u32> + '_ {
 }
 
 /// The details whose frequency weighs them: all a text says, small numbers aside.
-fn counted_details(event: &Event) -> impl Iterator<Item = u32> + '_ {
-    event.said.iter().copied().filter(|k| !Event::is_small_number(*k))
+fn counted_details(happening: &Happening) -> impl Iterator<Item = u32> + '_ {
+    happening
+        .event
+        .said
+        .iter()
+        .copied()
+        .filter(|k| !Event::is_small_number(*k))
 }
 
 /// The language code of a record key.
