@@ -176,7 +176,14 @@ fn main() {
             let d: Vec<String> =
                 treatywatch::details::event::read(&e.title, &e.text, e.lang.lang.as_deref(), e.published)
                     .into_iter()
-                    .map(|(d, lead)| format!("{}{}:{}", if lead { "*" } else { "" }, d.kind.label(), d.value))
+                    .map(|(d, part)| {
+                        format!(
+                            "{}{}:{}",
+                            treatywatch::details::event::Part::mark(part),
+                            d.kind.label(),
+                            d.value
+                        )
+                    })
                     .collect();
             format!(
                 "[{:?} {:?}] {}\n      {}",
@@ -197,12 +204,71 @@ fn main() {
             };
             (j(&sa, &sb), j(&la, &lb))
         };
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for (i, _) in &records {
+            for k in &entries[*i].0.event.said {
+                *counts.entry(*k).or_default() += 1;
+            }
+        }
         for (a, b) in truth
             .iter()
             .filter(|(a, b)| lang_of(*a) != lang_of(*b) && !predicted.contains(&(*a, *b)))
+            .take(40)
+        {
+            let (ea, eb) = (&entries[records[*a].0].0.event, &entries[records[*b].0].0.event);
+            let weight = |k: u32| {
+                let n = records.len().max(1000) as f64;
+                let c = *counts.get(&k).unwrap_or(&0) as f64;
+                let w = ((n + 1.0) / (c + 1.0)).ln();
+                if treatywatch::details::event::Event::is_small_number(k) {
+                    w * 0.5
+                } else {
+                    w
+                }
+            };
+            let score: f64 = ea.said_both(eb).map(weight).sum();
+            let unshared =
+                |e: &treatywatch::details::event::Event, o: &treatywatch::details::event::Event| -> f64 {
+                    e.comparable_said().filter(|k| !o.says(*k)).map(weight).sum()
+                };
+            let agreement = score / (score + unshared(ea, eb) + unshared(eb, ea));
+            let same_story = story_of[*a] == story_of[*b];
+            let sizes = (by_story[&story_of[*a]].len(), by_story[&story_of[*b]].len());
+            println!(
+                "  score {score:.1} agreement {agreement:.2} stories of size {sizes:?} same {same_story}"
+            );
+            let shared = ea
+                .said_both(eb)
+                .filter(|k| !treatywatch::details::event::Event::is_small_number(*k))
+                .count();
+            println!(
+                "MISSED shared {shared} lead-shared {} shape {:?} sentences {}/{} conflict {}\n   {}\n   {}",
+                ea.shared(eb).count(),
+                ea.shape_distance(eb),
+                ea.shape.len(),
+                eb.shape.len(),
+                ea.conflicts_with(eb),
+                show(*a),
+                show(*b)
+            );
+        }
+        for (a, b) in truth
+            .iter()
+            .filter(|(a, b)| {
+                lang_of(*a) == lang_of(*b)
+                    && (kind_of(*a).0 == "syndicated" || kind_of(*b).0 == "syndicated")
+                    && !predicted.contains(&(*a, *b))
+            })
             .take(12)
         {
-            println!("MISSED\n   {}\n   {}", show(*a), show(*b));
+            let text = |r: usize| entries[records[r].0].0.text.chars().take(400).collect::<String>();
+            println!(
+                "MISSED COPY\n   {}\n   {}\n   A: {}\n   B: {}",
+                show(*a),
+                show(*b),
+                text(*a),
+                text(*b)
+            );
         }
         let histogram = |name: &str, pairs: Vec<(usize, usize)>| {
             let mut said = [0usize; 11];
@@ -242,12 +308,60 @@ fn main() {
                 .copied()
                 .collect(),
         );
+        {
+            use treatywatch::details::event::Event;
+            let weight = |k: u32| {
+                let n = records.len().max(1000) as f64;
+                let c = *counts.get(&k).unwrap_or(&0) as f64;
+                let w = ((n + 1.0) / (c + 1.0)).ln();
+                if Event::is_small_number(k) {
+                    w * 0.5
+                } else {
+                    w
+                }
+            };
+            let features = |a: usize, b: usize| {
+                let (ea, eb) = (&entries[records[a].0].0.event, &entries[records[b].0].0.event);
+                let comparable = ea.said_both(eb).filter(|k| Event::comparable(*k)).count();
+                let score: f64 = ea.said_both(eb).map(weight).sum();
+                let unshared = |e: &Event, o: &Event| -> f64 {
+                    e.comparable_said().filter(|k| !o.says(*k)).map(weight).sum()
+                };
+                let agreement = score / (score + unshared(ea, eb) + unshared(eb, ea));
+                let tr = ea.shape_distance(eb).is_some_and(|d| d <= 0.2);
+                format!(
+                    "tr={} comp={} agr={:.1}",
+                    u8::from(tr),
+                    comparable.min(5),
+                    (agreement * 10.0).floor() / 10.0
+                )
+            };
+            let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+            for (a, b) in predicted.iter().filter(|(a, b)| lang_of(*a) != lang_of(*b)) {
+                let f = features(*a, *b);
+                let e = table.entry(f).or_default();
+                if truth.contains(&(*a, *b)) {
+                    e.0 += 1
+                } else {
+                    e.1 += 1
+                }
+            }
+            for (a, b) in truth
+                .iter()
+                .filter(|(a, b)| lang_of(*a) != lang_of(*b) && !predicted.contains(&(*a, *b)))
+            {
+                table.entry(format!("{} MISSED", features(*a, *b))).or_default().0 += 1;
+            }
+            for (k, (right, wrong)) in &table {
+                println!("FEATURES {k}: right {right} wrong {wrong}");
+            }
+        }
         let wrong: Vec<_> = predicted.difference(&truth).collect();
         let cross = wrong.iter().filter(|(a, b)| lang_of(*a) != lang_of(*b)).count();
         println!("WRONG PAIRS {} of which cross-language {}", wrong.len(), cross);
         for (a, b) in predicted
             .difference(&truth)
-            .filter(|(a, b)| lang_of(*a) == lang_of(*b))
+            .filter(|(a, b)| (lang_of(*a) == lang_of(*b)) == std::env::var("DEDUP_CROSS").is_err())
             .take(16)
         {
             println!("WRONG\n   {}\n   {}", show(*a), show(*b));

@@ -73,7 +73,14 @@ fn main() {
             let d: Vec<String> =
                 treatywatch::details::event::read(&e.title, &e.text, Some(lang), e.published)
                     .into_iter()
-                    .map(|(d, lead)| format!("{}{}:{}", if lead { "*" } else { "" }, d.kind.label(), d.value))
+                    .map(|(d, part)| {
+                        format!(
+                            "{}{}:{}",
+                            treatywatch::details::event::Part::mark(part),
+                            d.kind.label(),
+                            d.value
+                        )
+                    })
                     .collect();
             println!(
                 "{lang} {:?} shape {:?}\n   {}",
@@ -115,6 +122,22 @@ fn main() {
     let mut docs_of: HashMap<u64, Vec<&str>> = HashMap::new();
     for (v, s) in versions.iter().zip(&story_of) {
         docs_of.entry(*s).or_default().push(&v.doc);
+    }
+    if std::env::var("NTREX_DEBUG").is_ok() {
+        for (story, docs) in &docs_of {
+            if docs.iter().any(|d| *d != docs[0]) {
+                println!("MIXED story {story}:");
+                for (v, s) in versions.iter().zip(&story_of) {
+                    if s == story {
+                        let e = by_lang[v.lang.as_str()]
+                            .iter()
+                            .find(|e| e.url.ends_with(&format!("/{}", v.doc)))
+                            .unwrap();
+                        println!("   {} {} {}", v.lang, v.doc, e.title);
+                    }
+                }
+            }
+        }
     }
     let joined: Vec<&Vec<&str>> = docs_of.values().filter(|d| d.len() > 1).collect();
     let mixed = joined.iter().filter(|d| d.iter().any(|x| *x != d[0])).count();

@@ -121,15 +121,48 @@ pub struct Detail {
 impl Detail {
     /// The 32-bit key it is indexed and compared by: the kind, then a hash of the value.
     pub fn key(&self) -> u32 {
-        ((self.kind as u32) << 29) | (short_hash(self.value.as_bytes()) & 0x1FFF_FFFF)
+        if let Some(country) = self.value.strip_prefix(IMPLIED) {
+            return Detail::key_of(self.kind, country) | 1;
+        }
+        Detail::key_of(self.kind, &self.value)
     }
+
+    fn key_of(kind: Kind, value: &str) -> u32 {
+        let key = ((kind as u32) << 29) | (short_hash(value.as_bytes()) & 0x1FFF_FFFF);
+        // A place's lowest bit tells a country named from one implied by its city; the next
+        // one a city from a country.
+        match kind {
+            Kind::Place if value.starts_with(CITY) => (key & !3) | 2,
+            Kind::Place => key & !3,
+            _ => key,
+        }
+    }
+}
+
+/// The prefix of a country's value when a city implies it ("in:LB" for Beirut).
+const IMPLIED: &str = "in:";
+
+/// Whether a key is of a country a city implies: it is said, never evidence of its own.
+fn is_implied(key: u32) -> bool {
+    Kind::of_key(key) == Kind::Place && key & 1 == 1
+}
+
+/// The prefix of a city's value.
+const CITY: &str = "geonames:";
+
+/// Whether a key is of a city.
+fn is_city(key: u32) -> bool {
+    Kind::of_key(key) == Kind::Place && key & 2 == 2
 }
 
 /// A report's event details, as keys: those of its title and lead (what the event is) and
 /// those anywhere in it (what it says).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
-    /// Keys of the title's and the lead's details, sorted.
+    /// Keys of the details of the title and the text's first sentence, sorted: what the
+    /// event is. Two reports conflict by these.
+    pub headline: Vec<u32>,
+    /// Keys of the title's and the lead's details, sorted; includes `headline`.
     pub lead: Vec<u32>,
     /// Keys of every detail, sorted; includes `lead`.
     pub said: Vec<u32>,
@@ -362,6 +395,28 @@ fn lookup(tokens: &[Tok<'_>], at: usize) -> Option<(Meaning, usize)> {
     best
 }
 
+/// Where in a report a detail is first said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    /// The title or the text's first sentence: what the event is.
+    Headline,
+    /// The rest of the lead (the text's first [`LEAD_CHARS`] characters).
+    Lead,
+    /// Further on.
+    Body,
+}
+
+impl Part {
+    /// How the explanations and benches mark it: `**` headline, `*` lead, nothing further on.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Part::Headline => "**",
+            Part::Lead => "*",
+            Part::Body => "",
+        }
+    }
+}
+
 /// Reads the event details of a report: its title, its text and when it was published
 /// (weekdays name the day of that week).
 pub fn read(
@@ -369,8 +424,9 @@ pub fn read(
     text: &str,
     lang: Option<&str>,
     published: Option<DateTime<Utc>>,
-) -> Vec<(Detail, bool)> {
+) -> Vec<(Detail, Part)> {
     let script = Script::of_lang(lang);
+    let title = headline(title);
     // What a report says of its event is in its first paragraphs; reading a long text to the
     // end cost more than everything else the judges do.
     let text = match text.char_indices().nth(MAX_READ_CHARS) {
@@ -378,6 +434,7 @@ pub fn read(
         None => text,
     };
     let full = format!("{title}\n{text}");
+    let headline_end = title.len() + 1 + first_sentence_end(text);
     let lead_end = title.len()
         + 1
         + text
@@ -386,17 +443,26 @@ pub fn read(
             .map(|(i, _)| i)
             .unwrap_or(text.len());
     let toks = tokens(&full);
-    let mut out: Vec<(Detail, bool)> = Vec::new();
+    let mut out: Vec<(Detail, Part)> = Vec::new();
     // Where each detail is in `out`: a long text names hundreds.
     let mut seen: rustc_hash::FxHashMap<(Kind, String), usize> = Default::default();
     let mut push = |kind: Kind, value: String, at: usize| {
-        let in_lead = at < lead_end;
+        let part = if at < headline_end {
+            Part::Headline
+        } else if at < lead_end {
+            Part::Lead
+        } else {
+            Part::Body
+        };
         match seen.entry((kind, value)) {
-            std::collections::hash_map::Entry::Occupied(e) => out[*e.get()].1 |= in_lead,
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let said = &mut out[*e.get()].1;
+                *said = (*said).min(part);
+            }
             std::collections::hash_map::Entry::Vacant(e) => {
                 let value = e.key().1.clone();
                 e.insert(out.len());
-                out.push((Detail { kind, value }, in_lead));
+                out.push((Detail { kind, value }, part));
             }
         }
     };
@@ -489,7 +555,8 @@ pub fn read(
                     _ => None,
                 };
                 let value = n * 10f64.powi(i32::from(multiplier.unwrap_or(0)));
-                let kind = if value < 10.0 {
+                // Small whole numbers are as often words ("2-1", "1er"); a decimal is a figure.
+                let kind = if value < 10.0 && value.fract() == 0.0 {
                     Kind::SmallNumber
                 } else {
                     Kind::Number
@@ -605,8 +672,76 @@ pub fn read(
         }
         i += 1;
     }
+    // A city's country is said, not named: a report naming Beirut says Lebanon, and one
+    // naming Lebanon conflicts with it in nothing; only the city is evidence of its own.
     out.retain(|(d, _)| !(d.kind == Kind::Place && cities_in.contains(&d.value)));
+    cities_in.sort_unstable();
+    cities_in.dedup();
+    out.extend(cities_in.into_iter().map(|country| {
+        let value = format!("{IMPLIED}{country}");
+        (
+            Detail {
+                kind: Kind::Place,
+                value,
+            },
+            Part::Body,
+        )
+    }));
     out
+}
+
+/// Where a text's first sentence ends (at most [`LEAD_CHARS`] characters in): what an event
+/// is, a report says in its headline and first sentence; the sentences after it give the
+/// background each outlet picks for itself ("90 days after the 40th ratification").
+fn first_sentence_end(text: &str) -> usize {
+    let cap = text
+        .char_indices()
+        .nth(LEAD_CHARS)
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
+    let mut chars = text[..cap].char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let end = at + c.len_utf8();
+        match c {
+            '\n' | '。' | '！' | '？' => return end,
+            '.' | '!' | '?' | '؟' if chars.peek().is_none_or(|(_, n)| n.is_whitespace()) => {
+                // "U.N." and "St. Petersburg" are no sentence end: one more letter must follow
+                // a space before a capital or a digit.
+                let next_word = text[end..].trim_start();
+                let short_before = text[..at]
+                    .rsplit(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .is_some_and(|w| w.chars().count() <= 2 && w.chars().any(char::is_uppercase));
+                if !short_before && next_word.chars().next().is_none_or(|c| !c.is_lowercase()) {
+                    return end;
+                }
+            }
+            _ => {}
+        }
+    }
+    cap
+}
+
+/// Separators between a headline and the outlet's name that feeds append to it.
+const OUTLET_SEPARATORS: [&str; 5] = [" - ", " | ", " – ", " — ", " · "];
+
+/// A title without the outlet's name that many feeds append ("… - Daily News #12"): a
+/// copy's outlet names its own city and numbers, which the original never says.
+pub(crate) fn headline(title: &str) -> &str {
+    let Some((at, separator)) = OUTLET_SEPARATORS
+        .iter()
+        .filter_map(|sep| title.rfind(sep).map(|at| (at, sep.len())))
+        .max()
+    else {
+        return title;
+    };
+    let tail = &title[at + separator..];
+    let short = tail.split_whitespace().count() <= 6 && tail.len() * 5 <= title.len() * 2;
+    if short && !title[..at].trim().is_empty() {
+        &title[..at]
+    } else {
+        title
+    }
 }
 
 /// The country code of a city.
@@ -623,10 +758,18 @@ impl Event {
         let details = read(title, text, lang, published);
         let mut lead: Vec<u32> = details
             .iter()
-            .filter(|(_, in_lead)| *in_lead)
+            .filter(|(_, part)| *part <= Part::Lead)
             .map(|(d, _)| d.key())
             .take(MAX_LEAD_DETAILS)
             .collect();
+        let mut headline: Vec<u32> = details
+            .iter()
+            .filter(|(_, part)| *part == Part::Headline)
+            .map(|(d, _)| d.key())
+            .take(MAX_LEAD_DETAILS)
+            .collect();
+        headline.sort_unstable();
+        headline.dedup();
         let mut said: Vec<u32> = details
             .iter()
             .map(|(d, _)| d.key())
@@ -638,6 +781,7 @@ impl Event {
         said.sort_unstable();
         said.dedup();
         Event {
+            headline,
             lead,
             said,
             script: Script::of_lang(lang),
@@ -660,28 +804,49 @@ impl Event {
         Some(f64::from(sum) / 255.0)
     }
 
-    /// Whether a detail of this report could be said by `other` at all: names only in one
-    /// script, and small numbers never (they are as often words).
-    /// Whether a detail is evidence of a conflict. Small numbers are as often words, a weekday
-    /// is read against each report's own publication; names never: another language translates an organisation's name and writes a person's its
-    /// own way (Vietnamese capitalises every syllable of both), and within one language
-    /// [`super::Report`] reads names with their context.
-    fn comparable(key: u32) -> bool {
-        !matches!(
-            Kind::of_key(key),
-            Kind::SmallNumber | Kind::LatinName | Kind::CyrillicName | Kind::HanName | Kind::Weekday
-        )
+    /// Whether a detail is evidence a report in any language gives the same way: places,
+    /// dates and numbers. Small numbers are as often words; a weekday is read against each
+    /// report's own publication; a country a city implies is no evidence of its own; names
+    /// never: another language translates an organisation's name and writes a person's its
+    /// own way, and within one language [`super::Report`] reads names with their context.
+    pub fn comparable(key: u32) -> bool {
+        !is_implied(key)
+            && !matches!(
+                Kind::of_key(key),
+                Kind::SmallNumber | Kind::LatinName | Kind::CyrillicName | Kind::HanName | Kind::Weekday
+            )
     }
 
-    /// Whether this report's lead names something `other` could say and never does.
+    /// Whether two reports sharing the detail is evidence they tell one event: what is
+    /// [`Event::comparable`], and a weekday both name.
+    pub fn shared_evidence(key: u32) -> bool {
+        Event::comparable(key) || Kind::of_key(key) == Kind::Weekday
+    }
+
+    /// Whether this report's headline names something `other` could say and never does.
     fn names_more_than(&self, other: &Event) -> bool {
-        self.lead
-            .iter()
-            .any(|k| Event::comparable(*k) && other.said.binary_search(k).is_err())
+        self.headline.iter().any(|k| {
+            Event::comparable(*k) && !other.says(*k) && !(is_city(*k) && self.country_said_by(other))
+        })
     }
 
-    /// Whether the two reports tell different events: each lead names something (a number, a
-    /// place, a date) that the other never says.
+    /// Whether `other` names a country one of this report's cities is in: a report naming
+    /// the country ("Vietnam") says less than one naming its capital, but nothing else.
+    fn country_said_by(&self, other: &Event) -> bool {
+        self.said
+            .iter()
+            .any(|k| is_implied(*k) && other.said.binary_search(&(*k & !1)).is_ok())
+    }
+
+    /// Whether this report says what `key` is: itself, or for a country one of its cities.
+    pub fn says(&self, key: u32) -> bool {
+        self.said.binary_search(&key).is_ok()
+            || (Kind::of_key(key) == Kind::Place && self.said.binary_search(&(key | 1)).is_ok())
+    }
+
+    /// Whether the two reports tell different events: each headline names something (a
+    /// number, a place, a date) that the other never says. What an event is, every report
+    /// says first; the background after it each outlet picks for itself.
     pub fn conflicts_with(&self, other: &Event) -> bool {
         self.names_more_than(other) && other.names_more_than(self)
     }
@@ -691,7 +856,7 @@ impl Event {
         self.said
             .iter()
             .copied()
-            .filter(|k| other.said.binary_search(k).is_ok())
+            .filter(|k| !is_implied(*k) && other.said.binary_search(k).is_ok())
     }
 
     /// The details a report says that another report in any language says too when it tells
@@ -844,5 +1009,55 @@ mod tests {
             at,
         );
         assert!(!shout.conflicts_with(&plain));
+    }
+
+    #[test]
+    fn a_city_says_its_country_and_an_outlet_suffix_says_nothing() {
+        let at = "2025-11-18T09:00:00Z".parse().ok();
+        let city = Event::of(
+            "Exports rise 1.4% in the third quarter",
+            "Analysts in Beirut said the figures pointed to a recovery.",
+            Some("en"),
+            at,
+        );
+        let country = Event::of(
+            "Exports from Lebanon rise 1.4% in the third quarter - Daily News of Santiago #12",
+            "The finance ministry expects growth this year.",
+            Some("en"),
+            at,
+        );
+        // Lebanon is said by the report naming Beirut; Santiago and 12 are the outlet's.
+        assert!(!city.conflicts_with(&country));
+        assert!(!values(
+            "Exports from Lebanon rise 1.4% in the third quarter - Daily News of Santiago #12",
+            "",
+            "en"
+        )
+        .iter()
+        .any(|v| v.contains("number:12")));
+        let other = Event::of("Exports from Jordan rise 1.4%", "", Some("en"), at);
+        assert!(country.conflicts_with(&other));
+        // A decimal is a figure, however small: 1.4% and 9.7% are two events.
+        let more = Event::of("Exports from Lebanon rise 9.7%", "", Some("en"), at);
+        assert!(country.conflicts_with(&more));
+    }
+
+    #[test]
+    fn the_headline_is_the_title_and_first_sentence() {
+        let text = "The U.N. office said on Monday that 15 states had ratified. It needs 40.";
+        assert_eq!(
+            &text[..first_sentence_end(text)],
+            "The U.N. office said on Monday that 15 states had ratified."
+        );
+        let at = "2025-11-18T09:00:00Z".parse().ok();
+        let one = Event::of("Ratifications reach 15", text, Some("en"), at);
+        let other = Event::of(
+            "Ratifications reach 15",
+            "Fifteen states have ratified, 15 in all. It takes 90 days after the 40th.",
+            Some("en"),
+            at,
+        );
+        // Background after the first sentence differs without a conflict.
+        assert!(!one.conflicts_with(&other));
     }
 }

@@ -19,8 +19,8 @@ use super::near_dup::{
 };
 use super::stories::JoinReason;
 use super::{Store, StoreError, Story, UpsertCounts};
-use crate::details::event::{Event, Script};
-use crate::details::Report;
+use crate::details::event::Event;
+use crate::details::{title_names_differ, titles_swap_a_word, Report};
 use crate::fingerprint::{Signature, DUPLICATE_SIMILARITY};
 use crate::model::{Article, Entry};
 
@@ -57,10 +57,19 @@ pub const TRANSLATION_MIN_SCORE: f64 = 4.0;
 pub const TRANSLATION_MIN_AGREEMENT: f64 = 0.7;
 
 /// The share of the weight of what two reports say (places, numbers, dates) that both say.
-pub const EVENT_MIN_AGREEMENT: f64 = 0.5;
+pub const EVENT_MIN_AGREEMENT: f64 = 0.7;
 
-/// Shared details (other than small numbers) two reports of one event have at least.
+/// Shared details (other than small numbers) two independent reports of one event have at
+/// least.
 pub const EVENT_MIN_SHARED: usize = 3;
+
+/// Of those, what every language writes alike (places, numbers, dates, a weekday), each rare
+/// enough to weigh [`EVENT_RARE_WEIGHT`]: names alone are too often an organisation's.
+pub const EVENT_MIN_EVIDENCE: usize = 2;
+
+/// The weight of a detail said by at most one article in twenty of the window: the
+/// background every report of a topic repeats ("adopted in December 2024") is commoner.
+pub const EVENT_RARE_WEIGHT: f64 = 3.0;
 
 /// A new article's fingerprint, to be stored and indexed once the batch is written.
 pub(super) struct Fingerprinted {
@@ -362,7 +371,11 @@ impl<'a> Ingest<'a> {
                     continue;
                 };
                 let report = report.get_or_insert_with(|| Report::of(&entry.title, &entry.text));
-                if report.conflicts_with(&Report::of(&candidate.entry.title, &candidate.entry.text)) {
+                let theirs = (candidate.entry.title.as_str(), candidate.entry.text.as_str());
+                if report.conflicts_with(&Report::of(theirs.0, theirs.1))
+                    || title_names_differ((&entry.title, &entry.text), theirs, lang)
+                    || titles_swap_a_word((&entry.title, &entry.text), theirs)
+                {
                     continue;
                 }
                 if self
@@ -394,7 +407,7 @@ impl<'a> Ingest<'a> {
             for (id, score) in self.event_matches(happening)?.into_iter().take(MAX_EVENT_TRIES) {
                 let story = self.story_of(id)?;
                 if tried.insert(story)
-                    && self.matches_event_core(story, happening)?
+                    && self.matches_event_core(story, entry, happening)?
                     && !self.conflicts_with_core(story, happening)?
                 {
                     let reason = self.explain_event(entry, lang, happening, id, score)?;
@@ -547,29 +560,35 @@ impl<'a> Ingest<'a> {
     /// How strongly two reports' details say they tell one event: the weight of the lead
     /// details they share, or `None` when that is too little or their details conflict.
     fn event_score(&self, one: &Happening, other: &Happening) -> Option<f64> {
-        // Within one language stories join by likeness, which reads names with their context
-        // (`Report`); details alone, without names, cannot tell one country's signature from
-        // the next one's there.
-        if one.lang == other.lang {
-            return None;
-        }
         // The cheap tests first (counts, shape), the weights last: most candidates fail early.
         let shared = one
             .event
             .said_both(&other.event)
             .filter(|k| !Event::is_small_number(*k))
             .count();
-        // A translation keeps its original's sentences: then fewer shared details are enough.
-        let translated = one
+        // Names count for a translation, which keeps its original's; an independent report
+        // must share what every language writes alike.
+        let comparable = one
             .event
-            .shape_distance(&other.event)
-            .is_some_and(|d| d <= TRANSLATION_MAX_SHAPE_DISTANCE);
+            .said_both(&other.event)
+            .filter(|k| Event::shared_evidence(*k) && self.index.weight(*k) >= EVENT_RARE_WEIGHT)
+            .count();
+        // A translation keeps its original's sentences: then fewer shared details are enough.
+        // Within one language a text of the same shape is a copy, which likeness judges.
+        let translated = one.lang != other.lang
+            && one
+                .event
+                .shape_distance(&other.event)
+                .is_some_and(|d| d <= TRANSLATION_MAX_SHAPE_DISTANCE);
+        // In one language, shared words make shared details likelier: one more is needed.
+        let min_evidence = EVENT_MIN_EVIDENCE + usize::from(one.lang == other.lang);
         let (min_shared, min_score) = if translated {
             (TRANSLATION_MIN_SHARED, TRANSLATION_MIN_SCORE)
         } else {
             (EVENT_MIN_SHARED, EVENT_MIN_SCORE)
         };
         if shared < min_shared
+            || (!translated && comparable < min_evidence)
             || one.event.shared(&other.event).next().is_none()
             || one.event.conflicts_with(&other.event)
         {
@@ -587,7 +606,7 @@ impl<'a> Ingest<'a> {
         // city and a count but not the rest of their details are of two events.
         let unshared = |e: &Event, o: &Event| -> f64 {
             e.comparable_said()
-                .filter(|k| o.said.binary_search(k).is_err())
+                .filter(|k| !o.says(*k))
                 .map(|k| self.index.weight(k))
                 .sum()
         };
@@ -602,7 +621,14 @@ impl<'a> Ingest<'a> {
 
     /// Whether a report tells the event of `story`'s core: its founding article's, or most of
     /// its first [`STORY_CORE`] members that have details.
-    fn matches_event_core(&self, story: u64, happening: &Happening) -> Result<bool, StoreError> {
+    /// In one language, the titles' names must not differ either: a look-alike swaps the
+    /// person a headline is about, with every detail around it kept.
+    fn matches_event_core(
+        &self,
+        story: u64,
+        entry: &Entry,
+        happening: &Happening,
+    ) -> Result<bool, StoreError> {
         let mut members = self.story_members(story)?;
         members.sort_unstable();
         let (mut compared, mut agree) = (0usize, 0usize);
@@ -610,6 +636,17 @@ impl<'a> Ingest<'a> {
             let Some(other) = self.happening_of(*member)? else {
                 continue;
             };
+            if other.lang == happening.lang {
+                if let Some(article) = self.article(*member)? {
+                    let theirs = (article.entry.title.as_str(), article.entry.text.as_str());
+                    let mine = (entry.title.as_str(), entry.text.as_str());
+                    if title_names_differ(mine, theirs, entry.lang.lang.as_deref())
+                        || titles_swap_a_word(mine, theirs)
+                    {
+                        return Ok(false);
+                    }
+                }
+            }
             let agrees = self.event_score(happening, &other).is_some();
             if rank == 0 && agrees {
                 return Ok(true);
@@ -828,10 +865,6 @@ impl Store {
 /// with capitals, `Report` judges, reading names in their context; without capitals (Chinese,
 /// Arabic) and across languages, the places, numbers and dates of their details.
 fn details_conflict(one: &Happening, other: &Happening) -> bool {
-    let cased = matches!(one.event.script, Script::Latin | Script::Cyrillic);
-    if one.lang == other.lang && cased {
-        return false;
-    }
     one.event.conflicts_with(&other.event)
 }
 

@@ -197,7 +197,14 @@ impl NearDupIndex {
     /// The keys of the pairs of `event`'s rarest lead details.
     fn pair_keys(&self, event: &Event) -> Vec<u64> {
         let mut rare: Vec<u32> = indexed_details(event).collect();
-        rare.sort_by_key(|k| (self.counts.get(k).copied().unwrap_or(0), *k));
+        // The headline's details first (what the event is, which every report of it says
+        // first), and details every language gives alike before names, which a translation
+        // writes otherwise.
+        rare.sort_by_key(|k| {
+            let count = self.counts.get(k).copied().unwrap_or(0);
+            let in_headline = event.headline.binary_search(k).is_ok();
+            (!in_headline, !Event::comparable(*k), count, *k)
+        });
         rare.truncate(PAIRED_DETAILS);
         rare.sort_unstable();
         let mut keys = Vec::with_capacity(rare.len() * rare.len().saturating_sub(1) / 2);
@@ -415,7 +422,7 @@ pub(super) struct StoredRecord {
 
 /// `S` record value: signature ++ language ++ time (µs since the epoch, BE), then the event:
 /// script ++ its time (µs, BE) ++ lead count (u8) ++ said count (u8) ++ the keys (u32, BE) ++
-/// the shape's length (u8) ++ the shape.
+/// the shape's length (u8) ++ the shape ++ headline count (u8) ++ its keys (u32, BE).
 pub(super) fn encode_record(
     signature: &Signature,
     lang: LangCode,
@@ -440,6 +447,11 @@ pub(super) fn encode_record(
     let shape = &event.shape[..event.shape.len().min(255)];
     v.push(shape.len() as u8);
     v.extend_from_slice(shape);
+    let headline = &event.headline[..event.headline.len().min(255)];
+    v.push(headline.len() as u8);
+    for key in headline {
+        v.extend_from_slice(&key.to_be_bytes());
+    }
     v
 }
 
@@ -461,19 +473,32 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
             let micros = i64::from_be_bytes(rest[..8].try_into().ok()?);
             let (lead_n, said_n) = (usize::from(rest[8]), usize::from(rest[9]));
             let (keys, shape) = rest[10..].split_at_checked(4 * (lead_n + said_n))?;
-            // Records of the first version with details have no shape.
-            let shape = match shape {
-                [] => Vec::new(),
-                [n, shape @ ..] if shape.len() == usize::from(*n) => shape.to_vec(),
-                _ => return None,
+            let decode = |keys: &[u8]| -> Vec<u32> {
+                keys.chunks_exact(4)
+                    .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect()
             };
-            let mut keys = keys
-                .chunks_exact(4)
-                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+            // Records of the first version with details have no shape, those of the second
+            // no headline: their lead stands for it.
+            let (shape, headline) = match shape {
+                [] => (Vec::new(), None),
+                [n, rest @ ..] => {
+                    let (shape, rest) = rest.split_at_checked(usize::from(*n))?;
+                    let headline = match rest {
+                        [] => None,
+                        [h, keys @ ..] if keys.len() == 4 * usize::from(*h) => Some(decode(keys)),
+                        _ => return None,
+                    };
+                    (shape.to_vec(), headline)
+                }
+            };
+            let mut keys = decode(keys);
+            let said = keys.split_off(lead_n);
             Some(Happening {
                 event: Event {
-                    lead: keys.by_ref().take(lead_n).collect(),
-                    said: keys.collect(),
+                    headline: headline.unwrap_or_else(|| keys.clone()),
+                    lead: keys,
+                    said,
                     script: Script::from_byte(*script),
                     shape,
                 },
@@ -562,7 +587,13 @@ mod tests {
             (record.signature, record.lang, record.at),
             (signature(5), *b"vi\0", t(3))
         );
-        assert_eq!(record.happening, Some(happening));
+        assert_eq!(record.happening, Some(happening.clone()));
+        // Records written before the headline was stored read their lead as it.
+        let headline_bytes = 1 + 4 * happening.event.headline.len();
+        let older = decode_record(&bytes[..bytes.len() - headline_bytes]).expect("a record");
+        let older = older.happening.expect("its event");
+        assert_eq!(older.event.headline, happening.event.lead);
+        assert_eq!(older.event.said, happening.event.said);
         // Records written before events were stored still read.
         let old = &bytes[..SIGNATURE_LEN * 4 + 11];
         assert_eq!(decode_record(old).map(|r| r.happening), Some(None));

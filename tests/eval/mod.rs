@@ -122,15 +122,167 @@ struct GroupedArticle {
     lang: String,
     title: String,
     text: String,
+    /// When it was published; the duplicate set leaves it out.
+    #[serde(default)]
+    published: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Entries as the judges see them, in file order.
+fn judged_entries(articles: &[GroupedArticle]) -> Vec<treatywatch::model::Entry> {
+    use treatywatch::fingerprint::fingerprint;
+    use treatywatch::model::Entry;
+    use treatywatch::pipeline::cite::refs_of;
+    use url::Url;
+
+    let judges = Judges::default();
+    articles
+        .iter()
+        .map(|a| {
+            let lang = judges.lang.detect(&format!("{}\n{}", a.title, a.text), None);
+            assert_eq!(lang.lang.as_deref(), Some(a.lang.as_str()), "{}", a.url);
+            let refs = refs_of(&a.text, &a.text, &Url::parse(&a.url).unwrap());
+            // The store indexes the fingerprint the judges computed; it computes none itself.
+            let fingerprint = fingerprint(&a.title, &a.text, lang.lang.as_deref());
+            let event = Event::of(&a.title, &a.text, lang.lang.as_deref(), a.published);
+            Entry {
+                url: a.url.clone(),
+                link: a.url.clone(),
+                title: a.title.clone(),
+                text: a.text.clone(),
+                summary: None,
+                published: a.published,
+                updated: None,
+                authors: vec![],
+                topics: judges.topics.classify(&a.title, &a.text, lang.lang.as_deref()),
+                lang,
+                links: refs.links,
+                cited: refs.cited,
+                fingerprint,
+                event,
+            }
+        })
+        .collect()
+}
+
+/// The story of each entry after ingesting them one by one into a fresh store.
+fn stories_of(entries: &[treatywatch::model::Entry]) -> Vec<u64> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = treatywatch::store::Store::open(dir.path()).unwrap();
+    let now = chrono::Utc::now();
+    for entry in entries {
+        store
+            .upsert_entries("eval", std::slice::from_ref(entry), now)
+            .unwrap();
+    }
+    entries
+        .iter()
+        .map(|e| {
+            store
+                .story_of(store.article_by_url(&e.url).unwrap().unwrap().id)
+                .unwrap()
+        })
+        .collect()
+}
+
+/// Pairwise precision and recall of stories against the labelled groups, over the pairs
+/// `counted` selects, with the mistakes.
+fn pair_scores(
+    articles: &[GroupedArticle],
+    story: &[u64],
+    counted: impl Fn(&GroupedArticle, &GroupedArticle) -> bool,
+) -> (f64, f64, Vec<String>) {
+    let (mut tp, mut fp, mut fneg) = (0, 0, 0);
+    let mut mistakes = Vec::new();
+    for i in 0..articles.len() {
+        for j in i + 1..articles.len() {
+            if !counted(&articles[i], &articles[j]) {
+                continue;
+            }
+            match (story[i] == story[j], articles[i].group == articles[j].group) {
+                (true, true) => tp += 1,
+                (true, false) => {
+                    fp += 1;
+                    mistakes.push(format!("joined {} and {}", articles[i].url, articles[j].url));
+                }
+                (false, true) => {
+                    fneg += 1;
+                    mistakes.push(format!("split {} and {}", articles[i].url, articles[j].url));
+                }
+                (false, false) => {}
+            }
+        }
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fneg).max(1) as f64;
+    (precision, recall, mistakes)
+}
+
+#[test]
+fn story_targets_hold_on_the_labelled_events() {
+    let text = std::fs::read_to_string(crate::common::fixture("eval/events.toml")).unwrap();
+    let articles = toml::from_str::<DuplicateSet>(&text).unwrap().article;
+    let events: std::collections::BTreeSet<&str> = articles
+        .iter()
+        .map(|a| a.group.as_str())
+        .filter(|g| !g.starts_with("like-"))
+        .collect();
+    let langs: std::collections::BTreeSet<&str> = articles.iter().map(|a| a.lang.as_str()).collect();
+    assert!(
+        events.len() >= 4 && langs.len() == 7,
+        "four events in seven languages"
+    );
+
+    let entries = judged_entries(&articles);
+    let story = stories_of(&entries);
+    if std::env::var("EVAL_DEBUG").is_ok() {
+        for (e, s) in entries.iter().zip(&story) {
+            let d: Vec<String> =
+                treatywatch::details::event::read(&e.title, &e.text, e.lang.lang.as_deref(), e.published)
+                    .into_iter()
+                    .map(|(d, part)| {
+                        format!(
+                            "{}{}:{}",
+                            treatywatch::details::event::Part::mark(part),
+                            d.kind.label(),
+                            d.value
+                        )
+                    })
+                    .collect();
+            println!("DBG story {s} {} {}\n    {}", e.url, e.title, d.join(" "));
+        }
+    }
+    let (within_p, within_r, within_mistakes) = pair_scores(&articles, &story, |a, b| a.lang == b.lang);
+    let (cross_p, cross_r, cross_mistakes) = pair_scores(&articles, &story, |a, b| a.lang != b.lang);
+    println!(
+        "events: {} articles, {} events and {} look-alikes; within one language precision {within_p:.3}, recall {within_r:.3}; across languages precision {cross_p:.3}, recall {cross_r:.3}",
+        articles.len(),
+        events.len(),
+        articles.iter().map(|a| a.group.as_str()).filter(|g| g.starts_with("like-")).collect::<std::collections::BTreeSet<_>>().len()
+    );
+    for m in within_mistakes.iter().chain(&cross_mistakes) {
+        println!("  {m}");
+    }
+    assert!(
+        within_p >= 0.98,
+        "within-language precision {within_p:.3}: {within_mistakes:?}"
+    );
+    assert!(
+        within_r >= 0.9,
+        "within-language recall {within_r:.3}: {within_mistakes:?}"
+    );
+    assert!(
+        cross_p >= 0.95,
+        "cross-language precision {cross_p:.3}: {cross_mistakes:?}"
+    );
+    assert!(
+        cross_r >= 0.8,
+        "cross-language recall {cross_r:.3}: {cross_mistakes:?}"
+    );
 }
 
 #[test]
 fn story_targets_hold_on_the_labelled_duplicate_set() {
-    use treatywatch::fingerprint::{fingerprint, DUPLICATE_SIMILARITY};
-    use treatywatch::model::Entry;
-    use treatywatch::pipeline::cite::refs_of;
-    use treatywatch::store::Store;
-    use url::Url;
+    use treatywatch::fingerprint::DUPLICATE_SIMILARITY;
 
     let text = std::fs::read_to_string(crate::common::fixture("eval/duplicates.toml")).unwrap();
     let set: DuplicateSet = toml::from_str(&text).unwrap();
@@ -145,35 +297,7 @@ fn story_targets_hold_on_the_labelled_duplicate_set() {
         groups >= 15 && singles >= 15,
         "15 duplicate groups and as many look-alikes"
     );
-
-    let judges = Judges::default();
-    let entries: Vec<Entry> = articles
-        .iter()
-        .map(|a| {
-            let lang = judges.lang.detect(&format!("{}\n{}", a.title, a.text), None);
-            assert_eq!(lang.lang.as_deref(), Some(a.lang.as_str()), "{}", a.url);
-            let refs = refs_of(&a.text, &a.text, &Url::parse(&a.url).unwrap());
-            // The store indexes the fingerprint the judges computed; it computes none itself.
-            let fingerprint = fingerprint(&a.title, &a.text, lang.lang.as_deref());
-            let event = Event::of(&a.title, &a.text, lang.lang.as_deref(), None);
-            Entry {
-                url: a.url.clone(),
-                link: a.url.clone(),
-                title: a.title.clone(),
-                text: a.text.clone(),
-                summary: None,
-                published: None,
-                updated: None,
-                authors: vec![],
-                topics: judges.topics.classify(&a.title, &a.text, lang.lang.as_deref()),
-                lang,
-                links: refs.links,
-                cited: refs.cited,
-                fingerprint,
-                event,
-            }
-        })
-        .collect();
+    let entries = judged_entries(&articles);
 
     // The sweep the threshold is chosen from: similarity of every same-language pair.
     let sigs: Vec<_> = entries.iter().map(|e| e.fingerprint).collect();
@@ -202,44 +326,10 @@ fn story_targets_hold_on_the_labelled_duplicate_set() {
         different.last().unwrap()
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let now = chrono::Utc::now();
-    for entry in &entries {
-        store
-            .upsert_entries("eval", std::slice::from_ref(entry), now)
-            .unwrap();
-    }
-    let story: Vec<u64> = entries
-        .iter()
-        .map(|e| {
-            store
-                .story_of(store.article_by_url(&e.url).unwrap().unwrap().id)
-                .unwrap()
-        })
-        .collect();
-    let (mut tp, mut fp, mut fneg) = (0, 0, 0);
-    let mut mistakes = Vec::new();
-    for i in 0..articles.len() {
-        for j in i + 1..articles.len() {
-            match (story[i] == story[j], articles[i].group == articles[j].group) {
-                (true, true) => tp += 1,
-                (true, false) => {
-                    fp += 1;
-                    mistakes.push(format!("joined {} and {}", articles[i].url, articles[j].url));
-                }
-                (false, true) => {
-                    fneg += 1;
-                    mistakes.push(format!("split {} and {}", articles[i].url, articles[j].url));
-                }
-                (false, false) => {}
-            }
-        }
-    }
-    let precision = tp as f64 / (tp + fp).max(1) as f64;
-    let recall = tp as f64 / (tp + fneg).max(1) as f64;
+    let story = stories_of(&entries);
+    let (precision, recall, mistakes) = pair_scores(&articles, &story, |_, _| true);
     println!(
-        "stories: {} articles, {groups} duplicate groups, {singles} look-alikes; pairwise precision {precision:.3}, recall {recall:.3} (tp {tp}, fp {fp}, fn {fneg})",
+        "stories: {} articles, {groups} duplicate groups, {singles} look-alikes; pairwise precision {precision:.3}, recall {recall:.3}",
         articles.len()
     );
     for m in &mistakes {
