@@ -21,6 +21,8 @@
 //!   and [`pipeline::extract`] → [`pipeline::judge`] ([`pipeline::lang`],
 //!   [`pipeline::topic`], the fingerprint) → store.
 //! - [`query`]: the read operations over the store, for the CLI and the local API.
+//! - [`api`]: the daemon's local API (HTTP over a Unix socket) serving [`query`], and the
+//!   CLI's client of it.
 //! - [`sinks`]: where digests go (files, webhooks); [`digest`]: which stories a window brings,
 //!   rendered from templates, recorded in the store's outbox and delivered through the sinks.
 //! - [`events`]: what happens in the daemon, logged (and observed) in one place each.
@@ -28,6 +30,7 @@
 //!   watchdog) under the caller's cancellation token; [`daemon::signals`] turns signals into it.
 //! - [`cli`]: the subcommands; [`logging`] serves them.
 
+pub mod api;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -399,7 +399,7 @@ pub struct UndeliveredView {
     /// Attempts so far.
     pub attempts: u32,
     /// `failed` or `dead`.
-    pub state: &'static str,
+    pub state: String,
     /// What the sink said last.
     pub error: String,
     /// When it is tried again (failed copies only).
@@ -423,7 +423,7 @@ pub fn undelivered(store: &Store) -> Result<Vec<UndeliveredView>, StoreError> {
                 sink: d.sink.clone(),
                 recipient: d.recipient.clone(),
                 attempts: d.attempts,
-                state,
+                state: state.to_string(),
                 error: error.clone(),
                 next_try,
             });

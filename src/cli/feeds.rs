@@ -7,7 +7,6 @@ use clap::Args;
 
 use super::output::stdout;
 use super::Cli;
-use crate::query;
 
 /// Arguments of `feeds`.
 #[derive(Debug, Args)]
@@ -20,8 +19,8 @@ pub struct FeedsArgs {
 /// Prints every configured feed's health, and that of feeds no longer configured.
 pub fn run(cli: &Cli, args: &FeedsArgs) -> anyhow::Result<ExitCode> {
     let config = cli.optional_config()?;
-    let store = super::open_existing_store(cli, config.as_ref())?;
-    let feeds = query::feeds(&store, config.as_ref().map_or(&[][..], |c| &c.feeds))?;
+    let reader = super::open_reader(cli, config.as_ref())?;
+    let feeds = reader.feeds(config.as_ref().map_or(&[][..], |c| &c.feeds))?;
     let mut out = stdout();
     if args.json {
         for feed in &feeds {
@@ -67,7 +66,7 @@ pub fn run(cli: &Cli, args: &FeedsArgs) -> anyhow::Result<ExitCode> {
     }
     // Digest copies are part of the health an operator looks at: a dead one is a lost day
     // until someone resends it.
-    let undelivered = query::undelivered(&store)?;
+    let undelivered = reader.undelivered()?;
     if !undelivered.is_empty() {
         writeln!(out, "\nDIGEST COPIES NOT DELIVERED")?;
         for u in &undelivered {

@@ -10,8 +10,8 @@ use url::Url;
 
 use super::output::{print_table, stdout, Row};
 use super::{Cli, Exit, EXIT_USAGE};
-use crate::query::{self, ArticleKey, ArticleView};
-use crate::store::{ArticleFilter, Store};
+use crate::query::{ArticleKey, ArticleView};
+use crate::store::ArticleFilter;
 
 /// Arguments of `list`.
 #[derive(Debug, Args)]
@@ -53,7 +53,7 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(|s| parse_since(s, Utc::now()))
         .transpose()?;
-    let store = open_existing(cli)?;
+    let reader = open_reader(cli)?;
     let filter = ArticleFilter {
         lang: args.lang.as_ref().map(|l| l.to_ascii_lowercase()),
         feed: args.feed.clone(),
@@ -61,7 +61,7 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
         since,
         limit: args.limit,
     };
-    let articles = query::articles(&store, &filter)?;
+    let articles = reader.articles(&filter)?;
     let mut out = stdout();
     if args.json {
         for article in &articles {
@@ -77,7 +77,7 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
 
 /// Shows one article.
 pub fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let store = open_existing(cli)?;
+    let reader = open_reader(cli)?;
     let key = match args.article.trim().parse::<u64>() {
         Ok(id) => ArticleKey::Id(id),
         Err(_) => ArticleKey::Url(Url::parse(args.article.trim()).map_err(|e| Exit {
@@ -85,7 +85,7 @@ pub fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<ExitCode> {
             message: format!("'{}' is neither an article id nor a URL: {e}", args.article),
         })?),
     };
-    let Some(article) = query::article(&store, &key)? else {
+    let Some(article) = reader.article(&key)? else {
         bail!("no article {} in the store", args.article);
     };
     let mut out = stdout();
@@ -145,14 +145,14 @@ fn print_article(out: &mut impl Write, a: &ArticleView) -> std::io::Result<()> {
     writeln!(out, "{}", a.text.as_deref().unwrap_or_default())
 }
 
-/// Opens the store for reading; the config is only needed for its store path.
-fn open_existing(cli: &Cli) -> anyhow::Result<Store> {
+/// The reader for `list` and `show`; the config is only needed for its store and socket.
+fn open_reader(cli: &Cli) -> anyhow::Result<super::reader::Reader> {
     let config = if cli.store.is_some() {
         None
     } else {
         cli.optional_config()?
     };
-    super::open_existing_store(cli, config.as_ref())
+    super::open_reader(cli, config.as_ref())
 }
 
 /// `--since`: a duration back from `now` ("2d", "12h"), a date, or an RFC 3339 time.

@@ -10,6 +10,7 @@ mod list;
 mod output;
 mod parse;
 mod poll;
+mod reader;
 mod run;
 mod source;
 mod stories;
@@ -156,6 +157,11 @@ fn open_existing_store(cli: &Cli, config: Option<&Config>) -> anyhow::Result<Sto
         );
     }
     open_store_at(&path)
+}
+
+/// The reader of a read command: the running daemon's API, else the store itself.
+fn open_reader(cli: &Cli, config: Option<&Config>) -> anyhow::Result<reader::Reader> {
+    reader::Reader::open(cli.store_path(config)?, config)
 }
 
 fn config_exit(e: ConfigError) -> anyhow::Error {

@@ -9,7 +9,6 @@ use clap::Args;
 use super::list::parse_since;
 use super::output::stdout;
 use super::Cli;
-use crate::query;
 
 /// Arguments of `stories`.
 #[derive(Debug, Args)]
@@ -40,7 +39,7 @@ pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
     } else {
         cli.optional_config()?
     };
-    let store = super::open_existing_store(cli, config.as_ref())?;
+    let reader = super::open_reader(cli, config.as_ref())?;
     let filter = crate::store::ArticleFilter {
         since,
         topic: args.topic.clone(),
@@ -48,7 +47,7 @@ pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let mut out = stdout();
-    for story in query::stories(&store, &filter)? {
+    for story in reader.stories(&filter)? {
         if args.json {
             writeln!(out, "{}", serde_json::to_string(&story)?)?;
             continue;

@@ -32,6 +32,17 @@ pub(super) struct FileConfig {
     pub(super) topics: Vec<Spanned<TopicConfig>>,
     /// The daily digest; none is sent without it.
     pub(super) digest: Option<Spanned<DigestFile>>,
+    /// The daemon's local API.
+    #[serde(default)]
+    pub(super) api: ApiFile,
+}
+
+/// `[api]`: where the daemon answers the CLI.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ApiFile {
+    /// The Unix socket; relative paths are taken from the config file's directory.
+    pub(super) socket: Option<PathBuf>,
 }
 
 /// `[digest]`: when the daily digest goes out, what it holds, in which words.

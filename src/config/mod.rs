@@ -74,6 +74,9 @@ pub struct Config {
     pub source: PathBuf,
     /// Store directory from `[store] path`, already resolved against the file's directory.
     pub store_path: Option<PathBuf>,
+    /// `[api] socket`, already resolved against the file's directory; the store's
+    /// directory holds it when unset.
+    pub api_socket: Option<PathBuf>,
     /// `[store] dedup_window`: how long an article can be matched by likeness.
     pub dedup_window: Duration,
     /// Fetch bounds.
@@ -418,6 +421,25 @@ mod tests {
         let p = problems("[fetch]\ntimeout = \"30 parsecs\"\n");
         assert_eq!(p[0].line, 2);
         assert!(p[0].message.contains("duration"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn the_api_socket_is_relative_to_the_file() {
+        let c = Config::parse(
+            "[api]\nsocket = \"run/tw.sock\"\n",
+            Path::new("/etc/tw/feeds.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.api_socket, Some(PathBuf::from("/etc/tw/run/tw.sock")));
+        assert_eq!(
+            Config::parse("", Path::new("/etc/tw/feeds.toml"))
+                .unwrap()
+                .api_socket,
+            None
+        );
+        let p = problems("[api]\nsockets = \"x\"\n");
+        assert_eq!(p[0].line, 2, "{p:?}");
+        assert!(p[0].message.contains("sockets"), "{p:?}");
     }
 
     #[test]

@@ -257,6 +257,7 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
     Ok(Config {
         source: path.to_path_buf(),
         store_path: file.store.path.map(|p| base.join(p)),
+        api_socket: file.api.socket.map(|p| base.join(p)),
         dedup_window,
         fetch,
         feeds,

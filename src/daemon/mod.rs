@@ -1,7 +1,7 @@
 //! `treatywatch run`: the long-running daemon, a set of components on one [`TaskTracker`]
 //! under one [`CancellationToken`] that the caller owns: the feed scheduler (one task per feed,
-//! reloads), the digest timer, and the systemd watchdog; the local API and maintenance join
-//! them here. The caller also owns the signals (`signals` turns them into the token and reload
+//! reloads), the digest timer, the systemd watchdog and the local API; maintenance joins them
+//! here. The caller also owns the signals (`signals` turns them into the token and reload
 //! requests), so tests run the whole daemon in-process on tokio's paused clock.
 
 mod digest_timer;
@@ -93,6 +93,20 @@ pub async fn run(
     let mut scheduler = Scheduler::new(&config, pipeline, store.clone(), &tracker, &shutdown, &options);
     scheduler.start_all(&config.feeds).await;
 
+    // The local API, for the CLI while the daemon holds the store. Polling goes on without it
+    // when the socket cannot be made; the CLI then says why it cannot read.
+    let socket = crate::api::socket_path(config.api_socket.as_deref(), store.store().path());
+    match crate::api::bind(&socket) {
+        Ok(listener) => {
+            let state = crate::api::ApiState {
+                store: store.clone(),
+                feeds: scheduler.running_feeds(),
+            };
+            tracing::info!(socket = %socket.display(), "local API listening");
+            tracker.spawn(crate::api::serve(listener, socket, state, shutdown.clone()));
+        }
+        Err(e) => tracing::error!(error = %e, "local API not started"),
+    }
     tracker.spawn(scheduler.run(reload, heartbeat.clone()));
     if let Some(digest) = &config.digest {
         let renderer = Renderer::new(digest.templates.as_deref()).map_err(DaemonError::Templates)?;

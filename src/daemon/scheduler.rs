@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -56,6 +56,8 @@ pub(super) struct Scheduler {
     tracker: TaskTracker,
     clock: Clock,
     events: Events,
+    /// The feeds the local API reports, replaced when a reload applies.
+    running_feeds: Arc<RwLock<Vec<Feed>>>,
 }
 
 impl Scheduler {
@@ -82,7 +84,13 @@ impl Scheduler {
             tracker: tracker.clone(),
             clock: options.clock,
             events: options.events.clone(),
+            running_feeds: Arc::new(RwLock::new(config.feeds.clone())),
         }
+    }
+
+    /// The feeds it runs, as the local API shows them.
+    pub(super) fn running_feeds(&self) -> Arc<RwLock<Vec<Feed>>> {
+        self.running_feeds.clone()
     }
 
     /// Starts every feed of the config.
@@ -216,6 +224,9 @@ impl Scheduler {
             if !self.tasks.contains_key(&feed.name) {
                 self.start_feed(feed.clone()).await;
             }
+        }
+        if let Ok(mut running) = self.running_feeds.write() {
+            *running = config.feeds.clone();
         }
         notify::ready(self.tasks.len());
         ConfigReloaded {

@@ -318,7 +318,7 @@ pub fn install_crypto_provider() {
 }
 
 /// An error and its causes on one line, innermost last.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -259,3 +259,107 @@ fn a_daemon_killed_between_recording_and_sending_a_digest_delivers_it_once_on_re
         "no second digest: {logs:?}"
     );
 }
+
+/// Runs a read command and returns its stdout, asserting it succeeded.
+fn read(ws: &Workspace, args: &[&str]) -> String {
+    let out = ws.cmd().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
+    let server = crate::common::fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&crate::common::good_feeds(&server));
+    let poll = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    assert!(poll.status.success(), "{}", String::from_utf8_lossy(&poll.stderr));
+    let first_url = ws.list_json(&[])[0]["url"].as_str().unwrap().to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["list"],
+        vec!["list", "--json", "--lang", "fr"],
+        vec!["list", "--json", "--since", "2000-01-01", "--limit", "3"],
+        vec!["stories", "--json"],
+        vec!["stories"],
+        vec!["show", "1", "--json"],
+        vec!["show", &first_url],
+    ];
+
+    // The daemon holds the store: every read goes through its socket, beside the store.
+    let daemon = Daemon::start(&ws);
+    wait_for("READY=1", || daemon.notified("READY=1"));
+    let socket = ws.store_path().join("api.sock");
+    assert!(socket.exists());
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&socket).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o660);
+    let through_daemon: Vec<String> = commands.iter().map(|c| read(&ws, c)).collect();
+    let feeds = read(&ws, &["feeds", "--json"]);
+    assert_eq!(feeds.lines().count(), 6, "{feeds}");
+    let missing = ws.cmd().args(["show", "999999"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no article 999999"));
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    assert!(!socket.exists(), "the daemon removes its socket when it stops");
+
+    // Without it, the same commands open the store and print the same bytes.
+    for (command, before) in commands.iter().zip(&through_daemon) {
+        assert!(!before.is_empty(), "{command:?} printed nothing");
+        assert_eq!(&read(&ws, command), before, "{command:?}");
+    }
+}
+
+#[test]
+fn a_stale_socket_or_another_api_version_is_named() {
+    let server = crate::common::fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&crate::common::good_feeds(&server));
+    assert!(ws
+        .cmd()
+        .args(["poll", "--once"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let socket = ws.store_path().join("api.sock");
+
+    // A killed daemon's socket: nobody answers, and the store is free, so it is read.
+    drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
+    assert!(socket.exists());
+    assert!(!read(&ws, &["list"]).is_empty());
+
+    // The store held by another process and nobody on the socket: both are said.
+    let held = treatywatch::store::Store::open(&ws.store_path()).unwrap();
+    let out = ws.cmd().arg("list").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("in use by another process") && stderr.contains("stale socket"),
+        "{stderr}"
+    );
+    drop(held);
+
+    // A daemon of another API version.
+    std::fs::remove_file(&socket).unwrap();
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut request = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            let body = r#"{"api":2,"version":"9.0.0","store":"/elsewhere"}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = std::io::Write::write_all(&mut stream, reply.as_bytes());
+        }
+    });
+    let out = ws.cmd().arg("list").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("speaks API 2, this treatywatch 1"), "{stderr}");
+}

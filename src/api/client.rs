@@ -1,0 +1,204 @@
+//! The CLI's side of the local API: the same query-layer views, read from a running daemon.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use super::{FilterParams, Health, API_VERSION};
+use crate::pipeline::fetch::{error_chain, install_crypto_provider};
+use crate::query::{ArticleKey, ArticleView, FeedView, StoryView, UndeliveredView};
+use crate::store::ArticleFilter;
+
+/// How long the CLI waits for the daemon's answer: reads are quick, a hung daemon is not.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the daemon could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The daemon speaks another version of the API.
+    #[error("the daemon on {socket} speaks API {daemon}, this treatywatch {API_VERSION}: run the same release of both")]
+    Version {
+        /// The socket.
+        socket: PathBuf,
+        /// What the daemon said (a number, or that it has no `/v1/`).
+        daemon: String,
+    },
+    /// The request failed or timed out.
+    #[error("the daemon on {socket} did not answer: {message}")]
+    Unreachable {
+        /// The socket.
+        socket: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// The daemon answered with an error.
+    #[error("the daemon on {socket} answered {status}: {message}")]
+    Failed {
+        /// The socket.
+        socket: PathBuf,
+        /// The HTTP status.
+        status: u16,
+        /// Its error message.
+        message: String,
+    },
+}
+
+/// What is at a socket path.
+pub enum Found {
+    /// A daemon of this API version answers.
+    Daemon(ApiClient),
+    /// Nothing: no file there.
+    Absent,
+    /// A socket file nobody answers on (a daemon that was killed), with what failed.
+    Stale(String),
+}
+
+/// A connection to a running daemon's API.
+pub struct ApiClient {
+    http: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+    socket: PathBuf,
+    /// What `/v1/health` said.
+    pub health: Health,
+}
+
+impl ApiClient {
+    /// Looks for a daemon on `socket`; a daemon of another API version is an error.
+    pub fn find(socket: &Path) -> Result<Found, ClientError> {
+        if !socket.exists() {
+            return Ok(Found::Absent);
+        }
+        let unreachable = |message: String| ClientError::Unreachable {
+            socket: socket.to_path_buf(),
+            message,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| unreachable(e.to_string()))?;
+        install_crypto_provider();
+        // The client's connector is made on a runtime.
+        let _entered = runtime.enter();
+        let http = reqwest::Client::builder()
+            .unix_socket(socket)
+            .timeout(TIMEOUT)
+            .build()
+            .map_err(|e| unreachable(e.to_string()))?;
+        let probe = runtime.block_on(http.get("http://daemon/v1/health").send());
+        let response = match probe {
+            Ok(r) => r,
+            Err(e) if e.is_connect() => return Ok(Found::Stale(error_chain(&e))),
+            Err(e) => return Err(unreachable(error_chain(&e))),
+        };
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Err(ClientError::Version {
+                socket: socket.to_path_buf(),
+                daemon: "another version (it has no /v1/)".into(),
+            });
+        }
+        let body = runtime
+            .block_on(response.bytes())
+            .map_err(|e| unreachable(error_chain(&e)))?;
+        let health: Health =
+            serde_json::from_slice(&body).map_err(|e| unreachable(format!("bad health answer: {e}")))?;
+        if health.api != API_VERSION {
+            return Err(ClientError::Version {
+                socket: socket.to_path_buf(),
+                daemon: health.api.to_string(),
+            });
+        }
+        Ok(Found::Daemon(ApiClient {
+            http,
+            runtime,
+            socket: socket.to_path_buf(),
+            health,
+        }))
+    }
+
+    /// The socket it talks to.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str, params: Option<&FilterParams>) -> Result<T, ClientError> {
+        let mut url = url::Url::parse("http://daemon/").expect("a valid base");
+        url.set_path(path);
+        if let Some(p) = params {
+            let mut pairs = url.query_pairs_mut();
+            for (key, value) in [
+                ("lang", p.lang.clone()),
+                ("feed", p.feed.clone()),
+                ("topic", p.topic.clone()),
+                ("since", p.since.map(|t| t.to_rfc3339())),
+                ("limit", p.limit.map(|l| l.to_string())),
+            ] {
+                if let Some(value) = value {
+                    pairs.append_pair(key, &value);
+                }
+            }
+        }
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            socket: self.socket.clone(),
+            message: error_chain(&e),
+        };
+        let (status, body) = self
+            .runtime
+            .block_on(async {
+                let response = self.http.get(url.as_str()).send().await?;
+                let status = response.status();
+                Ok::<_, reqwest::Error>((status, response.bytes().await?))
+            })
+            .map_err(unreachable)?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_string))
+                .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+            return Err(ClientError::Failed {
+                socket: self.socket.clone(),
+                status: status.as_u16(),
+                message,
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| ClientError::Unreachable {
+            socket: self.socket.clone(),
+            message: format!("bad answer to {path}: {e}"),
+        })
+    }
+
+    /// `query::articles`, from the daemon.
+    pub fn articles(&self, filter: &ArticleFilter) -> Result<Vec<ArticleView>, ClientError> {
+        self.get("/v1/articles", Some(&FilterParams::from(filter)))
+    }
+
+    /// `query::article`, from the daemon.
+    pub fn article(&self, key: &ArticleKey) -> Result<Option<ArticleView>, ClientError> {
+        let key = match key {
+            ArticleKey::Id(id) => id.to_string(),
+            ArticleKey::Url(url) => url.to_string(),
+        };
+        // One path segment: a URL's slashes are escaped.
+        let segment: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
+        match self.get(&format!("/v1/articles/{segment}"), None) {
+            Ok(view) => Ok(Some(view)),
+            Err(ClientError::Failed { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `query::stories`, from the daemon.
+    pub fn stories(&self, filter: &ArticleFilter) -> Result<Vec<StoryView>, ClientError> {
+        self.get("/v1/stories", Some(&FilterParams::from(filter)))
+    }
+
+    /// `query::feeds` of the daemon's own feeds.
+    pub fn feeds(&self) -> Result<Vec<FeedView>, ClientError> {
+        self.get("/v1/feeds", None)
+    }
+
+    /// `query::undelivered`, from the daemon.
+    pub fn undelivered(&self) -> Result<Vec<UndeliveredView>, ClientError> {
+        self.get("/v1/undelivered", None)
+    }
+}

@@ -1,0 +1,247 @@
+//! The daemon's local API: HTTP over a Unix socket, so that the CLI reads the store while the
+//! daemon holds it (sled admits one process). Versioned JSON under `/v1/`; every answer is
+//! what the query layer gives the CLI when it opens the store itself, so both print alike.
+
+pub mod client;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::net::UnixListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::model::Feed;
+use crate::query::{self, ArticleKey};
+use crate::store::{ArticleFilter, StoreError, StoreHandle};
+
+/// The API version this build speaks: the `/v1/` of every path, and `api` in `/v1/health`.
+pub const API_VERSION: u32 = 1;
+
+/// The socket's file name in the store's directory when `[api] socket` is not set.
+pub const DEFAULT_SOCKET_NAME: &str = "api.sock";
+
+/// Where the API listens: `[api] socket`, else `api.sock` in the store's directory (the CLI
+/// finds it from the same config or `--store`).
+pub fn socket_path(configured: Option<&Path>, store_dir: &Path) -> PathBuf {
+    configured.map_or_else(|| store_dir.join(DEFAULT_SOCKET_NAME), Path::to_path_buf)
+}
+
+/// Why the API could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Another process answers on the socket: a second daemon on this store.
+    #[error("another daemon answers on {0}")]
+    InUse(PathBuf),
+    /// Binding or setting up the socket failed.
+    #[error("cannot listen on {path}: {source}")]
+    Bind {
+        /// The socket.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+}
+
+/// Binds the socket, mode 0660 (the daemon's user and group), replacing a stale one that a
+/// killed daemon left behind.
+pub fn bind(path: &Path) -> Result<UnixListener, ApiError> {
+    let bind_error = |source| ApiError::Bind {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.exists() {
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(ApiError::InUse(path.to_path_buf()));
+        }
+        std::fs::remove_file(path).map_err(bind_error)?;
+    }
+    let listener = UnixListener::bind(path).map_err(bind_error)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(bind_error)?;
+    Ok(listener)
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The open store.
+    pub store: StoreHandle,
+    /// The feeds the daemon runs (replaced on reload).
+    pub feeds: Arc<RwLock<Vec<Feed>>>,
+}
+
+/// Serves the API on `listener` until `shutdown`, then removes the socket.
+pub async fn serve(listener: UnixListener, path: PathBuf, state: ApiState, shutdown: CancellationToken) {
+    let app = router(state);
+    let stop = shutdown.clone();
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+    {
+        tracing::error!(error = %e, socket = %path.display(), "local API stopped");
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// The routes of `/v1/`.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/articles", get(articles))
+        .route("/v1/articles/{key}", get(article))
+        .route("/v1/stories", get(stories))
+        .route("/v1/feeds", get(feeds))
+        .route("/v1/undelivered", get(undelivered))
+        .with_state(state)
+}
+
+/// What `/v1/health` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// The API version the daemon speaks.
+    pub api: u32,
+    /// The daemon's release.
+    pub version: String,
+    /// The store it holds.
+    pub store: PathBuf,
+}
+
+/// The filter of `/v1/articles` and `/v1/stories`, as query parameters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterParams {
+    /// Only this language.
+    pub lang: Option<String>,
+    /// Only from this feed.
+    pub feed: Option<String>,
+    /// Only about this topic.
+    pub topic: Option<String>,
+    /// Only since this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+impl From<FilterParams> for ArticleFilter {
+    fn from(p: FilterParams) -> ArticleFilter {
+        ArticleFilter {
+            lang: p.lang,
+            feed: p.feed,
+            topic: p.topic,
+            since: p.since,
+            limit: p.limit,
+        }
+    }
+}
+
+impl From<&ArticleFilter> for FilterParams {
+    fn from(f: &ArticleFilter) -> FilterParams {
+        FilterParams {
+            lang: f.lang.clone(),
+            feed: f.feed.clone(),
+            topic: f.topic.clone(),
+            since: f.since,
+            limit: f.limit,
+        }
+    }
+}
+
+/// An error answer: its status and `{"error": …}`.
+struct Failure(StatusCode, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        tracing::error!(error = %e, "local API: store read failed");
+        Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
+}
+
+async fn health(State(state): State<ApiState>) -> Json<Health> {
+    Json(Health {
+        api: API_VERSION,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        store: state.store.store().path().to_path_buf(),
+    })
+}
+
+async fn articles(
+    State(state): State<ApiState>,
+    Query(params): Query<FilterParams>,
+) -> Result<Json<Vec<query::ArticleView>>, Failure> {
+    let filter = ArticleFilter::from(params);
+    Ok(Json(
+        state.store.call(move |s| query::articles(s, &filter)).await?,
+    ))
+}
+
+async fn article(
+    State(state): State<ApiState>,
+    UrlPath(key): UrlPath<String>,
+) -> Result<Json<query::ArticleView>, Failure> {
+    let parsed = match key.parse::<u64>() {
+        Ok(id) => ArticleKey::Id(id),
+        Err(_) => match url::Url::parse(&key) {
+            Ok(url) => ArticleKey::Url(url),
+            Err(e) => {
+                return Err(Failure(
+                    StatusCode::BAD_REQUEST,
+                    format!("{key}: neither an id nor a URL: {e}"),
+                ))
+            }
+        },
+    };
+    match state.store.call(move |s| query::article(s, &parsed)).await? {
+        Some(view) => Ok(Json(view)),
+        None => Err(Failure(StatusCode::NOT_FOUND, format!("no article {key}"))),
+    }
+}
+
+async fn stories(
+    State(state): State<ApiState>,
+    Query(params): Query<FilterParams>,
+) -> Result<Json<Vec<query::StoryView>>, Failure> {
+    let filter = ArticleFilter::from(params);
+    Ok(Json(state.store.call(move |s| query::stories(s, &filter)).await?))
+}
+
+async fn feeds(State(state): State<ApiState>) -> Result<Json<Vec<query::FeedView>>, Failure> {
+    let configured = state.feeds.read().map(|f| f.clone()).unwrap_or_default();
+    Ok(Json(
+        state.store.call(move |s| query::feeds(s, &configured)).await?,
+    ))
+}
+
+async fn undelivered(State(state): State<ApiState>) -> Result<Json<Vec<query::UndeliveredView>>, Failure> {
+    Ok(Json(state.store.call(query::undelivered).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stale_socket_is_replaced_and_a_live_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = socket_path(None, dir.path());
+        assert_eq!(path, dir.path().join("api.sock"));
+        // Left by a killed daemon: nobody listens.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let live = bind(&path).expect("a stale socket is replaced");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o660);
+        assert!(matches!(bind(&path), Err(ApiError::InUse(_))));
+        drop(live);
+    }
+}

@@ -1,0 +1,88 @@
+//! Where the read commands read: the store itself, or the daemon that holds it (sled admits
+//! one process). Both give the query layer's views, so a command prints the same either way.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+use crate::api::client::{ApiClient, Found};
+use crate::config::Config;
+use crate::model::Feed;
+use crate::query::{self, ArticleKey, ArticleView, FeedView, StoryView, UndeliveredView};
+use crate::store::{ArticleFilter, Store, StoreError};
+
+/// The store, opened here or read through the daemon's API.
+pub enum Reader {
+    /// Opened by this process: no daemon holds it.
+    Store(Store),
+    /// A running daemon holds it and answers on its socket.
+    Daemon(ApiClient),
+}
+
+impl Reader {
+    /// Reads through the daemon when one answers on the socket, else opens the store (which
+    /// must exist already). With neither, the error says which was tried and why it failed.
+    pub fn open(store_path: PathBuf, config: Option<&Config>) -> anyhow::Result<Reader> {
+        let socket = crate::api::socket_path(config.and_then(|c| c.api_socket.as_deref()), &store_path);
+        let nobody = match ApiClient::find(&socket)? {
+            Found::Daemon(client) => return Ok(Reader::Daemon(client)),
+            Found::Absent => format!("no daemon socket at {}", socket.display()),
+            Found::Stale(why) => format!("a stale socket at {} ({why})", socket.display()),
+        };
+        if !store_path.exists() {
+            bail!(
+                "no store at {} yet: run `treatywatch poll --once` or `treatywatch run` first",
+                store_path.display()
+            );
+        }
+        match Store::open(&store_path) {
+            Ok(store) => Ok(Reader::Store(store)),
+            Err(StoreError::Locked { .. }) => bail!(
+                "store {} is in use by another process, and {nobody}: is `treatywatch poll` running, or a daemon with another [api] socket?",
+                store_path.display()
+            ),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stored articles matching `filter`.
+    pub fn articles(&self, filter: &ArticleFilter) -> anyhow::Result<Vec<ArticleView>> {
+        Ok(match self {
+            Reader::Store(store) => query::articles(store, filter)?,
+            Reader::Daemon(api) => api.articles(filter)?,
+        })
+    }
+
+    /// One article in full.
+    pub fn article(&self, key: &ArticleKey) -> anyhow::Result<Option<ArticleView>> {
+        Ok(match self {
+            Reader::Store(store) => query::article(store, key)?,
+            Reader::Daemon(api) => api.article(key)?,
+        })
+    }
+
+    /// Stories with an article matching `filter`.
+    pub fn stories(&self, filter: &ArticleFilter) -> anyhow::Result<Vec<StoryView>> {
+        Ok(match self {
+            Reader::Store(store) => query::stories(store, filter)?,
+            Reader::Daemon(api) => api.stories(filter)?,
+        })
+    }
+
+    /// Feed health: of `configured` when reading the store, of the daemon's running feeds
+    /// through it.
+    pub fn feeds(&self, configured: &[Feed]) -> anyhow::Result<Vec<FeedView>> {
+        Ok(match self {
+            Reader::Store(store) => query::feeds(store, configured)?,
+            Reader::Daemon(api) => api.feeds()?,
+        })
+    }
+
+    /// Digest copies not delivered.
+    pub fn undelivered(&self) -> anyhow::Result<Vec<UndeliveredView>> {
+        Ok(match self {
+            Reader::Store(store) => query::undelivered(store)?,
+            Reader::Daemon(api) => api.undelivered()?,
+        })
+    }
+}
