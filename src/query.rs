@@ -407,6 +407,11 @@ pub struct UndeliveredView {
     pub next_try: Option<String>,
 }
 
+/// Counts over the store: articles per language, feed and day, stories, bytes on disk.
+pub fn stats(store: &Store) -> Result<crate::store::StoreStats, StoreError> {
+    store.stats()
+}
+
 /// Every digest copy that failed and is not delivered yet, newest digest first.
 pub fn undelivered(store: &Store) -> Result<Vec<UndeliveredView>, StoreError> {
     let mut out = Vec::new();

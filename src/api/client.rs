@@ -197,6 +197,11 @@ impl ApiClient {
         self.get("/v1/feeds", None)
     }
 
+    /// `query::stats`, from the daemon.
+    pub fn stats(&self) -> Result<crate::store::StoreStats, ClientError> {
+        self.get("/v1/stats", None)
+    }
+
     /// `query::undelivered`, from the daemon.
     pub fn undelivered(&self) -> Result<Vec<UndeliveredView>, ClientError> {
         self.get("/v1/undelivered", None)

@@ -99,6 +99,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/stories", get(stories))
         .route("/v1/feeds", get(feeds))
         .route("/v1/undelivered", get(undelivered))
+        .route("/v1/stats", get(stats))
         .with_state(state)
 }
 
@@ -221,6 +222,10 @@ async fn feeds(State(state): State<ApiState>) -> Result<Json<Vec<query::FeedView
     Ok(Json(
         state.store.call(move |s| query::feeds(s, &configured)).await?,
     ))
+}
+
+async fn stats(State(state): State<ApiState>) -> Result<Json<crate::store::StoreStats>, Failure> {
+    Ok(Json(state.store.call(query::stats).await?))
 }
 
 async fn undelivered(State(state): State<ApiState>) -> Result<Json<Vec<query::UndeliveredView>>, Failure> {

@@ -13,6 +13,10 @@ use super::{Cli, Exit, EXIT_USAGE};
 use crate::query::{ArticleKey, ArticleView};
 use crate::store::ArticleFilter;
 
+/// How many articles or stories `list` and `stories` print unless told: a page, not the
+/// whole store.
+pub const DEFAULT_LIMIT: usize = 50;
+
 /// Arguments of `list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -28,9 +32,9 @@ pub struct ListArgs {
     /// Only articles published since a duration ago ("2d", "12h") or a date ("2026-11-01")
     #[arg(long, value_name = "DURATION|DATE")]
     pub since: Option<String>,
-    /// At most N articles
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
+    /// At most N articles, newest first; 0 for all
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_LIMIT)]
+    pub limit: usize,
     /// One JSON object per line
     #[arg(long)]
     pub json: bool,
@@ -59,7 +63,7 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
         feed: args.feed.clone(),
         topic: args.topic.clone(),
         since,
-        limit: args.limit,
+        limit: (args.limit > 0).then_some(args.limit),
     };
     let articles = reader.articles(&filter)?;
     let mut out = stdout();

@@ -2,6 +2,7 @@
 //! the exit code says what kind of failure it was.
 
 mod classify;
+mod completions;
 mod digest;
 mod discover;
 mod extract;
@@ -13,6 +14,7 @@ mod poll;
 mod reader;
 mod run;
 mod source;
+mod stats;
 mod stories;
 
 use std::path::{Path, PathBuf};
@@ -73,6 +75,12 @@ pub enum Command {
     Discover(discover::DiscoverArgs),
     /// Preview the next daily digest, send it now, or list what was sent
     Digest(digest::DigestArgs),
+    /// Count what the store holds: articles per language, feed and day, stories, size
+    Stats(stats::StatsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(completions::CompletionsArgs),
+    /// Print the man page
+    Man,
 }
 
 /// An error that maps to a specific exit code.
@@ -102,6 +110,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract(args) => extract::run(&cli, args),
         Command::Discover(args) => discover::run(&cli, args),
         Command::Digest(args) => digest::run(&cli, args),
+        Command::Stats(args) => stats::run(&cli, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man => completions::man(),
     }
 }
 

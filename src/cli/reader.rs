@@ -78,6 +78,14 @@ impl Reader {
         })
     }
 
+    /// Counts over the store.
+    pub fn stats(&self) -> anyhow::Result<crate::store::StoreStats> {
+        Ok(match self {
+            Reader::Store(store) => query::stats(store)?,
+            Reader::Daemon(api) => api.stats()?,
+        })
+    }
+
     /// Digest copies not delivered.
     pub fn undelivered(&self) -> anyhow::Result<Vec<UndeliveredView>> {
         Ok(match self {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Args;
 
-use super::list::parse_since;
+use super::list::{parse_since, DEFAULT_LIMIT};
 use super::output::stdout;
 use super::Cli;
 
@@ -19,9 +19,9 @@ pub struct StoriesArgs {
     /// Only stories with an article published since a duration ago ("2d") or a date ("2026-11-01")
     #[arg(long, value_name = "DURATION|DATE")]
     pub since: Option<String>,
-    /// At most N stories
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
+    /// At most N stories, newest first; 0 for all
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_LIMIT)]
+    pub limit: usize,
     /// One JSON object per line
     #[arg(long)]
     pub json: bool,
@@ -43,7 +43,7 @@ pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
     let filter = crate::store::ArticleFilter {
         since,
         topic: args.topic.clone(),
-        limit: args.limit,
+        limit: (args.limit > 0).then_some(args.limit),
         ..Default::default()
     };
     let mut out = stdout();

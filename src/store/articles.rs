@@ -186,6 +186,58 @@ impl Store {
     pub fn article_count(&self) -> usize {
         self.articles.len()
     }
+
+    /// Counts over every stored article: by language, by feed, by day of publication (or of
+    /// fetching, when the feed gave no date), and the number of stories.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let mut stats = StoreStats::default();
+        for item in self.articles.iter() {
+            let (_, value) = item?;
+            let article: Article = decode("articles", &value)?;
+            stats.articles += 1;
+            let lang = article
+                .entry
+                .lang
+                .lang
+                .clone()
+                .unwrap_or_else(|| "unknown".into());
+            *stats.by_language.entry(lang).or_default() += 1;
+            *stats.by_feed.entry(article.feed.clone()).or_default() += 1;
+            let day = article.entry.published.unwrap_or(article.fetched).date_naive();
+            *stats.by_day.entry(day.to_string()).or_default() += 1;
+        }
+        // Stories of several articles have a record and one member record each; an article
+        // alone is a story without records.
+        let (mut several, mut members) = (0usize, 0usize);
+        for item in self.stories.iter() {
+            let (key, _) = item?;
+            match key.first() {
+                Some(b'S') => several += 1,
+                Some(b'M') => members += 1,
+                _ => {}
+            }
+        }
+        stats.stories = stats.articles.saturating_sub(members) + several;
+        stats.store_bytes = self.db.size_on_disk()?;
+        Ok(stats)
+    }
+}
+
+/// What [`Store::stats`] counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoreStats {
+    /// Articles stored.
+    pub articles: usize,
+    /// Stories they form.
+    pub stories: usize,
+    /// Bytes the database takes on disk.
+    pub store_bytes: u64,
+    /// Articles per language (`unknown` when none was detected).
+    pub by_language: std::collections::BTreeMap<String, usize>,
+    /// Articles per feed.
+    pub by_feed: std::collections::BTreeMap<String, usize>,
+    /// Articles per day (UTC), `YYYY-MM-DD`.
+    pub by_day: std::collections::BTreeMap<String, usize>,
 }
 
 #[cfg(test)]
@@ -229,6 +281,41 @@ mod tests {
             entry: e,
             lang_hint: Some(lang.into()),
         })
+    }
+
+    #[test]
+    fn stats_count_articles_stories_languages_feeds_and_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let text = "Sixty-five states signed the United Nations Convention against Cybercrime \
+            in Hanoi on Saturday, the first global treaty on crime in cyberspace in two decades. \
+            The convention was adopted by the General Assembly last December after five years \
+            of negotiations in Vienna and New York.";
+        let wire = judged(
+            "https://wire.example/a",
+            "States sign UN cybercrime treaty",
+            text,
+            "en",
+        );
+        let copy = judged(
+            "https://paper.example/b",
+            "UN cybercrime treaty signed",
+            text,
+            "en",
+        );
+        let mut other = entry("https://other.example/c", "Autre chose", "2026-11-25T10:00:00Z");
+        other.lang.lang = Some("fr".into());
+        store.upsert_entries("wire", &[wire], now()).unwrap();
+        store.upsert_entries("paper", &[copy], now()).unwrap();
+        store.upsert_entries("other", &[other], now()).unwrap();
+        let stats = store.stats().unwrap();
+        assert_eq!((stats.articles, stats.stories), (3, 2), "{stats:?}");
+        assert_eq!(stats.by_language["en"], 2);
+        assert_eq!(stats.by_language["fr"], 1);
+        assert_eq!(stats.by_feed["paper"], 1);
+        assert_eq!(stats.by_day["2026-11-27"], 2);
+        assert_eq!(stats.by_day["2026-11-25"], 1);
+        assert!(stats.store_bytes > 0);
     }
 
     #[test]

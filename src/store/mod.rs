@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub use articles::{ArticleFilter, UpsertCounts};
+pub use articles::{ArticleFilter, StoreStats, UpsertCounts};
 pub use handle::StoreHandle;
 pub use outbox::{Cursor, Delivery, DeliveryState, DigestRecord};
 pub use stories::{JoinReason, Story};

@@ -102,3 +102,78 @@ fn read_commands_end_quietly_when_the_reader_goes_away() {
         );
     }
 }
+
+#[test]
+fn completions_and_the_man_page_name_every_command() {
+    let ws = Workspace::new();
+    let commands = [
+        "poll", "list", "show", "stories", "feeds", "digest", "run", "parse",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let out = ws.cmd().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for command in commands {
+            assert!(script.contains(command), "{shell} completes {command}");
+        }
+    }
+    let out = ws.cmd().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH treatywatch"),
+        "{page}"
+    );
+    for command in commands {
+        assert!(
+            page.contains(&format!("treatywatch\\-{command}(1)")),
+            "man names {command}"
+        );
+    }
+    assert!(!ws
+        .cmd()
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+}
+
+#[test]
+fn list_and_stories_print_a_page_unless_told() {
+    // Sixty short items, each its own story.
+    let items: String = (1..=60)
+        .map(|i| {
+            format!(
+                "<item><title>Item number {i} of the long feed</title><link>http://127.0.0.1/{i}</link>\
+                 <description>Story {i}: a council in district {i} voted on its budget for {} schools.</description></item>",
+                i * 7
+            )
+        })
+        .collect();
+    let rss = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Long</title>{items}</channel></rss>"
+    );
+    let server = crate::common::TestServer::routes(vec![(
+        "/long.rss",
+        crate::common::Reply::ok("application/rss+xml", rss),
+    )]);
+    let ws = Workspace::new();
+    ws.write_config(&crate::common::feed_block("long", &server.url("/long.rss")));
+    assert!(ws
+        .cmd()
+        .args(["poll", "--once"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    assert_eq!(ws.list_json(&["--limit", "0"]).len(), 60);
+    assert_eq!(ws.list_json(&[]).len(), 50);
+    assert_eq!(ws.list_json(&["--limit", "7"]).len(), 7);
+    let stories = |extra: &[&str]| {
+        let out = ws.cmd().args(["stories", "--json"]).args(extra).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().lines().count()
+    };
+    assert_eq!(stories(&[]), 50);
+    assert_eq!(stories(&["--limit", "0"]), 60);
+}

@@ -279,6 +279,8 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
     let poll = ws.cmd().args(["poll", "--once"]).output().unwrap();
     assert!(poll.status.success(), "{}", String::from_utf8_lossy(&poll.stderr));
     let first_url = ws.list_json(&[])[0]["url"].as_str().unwrap().to_string();
+    let total_articles = ws.list_json(&["--limit", "0"]).len();
+    let total_stories = read(&ws, &["stories", "--json", "--limit", "0"]).lines().count();
     let commands: Vec<Vec<&str>> = vec![
         vec!["list"],
         vec!["list", "--json", "--lang", "fr"],
@@ -297,6 +299,20 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
     let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&socket).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o660);
     let through_daemon: Vec<String> = commands.iter().map(|c| read(&ws, c)).collect();
+    // The counts too; the bytes on disk move as sled writes its log.
+    let counts = |text: String| {
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(v["store_bytes"].as_u64().unwrap() > 0);
+        v.as_object_mut().unwrap().remove("store_bytes");
+        v
+    };
+    let stats = counts(read(&ws, &["stats", "--json"]));
+    assert_eq!(stats["articles"].as_u64(), Some(total_articles as u64));
+    assert_eq!(stats["stories"].as_u64(), Some(total_stories as u64));
+    assert_eq!(
+        stats["by_language"]["fr"].as_u64(),
+        Some(through_daemon[1].lines().count() as u64)
+    );
     let feeds = read(&ws, &["feeds", "--json"]);
     assert_eq!(feeds.lines().count(), 6, "{feeds}");
     let missing = ws.cmd().args(["show", "999999"]).output().unwrap();
@@ -305,6 +321,7 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
     assert!(status.success());
     assert!(!socket.exists(), "the daemon removes its socket when it stops");
 
+    assert_eq!(counts(read(&ws, &["stats", "--json"])), stats);
     // Without it, the same commands open the store and print the same bytes.
     for (command, before) in commands.iter().zip(&through_daemon) {
         assert!(!before.is_empty(), "{command:?} printed nothing");
