@@ -147,6 +147,42 @@ pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleView
         .collect()
 }
 
+/// The languages a search query is read in: its words are stemmed as each would stem them.
+const SEARCH_LANGUAGES: [&str; 7] = ["en", "fr", "es", "ru", "ar", "vi", "zh"];
+
+/// Stored articles whose title or text contains `text`, newest first, filtered: matched as
+/// topic phrases are (normalised, stemmed, Arabic clitics and Vietnamese NFD alike, Chinese
+/// without word boundaries). `filter.limit` counts matches.
+pub fn search(store: &Store, text: &str, filter: &ArticleFilter) -> Result<Vec<ArticleView>, StoreError> {
+    let query = crate::config::TopicConfig {
+        name: "search".into(),
+        phrases: SEARCH_LANGUAGES
+            .iter()
+            .map(|lang| (lang.to_string(), vec![text.to_string()]))
+            .collect(),
+        exclude: Default::default(),
+        min_score: 1.0,
+        max_gap: 2,
+    };
+    let matcher = crate::pipeline::topic::Topics::new(&[query]);
+    let limit = filter.limit.unwrap_or(usize::MAX);
+    let mut found = Vec::new();
+    if limit == 0 || text.trim().is_empty() {
+        return Ok(found);
+    }
+    store.scan(filter, |article| {
+        let e = &article.entry;
+        if !matcher
+            .classify(&e.title, &e.text, e.lang.lang.as_deref())
+            .is_empty()
+        {
+            found.push(ArticleView::stored(&article, store.story_of(article.id)?, false));
+        }
+        Ok(found.len() < limit)
+    })?;
+    Ok(found)
+}
+
 /// How a reader names one article.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArticleKey {

@@ -122,8 +122,20 @@ impl ApiClient {
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str, params: Option<&FilterParams>) -> Result<T, ClientError> {
+        self.get_with(path, params, None)
+    }
+
+    fn get_with<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: Option<&FilterParams>,
+        text: Option<&str>,
+    ) -> Result<T, ClientError> {
         let mut url = url::Url::parse("http://daemon/").expect("a valid base");
         url.set_path(path);
+        if let Some(q) = text {
+            url.query_pairs_mut().append_pair("q", q);
+        }
         if let Some(p) = params {
             let mut pairs = url.query_pairs_mut();
             for (key, value) in [
@@ -195,6 +207,11 @@ impl ApiClient {
     /// `query::feeds` of the daemon's own feeds.
     pub fn feeds(&self) -> Result<Vec<FeedView>, ClientError> {
         self.get("/v1/feeds", None)
+    }
+
+    /// `query::search`, from the daemon.
+    pub fn search(&self, text: &str, filter: &ArticleFilter) -> Result<Vec<ArticleView>, ClientError> {
+        self.get_with("/v1/search", Some(&FilterParams::from(filter)), Some(text))
     }
 
     /// `query::stats`, from the daemon.

@@ -100,6 +100,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/feeds", get(feeds))
         .route("/v1/undelivered", get(undelivered))
         .route("/v1/stats", get(stats))
+        .route("/v1/search", get(search))
         .with_state(state)
 }
 
@@ -127,6 +128,37 @@ pub struct FilterParams {
     pub since: Option<DateTime<Utc>>,
     /// At most this many.
     pub limit: Option<usize>,
+}
+
+/// `/v1/search`: the text, and the filter of `/v1/articles`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchParams {
+    /// What to look for.
+    pub q: String,
+    /// Only this language.
+    pub lang: Option<String>,
+    /// Only from this feed.
+    pub feed: Option<String>,
+    /// Only about this topic.
+    pub topic: Option<String>,
+    /// Only since this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+impl SearchParams {
+    /// The text and the filter apart.
+    fn split(self) -> (String, ArticleFilter) {
+        let filter = ArticleFilter::from(FilterParams {
+            lang: self.lang,
+            feed: self.feed,
+            topic: self.topic,
+            since: self.since,
+            limit: self.limit,
+        });
+        (self.q, filter)
+    }
 }
 
 impl From<FilterParams> for ArticleFilter {
@@ -221,6 +253,19 @@ async fn feeds(State(state): State<ApiState>) -> Result<Json<Vec<query::FeedView
     let configured = state.feeds.read().map(|f| f.clone()).unwrap_or_default();
     Ok(Json(
         state.store.call(move |s| query::feeds(s, &configured)).await?,
+    ))
+}
+
+async fn search(
+    State(state): State<ApiState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<Vec<query::ArticleView>>, Failure> {
+    let (text, filter) = params.split();
+    Ok(Json(
+        state
+            .store
+            .call(move |s| query::search(s, &text, &filter))
+            .await?,
     ))
 }
 

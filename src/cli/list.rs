@@ -40,6 +40,28 @@ pub struct ListArgs {
     pub json: bool,
 }
 
+/// Arguments of `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for in titles and texts, matched as topic phrases are
+    pub text: String,
+    /// Only articles in this language (ISO 639-1)
+    #[arg(long, value_name = "L")]
+    pub lang: Option<String>,
+    /// Only articles about this topic
+    #[arg(long, value_name = "NAME")]
+    pub topic: Option<String>,
+    /// Only articles published since a duration ago ("2d") or a date ("2026-11-01")
+    #[arg(long, value_name = "DURATION|DATE")]
+    pub since: Option<String>,
+    /// At most N articles, newest first; 0 for all
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_LIMIT)]
+    pub limit: usize,
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -65,10 +87,32 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
         since,
         limit: (args.limit > 0).then_some(args.limit),
     };
-    let articles = reader.articles(&filter)?;
+    print_articles(&reader.articles(&filter)?, args.json)
+}
+
+/// Lists the articles whose title or text contains a text.
+pub fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_since(s, Utc::now()))
+        .transpose()?;
+    let reader = open_reader(cli)?;
+    let filter = ArticleFilter {
+        lang: args.lang.as_ref().map(|l| l.to_ascii_lowercase()),
+        topic: args.topic.clone(),
+        since,
+        limit: (args.limit > 0).then_some(args.limit),
+        ..Default::default()
+    };
+    print_articles(&reader.search(&args.text, &filter)?, args.json)
+}
+
+/// Prints articles as a table or JSON Lines.
+fn print_articles(articles: &[ArticleView], json: bool) -> anyhow::Result<ExitCode> {
     let mut out = stdout();
-    if args.json {
-        for article in &articles {
+    if json {
+        for article in articles {
             writeln!(out, "{}", serde_json::to_string(article)?)?;
         }
     } else {

@@ -59,6 +59,8 @@ pub enum Command {
     List(list::ListArgs),
     /// Show one stored article in full
     Show(list::ShowArgs),
+    /// Find stored articles whose title or text contains a text, in any language
+    Search(list::SearchArgs),
     /// Parse one feed (file or URL) and print its entries without storing anything
     Parse(parse::ParseArgs),
     /// Run the daemon: poll every feed on its schedule until SIGTERM (SIGHUP reloads the config)
@@ -102,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Poll(args) => poll::run(&cli, args),
         Command::List(args) => list::list(&cli, args),
         Command::Show(args) => list::show(&cli, args),
+        Command::Search(args) => list::search(&cli, args),
         Command::Parse(args) => parse::run(&cli, args),
         Command::Run(args) => run::run(&cli, args),
         Command::Feeds(args) => feeds::run(&cli, args),

@@ -78,6 +78,14 @@ impl Reader {
         })
     }
 
+    /// Articles containing `text`.
+    pub fn search(&self, text: &str, filter: &ArticleFilter) -> anyhow::Result<Vec<ArticleView>> {
+        Ok(match self {
+            Reader::Store(store) => query::search(store, text, filter)?,
+            Reader::Daemon(api) => api.search(text, filter)?,
+        })
+    }
+
     /// Counts over the store.
     pub fn stats(&self) -> anyhow::Result<crate::store::StoreStats> {
         Ok(match self {

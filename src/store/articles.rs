@@ -145,10 +145,25 @@ impl Store {
     pub fn list(&self, filter: &ArticleFilter) -> Result<Vec<Article>, StoreError> {
         let limit = filter.limit.unwrap_or(usize::MAX);
         let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.scan(filter, |article| {
+            out.push(article);
+            Ok(out.len() < limit)
+        })?;
+        Ok(out)
+    }
+
+    /// Hands `visit` every article matching `filter` (its `limit` aside), newest first, one
+    /// at a time, until it answers `false`: a reader that keeps a few of many never holds
+    /// them all.
+    pub fn scan(
+        &self,
+        filter: &ArticleFilter,
+        mut visit: impl FnMut(Article) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
         for item in self.by_time.iter().rev() {
-            if out.len() >= limit {
-                break;
-            }
             let (key, _) = item?;
             if let Some(since) = filter.since {
                 // Keys descend in time, so the first one before `since` ends the scan.
@@ -177,9 +192,11 @@ impl Store {
             {
                 continue;
             }
-            out.push(article);
+            if !visit(article)? {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Number of articles stored.

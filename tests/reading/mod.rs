@@ -177,3 +177,45 @@ fn list_and_stories_print_a_page_unless_told() {
     assert_eq!(stories(&[]), 50);
     assert_eq!(stories(&["--limit", "0"]), 60);
 }
+
+#[test]
+fn search_matches_as_topics_do_in_every_script() {
+    use unicode_normalization::UnicodeNormalization;
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+    assert!(ws
+        .cmd()
+        .args(["poll", "--once"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let titles = |args: &[&str]| -> Vec<String> {
+        let out = ws.cmd().arg("search").args(args).arg("--json").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["title"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    // Vietnamese typed decomposed (NFD) finds the composed text.
+    let nfd: String = "công ước".nfd().collect();
+    let vi = titles(&[&nfd, "--lang", "vi"]);
+    assert!(vi.iter().any(|t| t.contains("Công ước")), "{vi:?}");
+    assert!(!vi.iter().any(|t| t.contains("OPEC")), "{vi:?}");
+    // Arabic written with ه for ة, and without its article, finds الاتفاقية.
+    let ar = titles(&["اتفاقيه", "--lang", "ar"]);
+    assert!(ar.iter().any(|t| t.contains("اتفاقية")), "{ar:?}");
+    assert!(!ar.iter().any(|t| t.contains("النفط")), "{ar:?}");
+    // Any language, and nothing for a word no article has.
+    let any = titles(&["cybercrime"]);
+    assert!(!any.is_empty(), "{any:?}");
+    assert!(titles(&["zanzibarian"]).is_empty());
+}

@@ -289,6 +289,7 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
         vec!["stories"],
         vec!["show", "1", "--json"],
         vec!["show", &first_url],
+        vec!["search", "convention", "--json"],
     ];
 
     // The daemon holds the store: every read goes through its socket, beside the store.
