@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one module per subcommand. Errors here are `anyhow`;
 //! the exit code says what kind of failure it was.
 
+mod check_config;
 mod classify;
 mod completions;
 mod digest;
@@ -77,6 +78,8 @@ pub enum Command {
     Discover(discover::DiscoverArgs),
     /// Preview the next daily digest, send it now, or list what was sent
     Digest(digest::DigestArgs),
+    /// Validate the config and print it as the daemon runs it (defaults filled in, secrets masked)
+    CheckConfig(check_config::CheckConfigArgs),
     /// Count what the store holds: articles per language, feed and day, stories, size
     Stats(stats::StatsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -114,6 +117,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Discover(args) => discover::run(&cli, args),
         Command::Digest(args) => digest::run(&cli, args),
         Command::Stats(args) => stats::run(&cli, args),
+        Command::CheckConfig(args) => check_config::run(&cli, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
     }
