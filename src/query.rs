@@ -147,6 +147,24 @@ pub fn articles(store: &Store, filter: &ArticleFilter) -> Result<Vec<ArticleView
         .collect()
 }
 
+/// Every article matching `filter` in full (text, summary, topic matches), newest first,
+/// handed to `visit` one at a time until it answers `false`: an export never holds the store.
+pub fn export(
+    store: &Store,
+    filter: &ArticleFilter,
+    mut visit: impl FnMut(ArticleView) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let limit = filter.limit.unwrap_or(usize::MAX);
+    let mut sent = 0usize;
+    if limit == 0 {
+        return Ok(());
+    }
+    store.scan(filter, |article| {
+        sent += 1;
+        Ok(visit(ArticleView::stored(&article, store.story_of(article.id)?, true))? && sent < limit)
+    })
+}
+
 /// The languages a search query is read in: its words are stemmed as each would stem them.
 const SEARCH_LANGUAGES: [&str; 7] = ["en", "fr", "es", "ru", "ar", "vi", "zh"];
 

@@ -214,6 +214,53 @@ impl ApiClient {
         self.get_with("/v1/search", Some(&FilterParams::from(filter)), Some(text))
     }
 
+    /// `query::export`, from the daemon: each article as it arrives.
+    pub fn export(
+        &self,
+        filter: &ArticleFilter,
+        mut visit: impl FnMut(ArticleView) -> std::io::Result<()>,
+    ) -> Result<(), ClientError> {
+        let mut url = url::Url::parse("http://daemon/v1/export").expect("a valid URL");
+        let p = FilterParams::from(filter);
+        for (key, value) in [
+            ("lang", p.lang),
+            ("feed", p.feed),
+            ("topic", p.topic),
+            ("since", p.since.map(|t| t.to_rfc3339())),
+            ("limit", p.limit.map(|l| l.to_string())),
+        ] {
+            if let Some(value) = value {
+                url.query_pairs_mut().append_pair(key, &value);
+            }
+        }
+        let failed = |message: String| ClientError::Unreachable {
+            socket: self.socket.clone(),
+            message,
+        };
+        self.runtime.block_on(async {
+            let mut response = self
+                .http
+                .get(url.as_str())
+                .send()
+                .await
+                .map_err(|e| failed(error_chain(&e)))?;
+            let mut pending: Vec<u8> = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| failed(error_chain(&e)))? {
+                pending.extend_from_slice(&chunk);
+                while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    let view: ArticleView =
+                        serde_json::from_slice(&line).map_err(|e| failed(format!("bad export line: {e}")))?;
+                    visit(view).map_err(|e| failed(e.to_string()))?;
+                }
+            }
+            if !pending.is_empty() {
+                return Err(failed("the export ended mid-line".into()));
+            }
+            Ok(())
+        })
+    }
+
     /// `query::stats`, from the daemon.
     pub fn stats(&self) -> Result<crate::store::StoreStats, ClientError> {
         self.get("/v1/stats", None)

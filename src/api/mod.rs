@@ -101,6 +101,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/undelivered", get(undelivered))
         .route("/v1/stats", get(stats))
         .route("/v1/search", get(search))
+        .route("/v1/export", get(export))
         .with_state(state)
 }
 
@@ -267,6 +268,36 @@ async fn search(
             .call(move |s| query::search(s, &text, &filter))
             .await?,
     ))
+}
+
+/// JSON Lines of full articles, streamed as the store is read: an export of a large store
+/// never sits in memory.
+async fn export(State(state): State<ApiState>, Query(params): Query<FilterParams>) -> Response {
+    let filter = ArticleFilter::from(params);
+    let (lines, received) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
+    let store = state.store.store().clone();
+    tokio::task::spawn_blocking(move || {
+        let sent = query::export(&store, &filter, |view| {
+            let mut line = serde_json::to_vec(&view).unwrap_or_default();
+            line.push(b'\n');
+            // A client that went away ends the scan.
+            Ok(lines.blocking_send(Ok(line)).is_ok())
+        });
+        if let Err(e) = sent {
+            tracing::error!(error = %e, "local API: export failed");
+            let _ = lines.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    let stream =
+        futures_util::stream::unfold(
+            received,
+            |mut r| async move { r.recv().await.map(|item| (item, r)) },
+        );
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 async fn stats(State(state): State<ApiState>) -> Result<Json<crate::store::StoreStats>, Failure> {

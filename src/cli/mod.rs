@@ -6,6 +6,7 @@ mod classify;
 mod completions;
 mod digest;
 mod discover;
+mod export;
 mod extract;
 mod feeds;
 mod list;
@@ -80,6 +81,8 @@ pub enum Command {
     Digest(digest::DigestArgs),
     /// Validate the config and print it as the daemon runs it (defaults filled in, secrets masked)
     CheckConfig(check_config::CheckConfigArgs),
+    /// Write every article in full as JSON Lines or CSV
+    Export(export::ExportArgs),
     /// Count what the store holds: articles per language, feed and day, stories, size
     Stats(stats::StatsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Discover(args) => discover::run(&cli, args),
         Command::Digest(args) => digest::run(&cli, args),
         Command::Stats(args) => stats::run(&cli, args),
+        Command::Export(args) => export::run(&cli, args),
         Command::CheckConfig(args) => check_config::run(&cli, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),

@@ -86,6 +86,32 @@ impl Reader {
         })
     }
 
+    /// Every article matching `filter` in full, one at a time.
+    pub fn export(
+        &self,
+        filter: &ArticleFilter,
+        mut visit: impl FnMut(ArticleView) -> std::io::Result<()>,
+    ) -> anyhow::Result<()> {
+        match self {
+            Reader::Store(store) => {
+                // Writing failed (a closed pipe): the scan stops and the error is the answer.
+                let mut failed = None;
+                query::export(store, filter, |view| match visit(view) {
+                    Ok(()) => Ok(true),
+                    Err(e) => {
+                        failed = Some(e);
+                        Ok(false)
+                    }
+                })?;
+                if let Some(e) = failed {
+                    return Err(e.into());
+                }
+            }
+            Reader::Daemon(api) => api.export(filter, visit)?,
+        }
+        Ok(())
+    }
+
     /// Counts over the store.
     pub fn stats(&self) -> anyhow::Result<crate::store::StoreStats> {
         Ok(match self {

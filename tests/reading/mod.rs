@@ -219,3 +219,46 @@ fn search_matches_as_topics_do_in_every_script() {
     assert!(!any.is_empty(), "{any:?}");
     assert!(titles(&["zanzibarian"]).is_empty());
 }
+
+#[test]
+fn export_writes_every_article_in_full_as_jsonl_or_csv() {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+    assert!(ws
+        .cmd()
+        .args(["poll", "--once"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let all = ws.list_json(&["--limit", "0"]);
+    let out = ws.cmd().arg("export").output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), all.len());
+    assert!(lines.iter().all(|l| l["text"].is_string() && l["id"].is_u64()));
+    let out = ws.cmd().args(["export", "--format", "csv"]).output().unwrap();
+    assert!(out.status.success());
+    let mut csv = csv::Reader::from_reader(&out.stdout[..]);
+    assert_eq!(csv.headers().unwrap().iter().next(), Some("id"));
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), all.len());
+    // Texts with commas, quotes and newlines survive the quoting.
+    let text_of = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(id))
+            .unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for row in &rows {
+        assert_eq!(row.get(9).unwrap(), text_of(row.get(0).unwrap()));
+    }
+}

@@ -290,6 +290,8 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
         vec!["show", "1", "--json"],
         vec!["show", &first_url],
         vec!["search", "convention", "--json"],
+        vec!["export"],
+        vec!["export", "--format", "csv", "--lang", "vi"],
     ];
 
     // The daemon holds the store: every read goes through its socket, beside the store.
