@@ -173,25 +173,9 @@ fn main() {
     if std::env::var("DEDUP_DEBUG").is_ok() {
         let show = |r: usize| {
             let e = &entries[records[r].0].0;
-            let d: Vec<String> =
-                treatywatch::details::event::read(&e.title, &e.text, e.lang.lang.as_deref(), e.published)
-                    .into_iter()
-                    .map(|(d, part)| {
-                        format!(
-                            "{}{}:{}",
-                            treatywatch::details::event::Part::mark(part),
-                            d.kind.label(),
-                            d.value
-                        )
-                    })
-                    .collect();
-            format!(
-                "[{:?} {:?}] {}\n      {}",
-                e.lang.lang,
-                e.published,
-                e.title,
-                d.join(" ")
-            )
+            let d =
+                treatywatch::details::event::marked(&e.title, &e.text, e.lang.lang.as_deref(), e.published);
+            format!("[{:?} {:?}] {}\n      {}", e.lang.lang, e.published, e.title, d)
         };
         let jaccard = |a: usize, b: usize| {
             let (ea, eb) = (&entries[records[a].0].0.event, &entries[records[b].0].0.event);

@@ -70,24 +70,8 @@ fn main() {
     if std::env::var("NTREX_DEBUG").is_ok() {
         for lang in ["en", "fr", "zh", "ar", "ru"] {
             let e = &by_lang[lang][0];
-            let d: Vec<String> =
-                treatywatch::details::event::read(&e.title, &e.text, Some(lang), e.published)
-                    .into_iter()
-                    .map(|(d, part)| {
-                        format!(
-                            "{}{}:{}",
-                            treatywatch::details::event::Part::mark(part),
-                            d.kind.label(),
-                            d.value
-                        )
-                    })
-                    .collect();
-            println!(
-                "{lang} {:?} shape {:?}\n   {}",
-                e.title,
-                e.event.shape,
-                d.join(" ")
-            );
+            let d = treatywatch::details::event::marked(&e.title, &e.text, Some(lang), e.published);
+            println!("{lang} {:?} shape {:?}\n   {}", e.title, e.event.shape, d);
         }
     }
     let dir = tempfile::tempdir().unwrap();

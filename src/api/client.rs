@@ -131,25 +131,7 @@ impl ApiClient {
         params: Option<&FilterParams>,
         text: Option<&str>,
     ) -> Result<T, ClientError> {
-        let mut url = url::Url::parse("http://daemon/").expect("a valid base");
-        url.set_path(path);
-        if let Some(q) = text {
-            url.query_pairs_mut().append_pair("q", q);
-        }
-        if let Some(p) = params {
-            let mut pairs = url.query_pairs_mut();
-            for (key, value) in [
-                ("lang", p.lang.clone()),
-                ("feed", p.feed.clone()),
-                ("topic", p.topic.clone()),
-                ("since", p.since.map(|t| t.to_rfc3339())),
-                ("limit", p.limit.map(|l| l.to_string())),
-            ] {
-                if let Some(value) = value {
-                    pairs.append_pair(key, &value);
-                }
-            }
-        }
+        let url = request_url(path, params, text);
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             socket: self.socket.clone(),
             message: error_chain(&e),
@@ -220,19 +202,7 @@ impl ApiClient {
         filter: &ArticleFilter,
         mut visit: impl FnMut(ArticleView) -> std::io::Result<()>,
     ) -> Result<(), ClientError> {
-        let mut url = url::Url::parse("http://daemon/v1/export").expect("a valid URL");
-        let p = FilterParams::from(filter);
-        for (key, value) in [
-            ("lang", p.lang),
-            ("feed", p.feed),
-            ("topic", p.topic),
-            ("since", p.since.map(|t| t.to_rfc3339())),
-            ("limit", p.limit.map(|l| l.to_string())),
-        ] {
-            if let Some(value) = value {
-                url.query_pairs_mut().append_pair(key, &value);
-            }
-        }
+        let url = request_url("/v1/export", Some(&FilterParams::from(filter)), None);
         let failed = |message: String| ClientError::Unreachable {
             socket: self.socket.clone(),
             message,
@@ -270,4 +240,33 @@ impl ApiClient {
     pub fn undelivered(&self) -> Result<Vec<UndeliveredView>, ClientError> {
         self.get("/v1/undelivered", None)
     }
+}
+
+/// The URL of a request to the daemon: `path`, the search text as `q`, the filter's fields.
+fn request_url(path: &str, params: Option<&FilterParams>, text: Option<&str>) -> url::Url {
+    let mut url = url::Url::parse("http://daemon/").expect("a valid base");
+    url.set_path(path);
+    let mut pairs = url.query_pairs_mut();
+    if let Some(q) = text {
+        pairs.append_pair("q", q);
+    }
+    if let Some(p) = params {
+        for (key, value) in [
+            ("lang", p.lang.clone()),
+            ("feed", p.feed.clone()),
+            ("topic", p.topic.clone()),
+            ("since", p.since.map(|t| t.to_rfc3339())),
+            ("limit", p.limit.map(|l| l.to_string())),
+        ] {
+            if let Some(value) = value {
+                pairs.append_pair(key, &value);
+            }
+        }
+    }
+    drop(pairs);
+    // No parameters: no empty `?`.
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    url
 }

@@ -3,10 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use chrono::Utc;
 use clap::{Args, ValueEnum};
 
-use super::list::parse_since;
+use super::list::since_arg;
 use super::output::stdout;
 use super::Cli;
 use crate::query::ArticleView;
@@ -54,17 +53,8 @@ const COLUMNS: [&str; 10] = [
 
 /// Writes every matching article, newest first, as it is read.
 pub fn run(cli: &Cli, args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_since(s, Utc::now()))
-        .transpose()?;
-    let config = if cli.store.is_some() {
-        None
-    } else {
-        cli.optional_config()?
-    };
-    let reader = super::open_reader(cli, config.as_ref())?;
+    let since = since_arg(args.since.as_deref())?;
+    let reader = super::open_store_reader(cli)?;
     let filter = ArticleFilter {
         since,
         lang: args.lang.as_ref().map(|l| l.to_ascii_lowercase()),

@@ -74,12 +74,8 @@ pub struct ShowArgs {
 
 /// Lists stored articles.
 pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_since(s, Utc::now()))
-        .transpose()?;
-    let reader = open_reader(cli)?;
+    let since = since_arg(args.since.as_deref())?;
+    let reader = super::open_store_reader(cli)?;
     let filter = ArticleFilter {
         lang: args.lang.as_ref().map(|l| l.to_ascii_lowercase()),
         feed: args.feed.clone(),
@@ -92,12 +88,8 @@ pub fn list(cli: &Cli, args: &ListArgs) -> anyhow::Result<ExitCode> {
 
 /// Lists the articles whose title or text contains a text.
 pub fn search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<ExitCode> {
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_since(s, Utc::now()))
-        .transpose()?;
-    let reader = open_reader(cli)?;
+    let since = since_arg(args.since.as_deref())?;
+    let reader = super::open_store_reader(cli)?;
     let filter = ArticleFilter {
         lang: args.lang.as_ref().map(|l| l.to_ascii_lowercase()),
         topic: args.topic.clone(),
@@ -125,7 +117,7 @@ fn print_articles(articles: &[ArticleView], json: bool) -> anyhow::Result<ExitCo
 
 /// Shows one article.
 pub fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let reader = open_reader(cli)?;
+    let reader = super::open_store_reader(cli)?;
     let key = match args.article.trim().parse::<u64>() {
         Ok(id) => ArticleKey::Id(id),
         Err(_) => ArticleKey::Url(Url::parse(args.article.trim()).map_err(|e| Exit {
@@ -193,14 +185,9 @@ fn print_article(out: &mut impl Write, a: &ArticleView) -> std::io::Result<()> {
     writeln!(out, "{}", a.text.as_deref().unwrap_or_default())
 }
 
-/// The reader for `list` and `show`; the config is only needed for its store and socket.
-fn open_reader(cli: &Cli) -> anyhow::Result<super::reader::Reader> {
-    let config = if cli.store.is_some() {
-        None
-    } else {
-        cli.optional_config()?
-    };
-    super::open_reader(cli, config.as_ref())
+/// A `--since` argument, read against now.
+pub fn since_arg(text: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
+    text.map(|t| parse_since(t, Utc::now())).transpose()
 }
 
 /// `--since`: a duration back from `now` ("2d", "12h"), a date, or an RFC 3339 time.

@@ -186,6 +186,17 @@ fn open_reader(cli: &Cli, config: Option<&Config>) -> anyhow::Result<reader::Rea
     reader::Reader::open(cli.store_path(config)?, config)
 }
 
+/// The reader of a command that needs the config only for its store and socket: with
+/// `--store`, no config is read (a broken one does not stop a read).
+fn open_store_reader(cli: &Cli) -> anyhow::Result<reader::Reader> {
+    let config = if cli.store.is_some() {
+        None
+    } else {
+        cli.optional_config()?
+    };
+    open_reader(cli, config.as_ref())
+}
+
 fn config_exit(e: ConfigError) -> anyhow::Error {
     Exit {
         code: EXIT_USAGE,

@@ -28,12 +28,7 @@ fn by_count(map: &std::collections::BTreeMap<String, usize>) -> Vec<(&String, &u
 
 /// Prints articles per language, feed and day, the stories and the store's size.
 pub fn run(cli: &Cli, args: &StatsArgs) -> anyhow::Result<ExitCode> {
-    let config = if cli.store.is_some() {
-        None
-    } else {
-        cli.optional_config()?
-    };
-    let reader = super::open_reader(cli, config.as_ref())?;
+    let reader = super::open_store_reader(cli)?;
     let stats = reader.stats()?;
     let mut out = stdout();
     if args.json {

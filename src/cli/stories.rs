@@ -3,10 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use chrono::Utc;
 use clap::Args;
 
-use super::list::{parse_since, DEFAULT_LIMIT};
+use super::list::{since_arg, DEFAULT_LIMIT};
 use super::output::stdout;
 use super::Cli;
 
@@ -29,17 +28,8 @@ pub struct StoriesArgs {
 
 /// Lists stories, newest activity first.
 pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_since(s, Utc::now()))
-        .transpose()?;
-    let config = if cli.store.is_some() {
-        None
-    } else {
-        cli.optional_config()?
-    };
-    let reader = super::open_reader(cli, config.as_ref())?;
+    let since = since_arg(args.since.as_deref())?;
+    let reader = super::open_store_reader(cli)?;
     let filter = crate::store::ArticleFilter {
         since,
         topic: args.topic.clone(),

@@ -155,6 +155,23 @@ fn is_city(key: u32) -> bool {
     Kind::of_key(key) == Kind::Place && key & 2 == 2
 }
 
+impl std::fmt::Display for Detail {
+    /// `kind:value`, as explanations show it (`place:VN`, `number:72`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind.label(), self.value)
+    }
+}
+
+/// A report's details as one line, each marked by where it is said ([`Part::mark`]): for the
+/// benches' and tests' diagnostics.
+pub fn marked(title: &str, text: &str, lang: Option<&str>, published: Option<DateTime<Utc>>) -> String {
+    read(title, text, lang, published)
+        .into_iter()
+        .map(|(d, part)| format!("{}{d}", part.mark()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A report's event details, as keys: those of its title and lead (what the event is) and
 /// those anywhere in it (what it says).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -887,7 +904,7 @@ mod tests {
         let published = "2025-10-27T09:00:00Z".parse().ok();
         read(title, text, Some(lang), published)
             .into_iter()
-            .map(|(d, _)| format!("{}:{}", d.kind.label(), d.value))
+            .map(|(d, _)| d.to_string())
             .collect()
     }
 

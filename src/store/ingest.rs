@@ -494,12 +494,7 @@ impl<'a> Ingest<'a> {
         let mut details: Vec<(String, f64)> = labelled
             .into_iter()
             .filter(|(d, _)| shared.contains(&d.key()))
-            .map(|(d, _)| {
-                (
-                    format!("{}:{}", d.kind.label(), d.value),
-                    round(self.index.weight(d.key())),
-                )
-            })
+            .map(|(d, _)| (d.to_string(), round(self.index.weight(d.key()))))
             .collect();
         details.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         details.dedup_by(|a, b| a.0 == b.0);

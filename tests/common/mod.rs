@@ -286,6 +286,21 @@ pub fn feed_block(name: &str, url: &str) -> String {
     format!("[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n\n")
 }
 
+/// A workspace whose store holds every fixture feed, polled once, and the server (kept
+/// alive for the test).
+pub fn polled_fixtures() -> (TestServer, Workspace) {
+    let server = fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&good_feeds(&server));
+    let out = ws.cmd().args(["poll", "--once"]).output().expect("run poll");
+    assert!(
+        out.status.success(),
+        "poll failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (server, ws)
+}
+
 /// Every fixture feed, served the way real servers serve them.
 pub fn fixture_server() -> TestServer {
     TestServer::routes(vec![

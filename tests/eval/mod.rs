@@ -234,23 +234,6 @@ fn story_targets_hold_on_the_labelled_events() {
 
     let entries = judged_entries(&articles);
     let story = stories_of(&entries);
-    if std::env::var("EVAL_DEBUG").is_ok() {
-        for (e, s) in entries.iter().zip(&story) {
-            let d: Vec<String> =
-                treatywatch::details::event::read(&e.title, &e.text, e.lang.lang.as_deref(), e.published)
-                    .into_iter()
-                    .map(|(d, part)| {
-                        format!(
-                            "{}{}:{}",
-                            treatywatch::details::event::Part::mark(part),
-                            d.kind.label(),
-                            d.value
-                        )
-                    })
-                    .collect();
-            println!("DBG story {s} {} {}\n    {}", e.url, e.title, d.join(" "));
-        }
-    }
     let (within_p, within_r, within_mistakes) = pair_scores(&articles, &story, |a, b| a.lang == b.lang);
     let (cross_p, cross_r, cross_mistakes) = pair_scores(&articles, &story, |a, b| a.lang != b.lang);
     println!(

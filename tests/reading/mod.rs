@@ -4,14 +4,11 @@
 use std::io::Read;
 use std::process::Stdio;
 
-use crate::common::{fixture_server, good_feeds, Workspace};
+use crate::common::Workspace;
 
 #[test]
 fn list_filters_by_language_feed_and_limit() {
-    let server = fixture_server();
-    let ws = Workspace::new();
-    ws.write_config(&good_feeds(&server));
-    ws.cmd().args(["poll", "--once"]).assert().success();
+    let (_server, ws) = crate::common::polled_fixtures();
 
     let arabic = ws.list_json(&["--lang", "ar"]);
     assert_eq!(arabic.len(), 2);
@@ -40,10 +37,7 @@ fn list_filters_by_language_feed_and_limit() {
 
 #[test]
 fn show_finds_an_article_by_any_of_its_urls() {
-    let server = fixture_server();
-    let ws = Workspace::new();
-    ws.write_config(&good_feeds(&server));
-    ws.cmd().args(["poll", "--once"]).assert().success();
+    let (_server, ws) = crate::common::polled_fixtures();
     let out = ws
         .cmd()
         .args([
@@ -80,10 +74,7 @@ fn run_into_closed_pipe(ws: &Workspace, args: &[&str]) -> (std::process::ExitSta
 
 #[test]
 fn read_commands_end_quietly_when_the_reader_goes_away() {
-    let server = fixture_server();
-    let ws = Workspace::new();
-    ws.write_config(&good_feeds(&server));
-    ws.cmd().args(["poll", "--once"]).assert().success();
+    let (_server, ws) = crate::common::polled_fixtures();
     for args in [
         &["list"][..],
         &["list", "--json"],
@@ -181,16 +172,7 @@ fn list_and_stories_print_a_page_unless_told() {
 #[test]
 fn search_matches_as_topics_do_in_every_script() {
     use unicode_normalization::UnicodeNormalization;
-    let server = fixture_server();
-    let ws = Workspace::new();
-    ws.write_config(&good_feeds(&server));
-    assert!(ws
-        .cmd()
-        .args(["poll", "--once"])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    let (_server, ws) = crate::common::polled_fixtures();
     let titles = |args: &[&str]| -> Vec<String> {
         let out = ws.cmd().arg("search").args(args).arg("--json").output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -222,16 +204,7 @@ fn search_matches_as_topics_do_in_every_script() {
 
 #[test]
 fn export_writes_every_article_in_full_as_jsonl_or_csv() {
-    let server = fixture_server();
-    let ws = Workspace::new();
-    ws.write_config(&good_feeds(&server));
-    assert!(ws
-        .cmd()
-        .args(["poll", "--once"])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    let (_server, ws) = crate::common::polled_fixtures();
     let all = ws.list_json(&["--limit", "0"]);
     let out = ws.cmd().arg("export").output().unwrap();
     assert!(out.status.success());

@@ -273,11 +273,7 @@ fn read(ws: &Workspace, args: &[&str]) -> String {
 
 #[test]
 fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
-    let server = crate::common::fixture_server();
-    let ws = Workspace::new();
-    ws.write_config(&crate::common::good_feeds(&server));
-    let poll = ws.cmd().args(["poll", "--once"]).output().unwrap();
-    assert!(poll.status.success(), "{}", String::from_utf8_lossy(&poll.stderr));
+    let (_server, ws) = crate::common::polled_fixtures();
     let first_url = ws.list_json(&[])[0]["url"].as_str().unwrap().to_string();
     let total_articles = ws.list_json(&["--limit", "0"]).len();
     let total_stories = read(&ws, &["stories", "--json", "--limit", "0"]).lines().count();
@@ -334,16 +330,7 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
 
 #[test]
 fn a_stale_socket_or_another_api_version_is_named() {
-    let server = crate::common::fixture_server();
-    let ws = Workspace::new();
-    ws.write_config(&crate::common::good_feeds(&server));
-    assert!(ws
-        .cmd()
-        .args(["poll", "--once"])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    let (_server, ws) = crate::common::polled_fixtures();
     let socket = ws.store_path().join("api.sock");
 
     // A killed daemon's socket: nobody answers, and the store is free, so it is read.
