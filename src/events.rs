@@ -1,9 +1,12 @@
 //! What happens in the daemon, one struct per kind of event. Its `emit()` is the one place the
-//! event is logged (and, once metrics exist, counted), and it hands the event to an observer
-//! when one listens: tests watch the daemon through it.
+//! event is logged and counted (the metric names are in [`crate::telemetry`]), and it hands the
+//! event to an observer when one listens: tests watch the daemon through it.
 
 use chrono::{DateTime, Utc};
+use metrics::{counter, gauge, histogram};
 use tokio::sync::mpsc;
+
+use crate::telemetry as m;
 
 use crate::pipeline::{RefreshOutcome, Refreshed};
 
@@ -77,6 +80,8 @@ impl ConfigReloaded {
             feeds,
         } = self;
         tracing::info!(added, removed, changed, feeds, "reload: config reloaded");
+        counter!(m::RELOADS).increment(1);
+        gauge!(m::FEEDS).set(feeds as f64);
         events.send(Event::Reloaded);
     }
 }
@@ -93,6 +98,7 @@ impl DaemonStarted<'_> {
     /// Logs the start at INFO.
     pub fn emit(self, events: &Events) {
         tracing::info!(feeds = self.feeds, config = %self.config.display(), "daemon started");
+        gauge!(m::FEEDS).set(self.feeds as f64);
         events.send(Event::Started { feeds: self.feeds });
     }
 }
@@ -139,8 +145,19 @@ impl RefreshFinished {
     pub fn emit(self, events: &Events) {
         let RefreshFinished { feed, at, refreshed } = self;
         let next = refreshed.next_poll;
+        if let Some(took) = refreshed.fetch_time {
+            histogram!(m::FETCH_DURATION).record(took.as_secs_f64());
+        }
+        match &refreshed.result {
+            Ok(_) => m::polled_well(),
+            Err(e) => {
+                counter!(m::POLLS, "outcome" => "failed").increment(1);
+                counter!(m::POLL_FAILURES, "kind" => e.kind()).increment(1);
+            }
+        }
         match &refreshed.result {
             Ok(RefreshOutcome::NotModified) => {
+                counter!(m::POLLS, "outcome" => "not_modified").increment(1);
                 tracing::debug!(feed = %feed, %next, "not modified");
             }
             Ok(RefreshOutcome::Stored {
@@ -148,6 +165,13 @@ impl RefreshFinished {
                 skipped,
                 unfetched,
             }) => {
+                counter!(m::POLLS, "outcome" => "stored").increment(1);
+                counter!(m::ARTICLES_INGESTED).increment(counts.new as u64);
+                counter!(m::ARTICLES_UPDATED).increment(counts.updated as u64);
+                counter!(m::ARTICLES_JOINED).increment(counts.joined as u64);
+                counter!(m::DUPLICATES_MERGED).increment(counts.copies as u64);
+                counter!(m::STORIES_CREATED).increment(counts.founded as u64);
+                counter!(m::STORIES_MERGED).increment(counts.merged as u64);
                 if counts.new > 0 || counts.updated > 0 {
                     tracing::info!(feed = %feed, new = counts.new, updated = counts.updated, "stored articles");
                 }
@@ -184,6 +208,7 @@ impl DigestMade<'_> {
     pub fn emit(self, events: &Events) {
         let r = self.record;
         tracing::info!(digest = r.id, stories = r.stories.len(), subject = %r.subject, "digest made");
+        counter!(m::DIGESTS_MADE).increment(1);
         events.send(Event::DigestMade {
             id: r.id,
             stories: r.stories.len(),
@@ -201,12 +226,15 @@ impl DeliveryAttempted {
         let a = &self.0;
         match &a.state {
             DeliveryState::Delivered { .. } => {
+                counter!(m::DIGESTS_SENT, "sink" => a.sink.clone()).increment(1);
                 tracing::info!(digest = a.digest, sink = %a.label(), "digest delivered")
             }
             DeliveryState::Failed { error, next_try } => {
+                counter!(m::DIGEST_FAILURES, "sink" => a.sink.clone()).increment(1);
                 tracing::warn!(digest = a.digest, sink = %a.label(), %error, %next_try, "digest delivery failed; retrying")
             }
             DeliveryState::Dead { error } => {
+                counter!(m::DIGESTS_GIVEN_UP, "sink" => a.sink.clone()).increment(1);
                 tracing::error!(digest = a.digest, sink = %a.label(), %error, "digest delivery given up")
             }
             DeliveryState::Pending => {}

@@ -20,12 +20,14 @@
 //!   [`pipeline::feed`] (with [`pipeline::text`] and [`pipeline::cite`]) or [`pipeline::page`]
 //!   and [`pipeline::extract`] → [`pipeline::judge`] ([`pipeline::lang`],
 //!   [`pipeline::topic`], the fingerprint) → store.
+//! - [`health`]: whether the daemon is well (the scheduler's heartbeat, a store probe).
 //! - [`query`]: the read operations over the store, for the CLI and the local API.
-//! - [`api`]: the daemon's local API (HTTP over a Unix socket) serving [`query`], and the
-//!   CLI's client of it.
+//! - [`api`]: the daemon's local API (HTTP over a Unix socket) serving [`query`], the CLI's
+//!   client of it, and the optional TCP listener for `/metrics`, `/healthz` and `/feed.atom`.
 //! - [`sinks`]: where digests go (files, webhooks); [`digest`]: which stories a window brings,
 //!   rendered from templates, recorded in the store's outbox and delivered through the sinks.
-//! - [`events`]: what happens in the daemon, logged (and observed) in one place each.
+//! - [`telemetry`]: the Prometheus recorder and metric names; [`events`]: what happens in the
+//!   daemon, logged, counted (and observed) in one place each.
 //! - [`daemon`]: `run`: components (the feed scheduler, the digest timer, the systemd
 //!   watchdog) under the caller's cancellation token; [`daemon::signals`] turns signals into it.
 //! - [`cli`]: the subcommands; [`logging`] serves them.
@@ -39,6 +41,7 @@ pub mod details;
 pub mod digest;
 pub mod events;
 pub mod fingerprint;
+pub mod health;
 pub mod language_codes;
 pub mod links;
 pub mod logging;
@@ -50,3 +53,4 @@ pub mod query;
 pub mod schedule;
 pub mod sinks;
 pub mod store;
+pub mod telemetry;

@@ -294,43 +294,64 @@ pub struct MemberView {
 pub fn stories(store: &Store, filter: &ArticleFilter) -> Result<Vec<StoryView>, StoreError> {
     let mut out = Vec::new();
     for (id, members) in store.stories_of(filter)? {
-        let Some(first) = members.first() else { continue };
-        let mut reasons: std::collections::HashMap<u64, JoinReason> = store
-            .join_reasons(id)?
-            .into_iter()
-            .filter_map(|(m, r)| r.map(|r| (m, r)))
-            .collect();
-        let set = |f: &dyn Fn(&Article) -> Vec<String>| -> Vec<String> {
-            members
-                .iter()
-                .flat_map(f)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        };
-        out.push(StoryView {
-            id,
-            title: first.entry.title.clone(),
-            first_seen: rfc3339(members.iter().map(|a| a.fetched).min().unwrap_or(first.fetched)),
-            updated: rfc3339(members.iter().map(|a| a.fetched).max().unwrap_or(first.fetched)),
-            languages: set(&|a| a.entry.lang.lang.iter().cloned().collect()),
-            outlets: set(&|a| vec![a.feed.clone()]),
-            topics: set(&|a| a.entry.topics.iter().map(|t| t.name.clone()).collect()),
-            members: members
-                .iter()
-                .map(|a| MemberView {
-                    id: a.id,
-                    url: a.entry.url.clone(),
-                    title: a.entry.title.clone(),
-                    lang: a.entry.lang.lang.clone(),
-                    feed: a.feed.clone(),
-                    published: a.entry.published.map(rfc3339),
-                    joined: reasons.remove(&a.id),
-                })
-                .collect(),
-        });
+        out.extend(story_view(store, id, &members)?);
     }
     Ok(out)
+}
+
+/// One story by its id, or by an id it had before a merge; `None` when no article has it.
+pub fn story(store: &Store, id: u64) -> Result<Option<StoryView>, StoreError> {
+    let id = store.resolve_story(id)?;
+    let members = store
+        .story_members(id)?
+        .into_iter()
+        .filter_map(|m| store.article(m).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    // An article's id names its own story of one only while it is in no other.
+    if members.len() == 1 && store.story_of(members[0].id)? != id {
+        return Ok(None);
+    }
+    story_view(store, id, &members)
+}
+
+fn story_view(store: &Store, id: u64, members: &[Article]) -> Result<Option<StoryView>, StoreError> {
+    let Some(first) = members.first() else {
+        return Ok(None);
+    };
+    let mut reasons: std::collections::HashMap<u64, JoinReason> = store
+        .join_reasons(id)?
+        .into_iter()
+        .filter_map(|(m, r)| r.map(|r| (m, r)))
+        .collect();
+    let set = |f: &dyn Fn(&Article) -> Vec<String>| -> Vec<String> {
+        members
+            .iter()
+            .flat_map(f)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    Ok(Some(StoryView {
+        id,
+        title: first.entry.title.clone(),
+        first_seen: rfc3339(members.iter().map(|a| a.fetched).min().unwrap_or(first.fetched)),
+        updated: rfc3339(members.iter().map(|a| a.fetched).max().unwrap_or(first.fetched)),
+        languages: set(&|a| a.entry.lang.lang.iter().cloned().collect()),
+        outlets: set(&|a| vec![a.feed.clone()]),
+        topics: set(&|a| a.entry.topics.iter().map(|t| t.name.clone()).collect()),
+        members: members
+            .iter()
+            .map(|a| MemberView {
+                id: a.id,
+                url: a.entry.url.clone(),
+                title: a.entry.title.clone(),
+                lang: a.entry.lang.lang.clone(),
+                feed: a.feed.clone(),
+                published: a.entry.published.map(rfc3339),
+                joined: reasons.remove(&a.id),
+            })
+            .collect(),
+    }))
 }
 
 /// A feed's health, as the store recorded it.

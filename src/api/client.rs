@@ -186,6 +186,15 @@ impl ApiClient {
         self.get("/v1/stories", Some(&FilterParams::from(filter)))
     }
 
+    /// `query::story`, from the daemon.
+    pub fn story(&self, id: u64) -> Result<Option<StoryView>, ClientError> {
+        match self.get(&format!("/v1/stories/{id}"), None) {
+            Ok(view) => Ok(Some(view)),
+            Err(ClientError::Failed { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `query::feeds` of the daemon's own feeds.
     pub fn feeds(&self) -> Result<Vec<FeedView>, ClientError> {
         self.get("/v1/feeds", None)

@@ -1,8 +1,11 @@
 //! The daemon's local API: HTTP over a Unix socket, so that the CLI reads the store while the
 //! daemon holds it (sled admits one process). Versioned JSON under `/v1/`; every answer is
 //! what the query layer gives the CLI when it opens the store itself, so both print alike.
+//! [`web`] is the other listener: metrics, health and the coverage as Atom, over TCP.
 
+pub mod atom;
 pub mod client;
+pub mod web;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -97,6 +100,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/articles", get(articles))
         .route("/v1/articles/{key}", get(article))
         .route("/v1/stories", get(stories))
+        .route("/v1/stories/{id}", get(story))
         .route("/v1/feeds", get(feeds))
         .route("/v1/undelivered", get(undelivered))
         .route("/v1/stats", get(stats))
@@ -248,6 +252,19 @@ async fn stories(
 ) -> Result<Json<Vec<query::StoryView>>, Failure> {
     let filter = ArticleFilter::from(params);
     Ok(Json(state.store.call(move |s| query::stories(s, &filter)).await?))
+}
+
+async fn story(
+    State(state): State<ApiState>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<query::StoryView>, Failure> {
+    let Ok(number) = id.parse::<u64>() else {
+        return Err(Failure(StatusCode::BAD_REQUEST, format!("{id}: not a story id")));
+    };
+    match state.store.call(move |s| query::story(s, number)).await? {
+        Some(view) => Ok(Json(view)),
+        None => Err(Failure(StatusCode::NOT_FOUND, format!("no story {id}"))),
+    }
 }
 
 async fn feeds(State(state): State<ApiState>) -> Result<Json<Vec<query::FeedView>>, Failure> {

@@ -56,6 +56,10 @@ fn write_resolved(out: &mut impl Write, cli: &Cli, c: &Config) -> anyhow::Result
     )?;
     let socket = crate::api::socket_path(c.api_socket.as_deref(), &store);
     writeln!(out, "\n[api]\nsocket = {:?}", socket.display().to_string())?;
+    match c.api_listen {
+        Some(addr) => writeln!(out, "listen = \"{addr}\"")?,
+        None => writeln!(out, "# listen: off (no /metrics, /healthz or /feed.atom)")?,
+    }
     let f = &c.fetch;
     writeln!(
         out,

@@ -69,6 +69,14 @@ impl Reader {
         })
     }
 
+    /// One story, by its id (or one it had before a merge).
+    pub fn story(&self, id: u64) -> anyhow::Result<Option<StoryView>> {
+        Ok(match self {
+            Reader::Store(store) => query::story(store, id)?,
+            Reader::Daemon(api) => api.story(id)?,
+        })
+    }
+
     /// Feed health: of `configured` when reading the store, of the daemon's running feeds
     /// through it.
     pub fn feeds(&self, configured: &[Feed]) -> anyhow::Result<Vec<FeedView>> {

@@ -12,6 +12,9 @@ use super::Cli;
 /// Arguments of `stories`.
 #[derive(Debug, Args)]
 pub struct StoriesArgs {
+    /// Only this story (its id, or an id it had before a merge)
+    #[arg(value_name = "ID")]
+    pub id: Option<u64>,
     /// Only stories with an article about this topic
     #[arg(long, value_name = "NAME")]
     pub topic: Option<String>,
@@ -36,8 +39,15 @@ pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
         limit: (args.limit > 0).then_some(args.limit),
         ..Default::default()
     };
+    let stories = match args.id {
+        Some(id) => match reader.story(id)? {
+            Some(story) => vec![story],
+            None => anyhow::bail!("no story {id}"),
+        },
+        None => reader.stories(&filter)?,
+    };
     let mut out = stdout();
-    for story in reader.stories(&filter)? {
+    for story in stories {
         if args.json {
             writeln!(out, "{}", serde_json::to_string(&story)?)?;
             continue;

@@ -43,6 +43,8 @@ pub(super) struct FileConfig {
 pub(super) struct ApiFile {
     /// The Unix socket; relative paths are taken from the config file's directory.
     pub(super) socket: Option<PathBuf>,
+    /// `host:port` for `/metrics`, `/healthz` and `/feed.atom` over TCP; off when absent.
+    pub(super) listen: Option<Spanned<String>>,
 }
 
 /// `[digest]`: when the daily digest goes out, what it holds, in which words.

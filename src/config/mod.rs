@@ -77,6 +77,8 @@ pub struct Config {
     /// `[api] socket`, already resolved against the file's directory; the store's
     /// directory holds it when unset.
     pub api_socket: Option<PathBuf>,
+    /// `[api] listen`: where `/metrics`, `/healthz` and `/feed.atom` are served; off when unset.
+    pub api_listen: Option<std::net::SocketAddr>,
     /// `[store] dedup_window`: how long an article can be matched by likeness.
     pub dedup_window: Duration,
     /// Fetch bounds.

@@ -249,6 +249,32 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
             }
         }
     }
+    let api_listen = file.api.listen.as_ref().and_then(|listen| {
+        let line = line_of(text, listen.span().start);
+        match listen.get_ref().trim().parse::<std::net::SocketAddr>() {
+            Ok(addr) => {
+                if !addr.ip().is_loopback() {
+                    warnings.push(Problem {
+                        line,
+                        message: format!(
+                            "[api] listen = '{addr}' serves the metrics and the coverage feed beyond this machine"
+                        ),
+                    });
+                }
+                Some(addr)
+            }
+            Err(_) => {
+                problems.push(Problem {
+                    line,
+                    message: format!(
+                        "[api] listen: '{}' is not an address and port (like \"127.0.0.1:9184\")",
+                        listen.get_ref()
+                    ),
+                });
+                None
+            }
+        }
+    });
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         return Err(problems);
@@ -258,6 +284,7 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
         source: path.to_path_buf(),
         store_path: file.store.path.map(|p| base.join(p)),
         api_socket: file.api.socket.map(|p| base.join(p)),
+        api_listen,
         dedup_window,
         fetch,
         feeds,

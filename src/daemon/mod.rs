@@ -77,6 +77,16 @@ impl Default for Options {
     }
 }
 
+/// The topic `/feed.atom` shows by default: the digest's, else the first configured.
+fn feed_topic(config: &Config) -> String {
+    config
+        .digest
+        .as_ref()
+        .and_then(|d| d.topic.clone())
+        .or_else(|| config.topics.first().map(|t| t.name.clone()))
+        .unwrap_or_else(|| crate::config::topic::BUILTIN_TOPIC.to_string())
+}
+
 /// Runs until `control.shutdown` is cancelled, then gives in-flight work `options.grace` to
 /// finish and flushes the store. The store must already be open.
 pub async fn run(
@@ -89,7 +99,9 @@ pub async fn run(
     let store = StoreHandle::new(store);
     let tracker = TaskTracker::new();
     let pipeline = Pipeline::from_config(&config, store.clone())?;
-    let heartbeat = notify::Heartbeat::new();
+    let heartbeat = crate::health::Heartbeat::new();
+    // Counted from the start, whether or not anything serves them yet.
+    crate::telemetry::install();
     let mut scheduler = Scheduler::new(&config, pipeline, store.clone(), &tracker, &shutdown, &options);
     scheduler.start_all(&config.feeds).await;
 
@@ -106,6 +118,24 @@ pub async fn run(
             tracker.spawn(crate::api::serve(listener, socket, state, shutdown.clone()));
         }
         Err(e) => tracing::error!(error = %e, "local API not started"),
+    }
+    if let Some(addr) = config.api_listen {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => {
+                let state = crate::api::web::WebState {
+                    store: store.clone(),
+                    heartbeat: heartbeat.clone(),
+                    metrics: crate::telemetry::install(),
+                    topic: feed_topic(&config),
+                };
+                let addr = listener.local_addr().unwrap_or(addr);
+                tracing::info!(%addr, "serving /metrics, /healthz and /feed.atom");
+                tracker.spawn(crate::api::web::serve(listener, state, shutdown.clone()));
+            }
+            Err(e) => {
+                tracing::error!(%addr, error = %e, "cannot listen for /metrics, /healthz and /feed.atom")
+            }
+        }
     }
     tracker.spawn(scheduler.run(reload, heartbeat.clone()));
     if let Some(digest) = &config.digest {

@@ -2,12 +2,12 @@
 //! around a reload, STOPPING=1 on shutdown, WATCHDOG=1 pings when `WatchdogSec=` is set and the
 //! daemon is healthy. Outside systemd (`$NOTIFY_SOCKET` unset) every call is a no-op.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sd_notify::NotifyState;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::health::Heartbeat;
 use crate::store::StoreHandle;
 
 fn send(states: &[NotifyState]) {
@@ -42,32 +42,6 @@ pub fn watchdog_period() -> Option<Duration> {
     sd_notify::watchdog_enabled()
 }
 
-/// When the scheduler's loop last ran, for the watchdog. Cheap to clone; clones share it.
-#[derive(Clone)]
-pub struct Heartbeat {
-    /// Set by the scheduler on every beat, read by the watchdog.
-    last: Arc<Mutex<tokio::time::Instant>>,
-}
-
-impl Heartbeat {
-    /// A heart that has just beaten.
-    pub fn new() -> Heartbeat {
-        Heartbeat {
-            last: Arc::new(Mutex::new(tokio::time::Instant::now())),
-        }
-    }
-
-    /// The scheduler is alive.
-    pub fn beat(&self) {
-        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
-    }
-
-    /// How long since the last beat.
-    pub fn age(&self) -> Duration {
-        self.last.lock().unwrap_or_else(|e| e.into_inner()).elapsed()
-    }
-}
-
 /// Pings systemd's watchdog at half its period until `shutdown`, while the daemon is healthy.
 pub async fn watchdog(
     period: Duration,
@@ -99,16 +73,7 @@ async fn watch(
             _ = shutdown.cancelled() => return,
             _ = ticks.tick() => {}
         }
-        let probe = tokio::time::timeout(period / 2, store.call(|s| s.probe())).await;
-        let problem = match probe {
-            _ if heartbeat.age() > period => {
-                Some("the scheduler has not run for a watchdog period".to_string())
-            }
-            Err(_) => Some("the store did not answer within half a watchdog period".to_string()),
-            Ok(Err(e)) => Some(format!("the store failed: {e}")),
-            Ok(Ok(())) => None,
-        };
-        match problem {
+        match crate::health::problem(&heartbeat, &store, period, period / 2).await {
             None => {
                 if !healthy {
                     tracing::info!("healthy again; pinging the systemd watchdog");
@@ -129,6 +94,7 @@ async fn watch(
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     use super::*;
     use crate::store::Store;

@@ -61,6 +61,20 @@ pub enum RefreshError {
 }
 
 impl RefreshError {
+    /// A short name for the kind of failure, as metrics label it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RefreshError::Fetch(FetchError::Timeout(_)) => "timeout",
+            RefreshError::Fetch(FetchError::Connect(_)) => "connect",
+            RefreshError::Fetch(FetchError::TooManyRedirects | FetchError::RedirectRefused(_)) => "redirect",
+            RefreshError::Fetch(FetchError::Status { .. }) => "http_status",
+            RefreshError::Fetch(FetchError::TooLarge { .. }) => "too_large",
+            RefreshError::Fetch(FetchError::Body(_)) => "body",
+            RefreshError::Parse(_) => "parse",
+            RefreshError::Store(_) => "store",
+        }
+    }
+
     /// Whether the feed is to blame (and so backs off), rather than this machine's store.
     pub fn is_feed_fault(&self) -> bool {
         !matches!(self, RefreshError::Store(_))
@@ -74,6 +88,9 @@ pub struct Refreshed {
     pub result: Result<RefreshOutcome, RefreshError>,
     /// When to poll next (already recorded in the store when the store works).
     pub next_poll: DateTime<Utc>,
+    /// How long the feed's own document took to fetch (answered or failed); `None` when no
+    /// request was made.
+    pub fetch_time: Option<Duration>,
 }
 
 /// A successful poll and the earliest time the server allows the next one.
@@ -126,6 +143,7 @@ impl Pipeline {
                 return Refreshed {
                     next_poll,
                     result: Err(e.into()),
+                    fetch_time: None,
                 };
             }
         };
@@ -151,7 +169,10 @@ impl Pipeline {
                 last_modified: state.last_modified.clone(),
             }
         };
-        let result = self.poll(feed, &validators, now, &mut state).await;
+        let mut fetch_time = None;
+        let result = self
+            .poll(feed, &validators, now, &mut state, &mut fetch_time)
+            .await;
         let poll_result = match &result {
             Ok(polled) => {
                 state.last_success = Some(now);
@@ -215,18 +236,27 @@ impl Pipeline {
             (Ok(_), Err(e)) => Err(e.into()),
             (result, _) => result.map(|polled| polled.outcome),
         };
-        Refreshed { result, next_poll }
+        Refreshed {
+            result,
+            next_poll,
+            fetch_time,
+        }
     }
 
-    /// One fetch of the source and what follows from it, updating `state` as it learns.
+    /// One fetch of the source and what follows from it, updating `state` as it learns and
+    /// `fetch_time` with how long the fetch took.
     async fn poll(
         &self,
         feed: &Feed,
         validators: &Validators,
         now: DateTime<Utc>,
         state: &mut FeedState,
+        fetch_time: &mut Option<Duration>,
     ) -> Result<Polled, RefreshError> {
-        let fetched = self.http.get(&feed.url, validators, &feed.limits).await?;
+        let started = tokio::time::Instant::now();
+        let fetched = self.http.get(&feed.url, validators, &feed.limits).await;
+        *fetch_time = Some(started.elapsed());
+        let fetched = fetched?;
         state.last_status = Some(fetched.status);
         let (max_age, expires) = (fetched.max_age, fetched.expires);
         if fetched.not_modified() {

@@ -21,6 +21,15 @@ pub struct UpsertCounts {
     pub updated: usize,
     /// Articles already stored as they are.
     pub unchanged: usize,
+    /// Articles that joined a story already told by another (new ones, and updated ones
+    /// that found their story); the other new articles each began a story.
+    pub joined: usize,
+    /// Of those, the ones that joined as a copy of a member's text (republished wire copy).
+    pub copies: usize,
+    /// New articles that joined no story: each began one.
+    pub founded: usize,
+    /// Stories merged into another, because an article joined both.
+    pub merged: usize,
 }
 
 /// Which articles to list.
@@ -481,7 +490,9 @@ mod tests {
             UpsertCounts {
                 new: 2,
                 updated: 0,
-                unchanged: 0
+                unchanged: 0,
+                founded: 2,
+                ..UpsertCounts::default()
             }
         );
         let c = store.upsert_entries("f", &[a.clone(), b.clone()], now()).unwrap();
@@ -490,7 +501,8 @@ mod tests {
             UpsertCounts {
                 new: 0,
                 updated: 0,
-                unchanged: 2
+                unchanged: 2,
+                ..UpsertCounts::default()
             }
         );
 
@@ -506,7 +518,8 @@ mod tests {
             UpsertCounts {
                 new: 0,
                 updated: 1,
-                unchanged: 0
+                unchanged: 0,
+                ..UpsertCounts::default()
             }
         );
         let article = store.article(id).unwrap().unwrap();
@@ -575,9 +588,20 @@ mod tests {
             "Plus de soixante États ont signé la convention.",
         );
         cousin.cited = vec!["https://source.example/original".into()];
-        store
+        let counts = store
             .upsert_entries("mixed", &[copy, translation, sibling, cousin], now())
             .unwrap();
+        // The copy and the translation join the wire's story, the cousin the sibling's.
+        assert_eq!(
+            (
+                counts.new,
+                counts.joined,
+                counts.copies,
+                counts.founded,
+                counts.merged
+            ),
+            (4, 3, 1, 1, 0)
+        );
         let id = |u: &str| store.article_by_url(u).unwrap().unwrap().id;
         assert_eq!(store.story_of(id("https://paper.example/b")).unwrap(), a);
         assert_eq!(store.story_of(id("https://vi.example/c")).unwrap(), a);
@@ -589,7 +613,8 @@ mod tests {
         // into the older one, and the younger id still resolves.
         let mut source = article("https://source.example/original", "en", "A short source note.");
         source.links = vec!["https://wire.example/a".into()];
-        store.upsert_entries("src", &[source], now()).unwrap();
+        let counts = store.upsert_entries("src", &[source], now()).unwrap();
+        assert_eq!((counts.joined, counts.founded, counts.merged), (1, 0, 1));
         for url in [
             "https://ar.example/d",
             "https://fr.example/e",
@@ -760,7 +785,8 @@ mod tests {
                 UpsertCounts {
                     new: 0,
                     updated: 0,
-                    unchanged: 1
+                    unchanged: 1,
+                    ..UpsertCounts::default()
                 }
             );
             let c = store
@@ -771,7 +797,8 @@ mod tests {
                 UpsertCounts {
                     new: 0,
                     updated: 0,
-                    unchanged: 1
+                    unchanged: 1,
+                    ..UpsertCounts::default()
                 }
             );
         }

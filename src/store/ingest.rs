@@ -186,6 +186,9 @@ impl<'a> Ingest<'a> {
         {
             self.refs.entry(url.clone()).or_default().push((kind, id));
         }
+        if joins.is_empty() {
+            self.counts.founded += 1;
+        }
         self.join(id, &joins)
     }
 
@@ -196,6 +199,10 @@ impl<'a> Ingest<'a> {
             return Ok(());
         };
         let reason = reason.clone();
+        self.counts.joined += 1;
+        if matches!(reason, JoinReason::Copy { .. }) {
+            self.counts.copies += 1;
+        }
         let now = self.now;
         let mut story = match self.story_record(target)? {
             Some(story) => story,
@@ -210,6 +217,7 @@ impl<'a> Ingest<'a> {
             }
         };
         for &other in joins.keys().skip(1) {
+            self.counts.merged += 1;
             let moved = self.story_members(other)?;
             // Moved members keep why they joined; the merging article's reason says why the
             // stories met.

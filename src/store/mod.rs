@@ -225,6 +225,11 @@ impl Store {
         Ok(())
     }
 
+    /// The bytes the store's files take on disk.
+    pub fn bytes_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
     /// The store's directory.
     pub fn path(&self) -> &Path {
         &self.path

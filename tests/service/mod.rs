@@ -276,13 +276,21 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
     let (_server, ws) = crate::common::polled_fixtures();
     let first_url = ws.list_json(&[])[0]["url"].as_str().unwrap().to_string();
     let total_articles = ws.list_json(&["--limit", "0"]).len();
-    let total_stories = read(&ws, &["stories", "--json", "--limit", "0"]).lines().count();
+    let all_stories = read(&ws, &["stories", "--json", "--limit", "0"]);
+    let total_stories = all_stories.lines().count();
+    let largest_story = all_stories
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .max_by_key(|s| s["members"].as_array().unwrap().len())
+        .unwrap()["id"]
+        .to_string();
     let commands: Vec<Vec<&str>> = vec![
         vec!["list"],
         vec!["list", "--json", "--lang", "fr"],
         vec!["list", "--json", "--since", "2000-01-01", "--limit", "3"],
         vec!["stories", "--json"],
         vec!["stories"],
+        vec!["stories", &largest_story, "--json"],
         vec!["show", "1", "--json"],
         vec!["show", &first_url],
         vec!["search", "convention", "--json"],
@@ -316,6 +324,8 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
     assert_eq!(feeds.lines().count(), 6, "{feeds}");
     let missing = ws.cmd().args(["show", "999999"]).output().unwrap();
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no article 999999"));
+    let missing = ws.cmd().args(["stories", "999999"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no story 999999"));
     let (status, _) = daemon.stop();
     assert!(status.success());
     assert!(!socket.exists(), "the daemon removes its socket when it stops");
@@ -369,4 +379,142 @@ fn a_stale_socket_or_another_api_version_is_named() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("speaks API 2, this treatywatch 1"), "{stderr}");
+}
+
+/// GETs `path` from a TCP listener the way a scraper does; returns the status and the body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).unwrap();
+    let reply = String::from_utf8(reply).unwrap();
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    // axum sends a length, not chunks, for these bodies.
+    (status, body.to_string())
+}
+
+/// The value of the sample `name` (with its labels, as printed), if it is there.
+fn sample(metrics: &str, name: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// Runs `program args` with `input` on stdin; returns whether it succeeded and what it said.
+fn run_with_input(program: &str, args: &[&str], input: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} is needed by this test (.ci/run installs it): {e}"));
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
+#[test]
+fn metrics_health_and_the_coverage_feed_are_served_while_the_daemon_runs() {
+    let server = crate::common::fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "[fetch]\ninterval = \"1s\"\n\n[api]\nlisten = \"127.0.0.1:0\"\n\n{}{}",
+        crate::common::good_feeds(&server),
+        feed_block("failing", &server.url("/error.rss"))
+    ));
+    let daemon = Daemon::start(&ws);
+    wait_for("the metrics listener", || daemon.logged("serving /metrics"));
+    let addr = {
+        let logs = daemon.logs.lock().unwrap();
+        let line = logs.iter().find(|l| l.contains("serving /metrics")).unwrap();
+        let at = line.find("addr=").unwrap() + "addr=".len();
+        line[at..].split_whitespace().next().unwrap().to_string()
+    };
+
+    // Every feed polled at least twice: the counters have moved.
+    let stored = "treatywatch_polls_total{outcome=\"stored\"}";
+    wait_for("polls", || {
+        sample(&http_get(&addr, "/metrics").1, stored).is_some_and(|n| n >= 6.0)
+    });
+    let (status, first) = http_get(&addr, "/metrics");
+    assert_eq!(status, 200);
+    let polled = sample(&first, stored).unwrap();
+    wait_for("more polls", || {
+        sample(&http_get(&addr, "/metrics").1, stored).is_some_and(|n| n > polled)
+    });
+    let (_, metrics) = http_get(&addr, "/metrics");
+    let (valid, said) = run_with_input("promtool", &["check", "metrics"], &metrics);
+    assert!(valid, "promtool: {said}\n{metrics}");
+    let failed = sample(&metrics, "treatywatch_poll_failures_total{kind=\"http_status\"}").unwrap();
+    assert!(failed >= 1.0, "{metrics}");
+    assert!(sample(&metrics, "treatywatch_polls_total{outcome=\"failed\"}").unwrap() >= failed);
+    let fetches = sample(&metrics, "treatywatch_fetch_duration_seconds_count").unwrap();
+    assert!(fetches >= polled + failed, "{metrics}");
+    assert!(sample(&metrics, "treatywatch_store_bytes").unwrap() > 0.0);
+    assert!(sample(&metrics, "treatywatch_last_successful_poll_age_seconds").unwrap() < 3600.0);
+    assert_eq!(sample(&metrics, "treatywatch_feeds"), Some(7.0));
+    let ingested = sample(&metrics, "treatywatch_articles_ingested_total").unwrap();
+    let created = sample(&metrics, "treatywatch_stories_created_total").unwrap()
+        - sample(&metrics, "treatywatch_stories_merged_total").unwrap();
+    // The French report joins the English one; the aggregator's copy joins its original (or,
+    // polled first, the original joins it).
+    let joined = sample(&metrics, "treatywatch_articles_joined_total").unwrap();
+    assert!(joined >= 2.0, "{metrics}");
+    assert!(sample(&metrics, "treatywatch_duplicates_merged_total").unwrap() <= joined);
+
+    assert_eq!(http_get(&addr, "/healthz"), (200, "ok\n".to_string()));
+
+    let (status, atom) = http_get(&addr, "/feed.atom");
+    assert_eq!(status, 200);
+    let feed = feed_rs::parser::parse(atom.as_bytes()).expect("feed-rs reads /feed.atom");
+    let python = "import sys, feedparser\n\
+                  d = feedparser.parse(sys.stdin.buffer.read())\n\
+                  assert not d.bozo, d.bozo_exception\n\
+                  print(len(d.entries), d.feed.title)";
+    let (valid, said) = run_with_input("python3", &["-c", python], &atom);
+    assert!(valid, "feedparser: {said}\n{atom}");
+    assert!(
+        said.starts_with(&format!("{} treatywatch: ", feed.entries.len())),
+        "{said}"
+    );
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+
+    // What the daemon counted is what the store holds.
+    let stats: serde_json::Value = serde_json::from_str(&read(&ws, &["stats", "--json"])).unwrap();
+    assert_eq!(stats["articles"].as_f64(), Some(ingested));
+    let stories = read(&ws, &["stories", "--json", "--limit", "0"]);
+    assert_eq!(stories.lines().count() as f64, created, "{stories}");
+    // One entry per story of the topic, with every version linked.
+    let topical = read(&ws, &["stories", "--json", "--topic", "un-cybercrime-convention"]);
+    let topical: Vec<serde_json::Value> = topical
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!topical.is_empty());
+    assert_eq!(feed.entries.len(), topical.len());
+    for (entry, story) in feed.entries.iter().zip(&topical) {
+        assert_eq!(entry.id, format!("urn:treatywatch:story:{}", story["id"]));
+        let members: Vec<&str> = story["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["url"].as_str().unwrap())
+            .collect();
+        let links: Vec<&str> = entry.links.iter().map(|l| l.href.as_str()).collect();
+        assert_eq!(links, members);
+    }
 }
