@@ -140,9 +140,10 @@ pub struct RefreshFinished {
 }
 
 impl RefreshFinished {
-    /// Logs the refresh: new articles at INFO, a feed's failure at WARN, a store failure at
-    /// ERROR (an operator must act: it is not the feed's fault), the rest at DEBUG.
-    pub fn emit(self, events: &Events) {
+    /// Logs and counts the refresh, and returns what observers see: new articles at INFO, a
+    /// feed's failure at WARN, a store failure at ERROR (an operator must act: it is not the
+    /// feed's fault), the rest at DEBUG.
+    pub fn emit(self, events: &Events) -> RefreshSummary {
         let RefreshFinished { feed, at, refreshed } = self;
         let next = refreshed.next_poll;
         if let Some(took) = refreshed.fetch_time {
@@ -187,13 +188,15 @@ impl RefreshFinished {
                 tracing::error!(feed = %feed, error = %e, %next, "store failed; the feed's articles were not stored");
             }
         }
-        events.send(Event::Refreshed(RefreshSummary {
+        let summary = RefreshSummary {
             feed,
             at,
             feed_fault: refreshed.result.as_ref().err().is_some_and(|e| e.is_feed_fault()),
             outcome: refreshed.result.map_err(|e| e.to_string()),
             next_poll: next,
-        }));
+        };
+        events.send(Event::Refreshed(summary.clone()));
+        summary
     }
 }
 
@@ -251,5 +254,15 @@ impl DigestSkipped {
     pub fn emit(self, events: &Events) {
         tracing::info!("digest: nothing new, and send_empty is off; none made");
         events.send(Event::DigestSkipped);
+    }
+}
+
+impl RefreshSummary {
+    /// The refresh as `poll` prints it and the API answers it.
+    pub fn view(&self) -> crate::query::PollView {
+        crate::query::PollView::new(
+            &self.feed,
+            self.outcome.as_ref().map_err(|e| (e.clone(), self.feed_fault)),
+        )
     }
 }

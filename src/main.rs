@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use treatywatch::cli::{self, Cli, Exit};
+use treatywatch::cli::{self, Cli};
 
 /// jemalloc: in a profile of a cold poll cycle, glibc's malloc (its bin searches and
 /// consolidation) took a fifth of the CPU. Hand runs of `poll --once` on the standard corpus
@@ -26,12 +26,9 @@ fn main() -> ExitCode {
         // The reader went away (`list | head -1`): what it wanted, it has.
         Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(exit) = e.downcast_ref::<Exit>() {
-                eprintln!("error: {}", exit.message);
-                return ExitCode::from(exit.code);
-            }
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            let (code, message) = cli::exit_for(&e);
+            eprintln!("error: {message}");
+            ExitCode::from(code)
         }
     }
 }

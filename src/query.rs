@@ -735,3 +735,92 @@ mod tests {
         );
     }
 }
+
+/// What one refresh did, as `poll --once` prints it and `POST /v1/poll` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollView {
+    /// The feed's name.
+    pub feed: String,
+    /// `stored`, `not_modified` or `failed`.
+    pub outcome: String,
+    /// Articles stored for the first time.
+    pub new: usize,
+    /// Stored articles whose content changed.
+    pub updated: usize,
+    /// Stored articles as they were.
+    pub unchanged: usize,
+    /// Entries without a usable link.
+    pub skipped: usize,
+    /// Article pages not fetched (retried at the next poll).
+    pub unfetched: usize,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Whether a failure was the feed's (it backs off) rather than the store's.
+    pub feed_fault: bool,
+}
+
+impl PollView {
+    /// The view of a refresh: what it stored, or why it failed (`error`, and whether the feed
+    /// is to blame).
+    pub fn new(feed: &str, outcome: Result<&crate::pipeline::RefreshOutcome, (String, bool)>) -> PollView {
+        use crate::pipeline::RefreshOutcome;
+        let mut view = PollView {
+            feed: feed.to_string(),
+            outcome: String::new(),
+            new: 0,
+            updated: 0,
+            unchanged: 0,
+            skipped: 0,
+            unfetched: 0,
+            error: None,
+            feed_fault: false,
+        };
+        match outcome {
+            Ok(RefreshOutcome::NotModified) => view.outcome = "not_modified".into(),
+            Ok(RefreshOutcome::Stored {
+                counts,
+                skipped,
+                unfetched,
+            }) => {
+                view.outcome = "stored".into();
+                (view.new, view.updated, view.unchanged) = (counts.new, counts.updated, counts.unchanged);
+                (view.skipped, view.unfetched) = (*skipped, *unfetched);
+            }
+            Err((error, feed_fault)) => {
+                view.outcome = "failed".into();
+                view.error = Some(error);
+                view.feed_fault = feed_fault;
+            }
+        }
+        view
+    }
+
+    /// Whether the refresh failed.
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// The line `poll` prints for it.
+    pub fn line(&self) -> String {
+        match (&self.error, self.outcome.as_str()) {
+            (Some(error), _) => format!("{}: failed: {error}", self.feed),
+            (None, "not_modified") => format!("{}: not modified", self.feed),
+            (None, _) => {
+                let mut tail = String::new();
+                if self.skipped > 0 {
+                    tail.push_str(&format!(", {} without a link skipped", self.skipped));
+                }
+                if self.unfetched > 0 {
+                    tail.push_str(&format!(
+                        ", {} article pages not fetched (retried next poll)",
+                        self.unfetched
+                    ));
+                }
+                format!(
+                    "{}: {} new, {} updated, {} unchanged{tail}",
+                    self.feed, self.new, self.updated, self.unchanged
+                )
+            }
+        }
+    }
+}

@@ -7,11 +7,14 @@ use serde::de::DeserializeOwned;
 
 use super::{FilterParams, Health, API_VERSION};
 use crate::pipeline::fetch::{error_chain, install_crypto_provider};
-use crate::query::{ArticleKey, ArticleView, FeedView, StoryView, UndeliveredView};
+use crate::query::{ArticleKey, ArticleView, FeedView, PollView, StoryView, UndeliveredView};
 use crate::store::ArticleFilter;
 
 /// How long the CLI waits for the daemon's answer: reads are quick, a hung daemon is not.
 const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long `poll` waits for the daemon's refreshes (a thousand feeds within the fetch limits).
+const POLL_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Why the daemon could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +135,16 @@ impl ApiClient {
         text: Option<&str>,
     ) -> Result<T, ClientError> {
         let url = request_url(path, params, text);
+        self.send(self.http.get(url.as_str()), path)
+    }
+
+    /// Sends `request` and reads its JSON answer; an error status becomes `Failed` with the
+    /// daemon's message.
+    fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        path: &str,
+    ) -> Result<T, ClientError> {
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             socket: self.socket.clone(),
             message: error_chain(&e),
@@ -139,7 +152,7 @@ impl ApiClient {
         let (status, body) = self
             .runtime
             .block_on(async {
-                let response = self.http.get(url.as_str()).send().await?;
+                let response = request.send().await?;
                 let status = response.status();
                 Ok::<_, reqwest::Error>((status, response.bytes().await?))
             })
@@ -193,6 +206,16 @@ impl ApiClient {
             Err(ClientError::Failed { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Asks the daemon to poll one feed (or all) now, and waits for what each refresh did.
+    pub fn poll(&self, feed: Option<&str>) -> Result<Vec<PollView>, ClientError> {
+        let mut url = url::Url::parse("http://daemon/v1/poll").expect("a valid literal URL");
+        if let Some(feed) = feed {
+            url.query_pairs_mut().append_pair("feed", feed);
+        }
+        // Every feed's refresh is bounded by its fetch timeouts; this only stops a wedged wait.
+        self.send(self.http.post(url.as_str()).timeout(POLL_TIMEOUT), "/v1/poll")
     }
 
     /// `query::feeds` of the daemon's own feeds.

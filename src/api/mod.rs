@@ -14,13 +14,15 @@ use std::sync::{Arc, RwLock};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::net::UnixListener;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use crate::events::RefreshSummary;
 use crate::model::Feed;
 use crate::query::{self, ArticleKey};
 use crate::store::{ArticleFilter, StoreError, StoreHandle};
@@ -78,6 +80,18 @@ pub struct ApiState {
     pub store: StoreHandle,
     /// The feeds the daemon runs (replaced on reload).
     pub feeds: Arc<RwLock<Vec<Feed>>>,
+    /// To the scheduler, which polls the feeds asked for at once and answers on the request's
+    /// reply channel; closed when the scheduler stops (the API then answers 503).
+    pub poll: mpsc::Sender<PollRequest>,
+}
+
+/// A request to poll now: one feed by name, or all.
+pub struct PollRequest {
+    /// The feed, or `None` for every feed.
+    pub feed: Option<String>,
+    /// Receives each refresh's summary once all are done, in the config's order, or why none
+    /// could start (no such feed).
+    pub reply: oneshot::Sender<Result<Vec<RefreshSummary>, String>>,
 }
 
 /// Serves the API on `listener` until `shutdown`, then removes the socket.
@@ -106,6 +120,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/stats", get(stats))
         .route("/v1/search", get(search))
         .route("/v1/export", get(export))
+        .route("/v1/poll", post(poll))
         .with_state(state)
 }
 
@@ -264,6 +279,33 @@ async fn story(
     match state.store.call(move |s| query::story(s, number)).await? {
         Some(view) => Ok(Json(view)),
         None => Err(Failure(StatusCode::NOT_FOUND, format!("no story {id}"))),
+    }
+}
+
+/// `POST /v1/poll`'s parameters.
+#[derive(Debug, Deserialize)]
+struct PollParams {
+    /// Only this feed.
+    feed: Option<String>,
+}
+
+async fn poll(
+    State(state): State<ApiState>,
+    Query(params): Query<PollParams>,
+) -> Result<Json<Vec<query::PollView>>, Failure> {
+    let (reply, answer) = oneshot::channel();
+    let stopped = || Failure(StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping".into());
+    state
+        .poll
+        .send(PollRequest {
+            feed: params.feed,
+            reply,
+        })
+        .await
+        .map_err(|_| stopped())?;
+    match answer.await.map_err(|_| stopped())? {
+        Ok(summaries) => Ok(Json(summaries.iter().map(RefreshSummary::view).collect())),
+        Err(message) => Err(Failure(StatusCode::NOT_FOUND, message)),
     }
 }
 

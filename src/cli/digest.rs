@@ -156,7 +156,7 @@ pub fn run(cli: &Cli, args: &DigestArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Delivers every copy that is due now, printing each outcome; exit 1 when any failed.
+/// Delivers every copy that is due now, printing each outcome; exit 6 (partial) when any failed.
 fn deliver_now(
     out: &mut impl Write,
     store: &crate::store::Store,
@@ -198,7 +198,7 @@ fn deliver_now(
     out.flush()?;
     store.flush()?;
     Ok(if failed > 0 {
-        ExitCode::from(1)
+        ExitCode::from(super::EXIT_PARTIAL)
     } else {
         ExitCode::SUCCESS
     })

@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::bail;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use url::Url;
@@ -126,7 +125,10 @@ pub fn show(cli: &Cli, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         })?),
     };
     let Some(article) = reader.article(&key)? else {
-        bail!("no article {} in the store", args.article);
+        return Err(super::exit(
+            super::EXIT_NOT_FOUND,
+            format!("no article {} in the store", args.article),
+        ));
     };
     let mut out = stdout();
     if args.json {

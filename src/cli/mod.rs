@@ -101,8 +101,45 @@ pub struct Exit {
     pub message: String,
 }
 
-/// Exit code for a bad config or bad arguments.
+/// Exit code for an error none of the others names (I/O, a fetch by `parse` or `extract`).
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code for a bad config or bad arguments (clap's own, too).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code when the store cannot be read or written: none yet, held by another process with
+/// no daemon answering, or failing.
+pub const EXIT_STORE: u8 = 3;
+/// Exit code when the daemon's API refuses: another version, or an error it answered.
+pub const EXIT_DAEMON: u8 = 4;
+/// Exit code when the article or story asked for is not there.
+pub const EXIT_NOT_FOUND: u8 = 5;
+/// Exit code when part of the work failed (some feeds, some sinks) and the rest was done; the
+/// failures are retried.
+pub const EXIT_PARTIAL: u8 = 6;
+
+/// The exit code and message for an error: the first cause in its chain that names one.
+pub fn exit_for(e: &anyhow::Error) -> (u8, String) {
+    for cause in e.chain() {
+        if let Some(exit) = cause.downcast_ref::<Exit>() {
+            return (exit.code, exit.message.clone());
+        }
+        if cause.is::<crate::api::client::ClientError>() {
+            return (EXIT_DAEMON, format!("{e:#}"));
+        }
+        if cause.is::<crate::store::StoreError>() {
+            return (EXIT_STORE, format!("{e:#}"));
+        }
+    }
+    (EXIT_ERROR, format!("{e:#}"))
+}
+
+/// An error with its exit code.
+pub fn exit(code: u8, message: impl Into<String>) -> anyhow::Error {
+    Exit {
+        code,
+        message: message.into(),
+    }
+    .into()
+}
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -173,10 +210,7 @@ fn open_store_at(path: &Path) -> anyhow::Result<Store> {
 fn open_existing_store(cli: &Cli, config: Option<&Config>) -> anyhow::Result<Store> {
     let path = cli.store_path(config)?;
     if !path.exists() {
-        anyhow::bail!(
-            "no store at {} yet: run `treatywatch poll --once` or `treatywatch run` first",
-            path.display()
-        );
+        return Err(no_store_yet(&path));
     }
     open_store_at(&path)
 }
@@ -195,6 +229,17 @@ fn open_store_reader(cli: &Cli) -> anyhow::Result<reader::Reader> {
         cli.optional_config()?
     };
     open_reader(cli, config.as_ref())
+}
+
+/// The error for a store that does not exist yet.
+fn no_store_yet(path: &Path) -> anyhow::Error {
+    exit(
+        EXIT_STORE,
+        format!(
+            "no store at {} yet: run `treatywatch poll --once` or `treatywatch run` first",
+            path.display()
+        ),
+    )
 }
 
 fn config_exit(e: ConfigError) -> anyhow::Error {

@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
-
 use crate::api::client::{ApiClient, Found};
 use crate::config::Config;
 use crate::model::Feed;
@@ -30,17 +28,17 @@ impl Reader {
             Found::Stale(why) => format!("a stale socket at {} ({why})", socket.display()),
         };
         if !store_path.exists() {
-            bail!(
-                "no store at {} yet: run `treatywatch poll --once` or `treatywatch run` first",
-                store_path.display()
-            );
+            return Err(super::no_store_yet(&store_path));
         }
         match Store::open(&store_path) {
             Ok(store) => Ok(Reader::Store(store)),
-            Err(StoreError::Locked { .. }) => bail!(
-                "store {} is in use by another process, and {nobody}: is `treatywatch poll` running, or a daemon with another [api] socket?",
-                store_path.display()
-            ),
+            Err(StoreError::Locked { .. }) => Err(super::exit(
+                super::EXIT_STORE,
+                format!(
+                    "store {} is in use by another process, and {nobody}: is `treatywatch poll` running, or a daemon with another [api] socket?",
+                    store_path.display()
+                ),
+            )),
             Err(e) => Err(e.into()),
         }
     }

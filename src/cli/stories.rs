@@ -42,7 +42,7 @@ pub fn run(cli: &Cli, args: &StoriesArgs) -> anyhow::Result<ExitCode> {
     let stories = match args.id {
         Some(id) => match reader.story(id)? {
             Some(story) => vec![story],
-            None => anyhow::bail!("no story {id}"),
+            None => return Err(super::exit(super::EXIT_NOT_FOUND, format!("no story {id}"))),
         },
         None => reader.stories(&filter)?,
     };

@@ -113,6 +113,7 @@ pub async fn run(
             let state = crate::api::ApiState {
                 store: store.clone(),
                 feeds: scheduler.running_feeds(),
+                poll: scheduler.poll_requests(),
             };
             tracing::info!(socket = %socket.display(), "local API listening");
             tracker.spawn(crate::api::serve(listener, socket, state, shutdown.clone()));

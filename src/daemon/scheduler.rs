@@ -7,15 +7,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::notify::{self, Heartbeat};
 use super::Options;
+use crate::api::PollRequest;
 use crate::clock::Clock;
 use crate::config::{Config, FetchConfig, TopicConfig};
-use crate::events::{ConfigReloaded, Events, RefreshFinished};
+use crate::events::{ConfigReloaded, Events, RefreshFinished, RefreshSummary};
 use crate::model::Feed;
 use crate::pipeline::Pipeline;
 use crate::schedule;
@@ -34,6 +35,9 @@ struct FeedTask {
     /// Cancelled to stop this feed alone (removed or changed on reload); a child of the
     /// daemon's shutdown token, so shutdown stops it too.
     cancel: CancellationToken,
+    /// To the feed's loop: refresh now and send the summary back on the enclosed channel.
+    /// The loop drops its end when it stops, and a waiting request then hears nothing.
+    poll_now: mpsc::UnboundedSender<oneshot::Sender<RefreshSummary>>,
 }
 
 /// The feeds being polled, and what they share.
@@ -58,6 +62,10 @@ pub(super) struct Scheduler {
     events: Events,
     /// The feeds the local API reports, replaced when a reload applies.
     running_feeds: Arc<RwLock<Vec<Feed>>>,
+    /// Poll-now requests from the local API, received by `run`; the sending half is handed
+    /// out by [`Scheduler::poll_requests`], and `run` stops reading at shutdown.
+    polls: mpsc::Receiver<PollRequest>,
+    polls_sender: mpsc::Sender<PollRequest>,
 }
 
 impl Scheduler {
@@ -70,6 +78,7 @@ impl Scheduler {
         shutdown: &CancellationToken,
         options: &Options,
     ) -> Scheduler {
+        let (polls_sender, polls) = mpsc::channel(16);
         Scheduler {
             config_path: config.source.clone(),
             fetch: config.fetch.clone(),
@@ -85,7 +94,14 @@ impl Scheduler {
             clock: options.clock,
             events: options.events.clone(),
             running_feeds: Arc::new(RwLock::new(config.feeds.clone())),
+            polls,
+            polls_sender,
         }
+    }
+
+    /// Where the local API sends poll-now requests.
+    pub(super) fn poll_requests(&self) -> mpsc::Sender<PollRequest> {
+        self.polls_sender.clone()
     }
 
     /// The feeds it runs, as the local API shows them.
@@ -112,25 +128,81 @@ impl Scheduler {
                     Some(()) => self.reload().await,
                     None => reloads_open = false,
                 },
+                Some(request) = self.polls.recv() => self.poll_now(request),
                 _ = beats.tick() => heartbeat.beat(),
             }
         }
+    }
+
+    /// Asks the feeds of `request` to refresh now and answers it, from a task of its own,
+    /// once all have (in the config's order). A feed stopped before it could (a reload,
+    /// shutdown) is reported as such.
+    fn poll_now(&self, request: PollRequest) {
+        let order = self.running_feeds.read().map(|f| f.clone()).unwrap_or_default();
+        let names: Vec<String> = match &request.feed {
+            Some(name) if self.tasks.contains_key(name) => vec![name.clone()],
+            Some(name) => {
+                let _ = request
+                    .reply
+                    .send(Err(format!("no feed named '{name}' is running")));
+                return;
+            }
+            None => order
+                .iter()
+                .map(|f| f.name.clone())
+                .filter(|n| self.tasks.contains_key(n))
+                .collect(),
+        };
+        let waits: Vec<(String, oneshot::Receiver<RefreshSummary>)> = names
+            .into_iter()
+            .filter_map(|name| {
+                let (tx, rx) = oneshot::channel();
+                self.tasks.get(&name)?.poll_now.send(tx).ok()?;
+                Some((name, rx))
+            })
+            .collect();
+        let clock = self.clock;
+        self.tracker.spawn(async move {
+            let mut summaries = Vec::with_capacity(waits.len());
+            for (feed, rx) in waits {
+                summaries.push(rx.await.unwrap_or_else(|_| {
+                    let now = clock.now();
+                    RefreshSummary {
+                        feed,
+                        at: now,
+                        outcome: Err("the feed stopped before it was polled (a reload or shutdown)".into()),
+                        feed_fault: false,
+                        next_poll: now,
+                    }
+                }));
+            }
+            let _ = request.reply.send(Ok(summaries));
+        });
     }
 
     /// Starts polling one feed; it is due at the time the store recorded, or soon.
     async fn start_feed(&mut self, feed: Feed) {
         let first_delay = self.first_delay(&feed).await;
         let cancel = self.shutdown.child_token();
+        let (poll_now, requests) = mpsc::unbounded_channel();
         tracing::debug!(feed = %feed.name, delay = ?first_delay, "feed scheduled");
         self.tracker.spawn(feed_loop(
             self.pipeline.clone(),
             feed.clone(),
             cancel.clone(),
             first_delay,
+            requests,
             self.clock,
             self.events.clone(),
         ));
-        self.tasks.insert(feed.name.clone(), FeedTask { feed, cancel });
+        self.tasks.insert(
+            feed.name.clone(),
+            FeedTask {
+                feed,
+                cancel,
+                poll_now,
+            },
+        );
     }
 
     /// The wait before a feed's first poll in this process: its recorded `next_poll` when that
@@ -239,32 +311,38 @@ impl Scheduler {
     }
 }
 
-/// One feed, forever: sleep until due (or cancelled), refresh, repeat. A refresh in progress
-/// is not interrupted; the daemon's grace period bounds how long shutdown waits for it.
+/// One feed, forever: sleep until due, or asked to poll now (or cancelled), refresh, repeat.
+/// A refresh in progress is not interrupted; the daemon's grace period bounds how long
+/// shutdown waits for it.
 async fn feed_loop(
     pipeline: Arc<Pipeline>,
     feed: Feed,
     cancel: CancellationToken,
     first_delay: Duration,
+    mut poll_now: mpsc::UnboundedReceiver<oneshot::Sender<RefreshSummary>>,
     clock: Clock,
     events: Events,
 ) {
     let mut delay = first_delay;
     loop {
-        tokio::select! {
+        let asked = tokio::select! {
             _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
-        }
+            _ = tokio::time::sleep(delay) => None,
+            Some(reply) = poll_now.recv() => Some(reply),
+        };
         let at = clock.now();
         let refreshed = pipeline.refresh(&feed, at).await;
         delay = (refreshed.next_poll - clock.now())
             .to_std()
             .unwrap_or(Duration::ZERO);
-        RefreshFinished {
+        let summary = RefreshFinished {
             feed: feed.name.clone(),
             at,
             refreshed,
         }
         .emit(&events);
+        if let Some(reply) = asked {
+            let _ = reply.send(summary);
+        }
     }
 }

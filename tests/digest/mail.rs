@@ -148,7 +148,7 @@ fn a_server_that_is_down_then_up_gets_the_digest_once() {
     let port = free_port();
     let (_feeds, ws) = polled(&format!("smtp://127.0.0.1:{port}"));
     let (code, sent) = run(&ws, &["digest", "--send"]);
-    assert_eq!(code, Some(1), "{sent}");
+    assert_eq!(code, Some(6), "{sent}");
     assert!(sent.contains("failed, retried from"), "{sent}");
     let (_, history) = run(&ws, &["digest", "--history"]);
     assert!(
@@ -185,7 +185,7 @@ fn a_link_dropped_after_the_final_dot_is_resent_with_the_same_message_id() {
     server.plan(&[Answer::DropAfterDot]);
     let (_feeds, ws) = polled(&server.url());
     let (code, sent) = run(&ws, &["digest", "--send"]);
-    assert_eq!(code, Some(1), "{sent}");
+    assert_eq!(code, Some(6), "{sent}");
     assert_eq!(sent.matches(": delivered").count(), 1, "{sent}");
     assert_eq!(sent.matches("failed, retried from").count(), 1, "{sent}");
 
@@ -223,7 +223,7 @@ fn a_temporary_refusal_is_retried_and_a_permanent_one_given_up_with_the_servers_
     server.plan(&[Answer::Refuse(451), Answer::Refuse(550)]);
     let (_feeds, ws) = polled(&server.url());
     let (code, sent) = run(&ws, &["digest", "--send"]);
-    assert_eq!(code, Some(1), "{sent}");
+    assert_eq!(code, Some(6), "{sent}");
     assert!(
         sent.contains("failed, retried from") && sent.contains("451"),
         "{sent}"
@@ -306,7 +306,7 @@ fn a_login_comes_from_a_password_file_and_is_never_printed() {
     std::fs::write(ws.dir.path().join("wrong-password"), "not-it").unwrap();
     ws.write_config(&config("wrong-password"));
     let (code, sent) = run(&ws, &["digest", "--send"]);
-    assert_eq!(code, Some(1), "{sent}");
+    assert_eq!(code, Some(6), "{sent}");
     assert!(sent.contains("given up") && sent.contains("535"), "{sent}");
     let (_, history) = run(&ws, &["digest", "--history", "--json"]);
     for shown in [&sent, &history] {
@@ -322,7 +322,7 @@ fn tls_required_never_falls_back_to_a_plain_link() {
     let server = SmtpServer::start();
     let (_feeds, ws) = polled(&format!("{}?tls=required", server.url()));
     let (code, sent) = run(&ws, &["digest", "--send"]);
-    assert_eq!(code, Some(1), "{sent}");
+    assert_eq!(code, Some(6), "{sent}");
     assert!(
         sent.contains("failed") && sent.to_lowercase().contains("tls"),
         "{sent}"

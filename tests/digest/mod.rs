@@ -124,7 +124,7 @@ fn a_sink_that_cannot_write_keeps_its_copy_pending_for_a_retry() {
     let out = ws.cmd().args(["digest", "--send"]).output().unwrap();
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(6),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
@@ -236,7 +236,7 @@ fn a_webhook_that_fails_then_recovers_gets_the_same_signed_message_twice() {
 
     let sent = with_secret(&ws, &["digest", "--send"]);
     let text = String::from_utf8_lossy(&sent.stdout);
-    assert_eq!(sent.status.code(), Some(1), "{text}");
+    assert_eq!(sent.status.code(), Some(6), "{text}");
     assert!(
         text.contains("failed, retried from") && text.contains("500"),
         "{text}"
@@ -295,7 +295,7 @@ fn a_webhook_refusal_is_given_up_at_once_with_the_receivers_words() {
         .success();
     let sent = with_secret(&ws, &["digest", "--send"]);
     let text = String::from_utf8_lossy(&sent.stdout);
-    assert_eq!(sent.status.code(), Some(1), "{text}");
+    assert_eq!(sent.status.code(), Some(6), "{text}");
     assert!(
         text.contains("given up") && text.contains("forbidden: unknown sender"),
         "{text}"

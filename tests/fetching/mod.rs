@@ -111,7 +111,7 @@ fn retry_after_pushes_next_poll_and_backoff_resets_on_success() {
     ));
     // Times are printed to the second.
     let before = Utc::now() - chrono::Duration::seconds(1);
-    ws.cmd().args(["poll", "--once"]).assert().code(1);
+    ws.cmd().args(["poll", "--once"]).assert().code(6);
     let feeds = feeds_json(&ws);
     let busy = feed(&feeds, "busy");
     assert_eq!(busy["last_status"], 503);
@@ -128,7 +128,7 @@ fn retry_after_pushes_next_poll_and_backoff_resets_on_success() {
     let flaky = feed(&feeds, "flaky");
     assert_eq!(flaky["consecutive_failures"], 1);
     let first_wait = time(&flaky["next_poll"]) - time(&flaky["last_attempt"]);
-    ws.cmd().args(["poll", "--once"]).assert().code(1);
+    ws.cmd().args(["poll", "--once"]).assert().code(6);
     let flaky = feeds_json(&ws)
         .into_iter()
         .find(|f| f["name"] == "flaky")
@@ -139,7 +139,7 @@ fn retry_after_pushes_next_poll_and_backoff_resets_on_success() {
     assert!(first_wait >= chrono::Duration::minutes(9) && first_wait <= chrono::Duration::minutes(11));
     assert!(second_wait >= chrono::Duration::minutes(18) && second_wait <= chrono::Duration::minutes(22));
 
-    ws.cmd().args(["poll", "--once"]).assert().code(1);
+    ws.cmd().args(["poll", "--once"]).assert().code(6);
     let flaky = feeds_json(&ws)
         .into_iter()
         .find(|f| f["name"] == "flaky")
@@ -207,7 +207,7 @@ fn hostile_servers_end_in_recorded_errors_while_good_feeds_flow() {
 
     let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(out.status.code(), Some(6), "{stdout}");
     assert!(stdout.contains("good: 3 new"), "{stdout}");
     assert!(stdout.contains("gzipped: 2 new"), "{stdout}");
     let expected = [

@@ -231,7 +231,7 @@ fn failing_feeds_are_reported_and_the_others_stored() {
 
     let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(out.status.code(), Some(6), "{stdout}");
     assert!(
         stdout.contains("html-page: failed: not a feed: the document is an HTML page"),
         "{stdout}"

@@ -53,7 +53,24 @@ fn show_finds_an_article_by_any_of_its_urls() {
         "{text}"
     );
     assert!(text.contains("lang:       es"), "{text}");
-    ws.cmd().args(["show", "999999"]).assert().failure();
+    ws.cmd().args(["show", "999999"]).assert().code(5);
+    ws.cmd().args(["stories", "999999"]).assert().code(5);
+}
+
+#[test]
+fn exit_codes_tell_usage_store_and_not_found_apart() {
+    let ws = Workspace::new();
+    ws.write_config("");
+    let out = ws.cmd().arg("list").output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "no store yet");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no store at"));
+    ws.cmd()
+        .args(["list", "--since", "yesterday-ish"])
+        .assert()
+        .code(2);
+    ws.cmd().args(["list", "--no-such-flag"]).assert().code(2);
+    ws.write_config("[fetch]\nconcurency = 3\n");
+    ws.cmd().arg("list").assert().code(2);
 }
 
 /// Runs a read command whose stdout is a pipe with no reader left, as `| head -1` leaves it

@@ -352,7 +352,7 @@ fn a_stale_socket_or_another_api_version_is_named() {
     let held = treatywatch::store::Store::open(&ws.store_path()).unwrap();
     let out = ws.cmd().arg("list").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(3), "the store's exit code");
     assert!(
         stderr.contains("in use by another process") && stderr.contains("stale socket"),
         "{stderr}"
@@ -377,7 +377,7 @@ fn a_stale_socket_or_another_api_version_is_named() {
     });
     let out = ws.cmd().arg("list").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(4), "the daemon's exit code");
     assert!(stderr.contains("speaks API 2, this treatywatch 1"), "{stderr}");
 }
 
@@ -517,4 +517,100 @@ fn metrics_health_and_the_coverage_feed_are_served_while_the_daemon_runs() {
         let links: Vec<&str> = entry.links.iter().map(|l| l.href.as_str()).collect();
         assert_eq!(links, members);
     }
+}
+
+#[test]
+fn poll_once_while_the_daemon_runs_asks_it_to_poll_now() {
+    let server = crate::common::fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "{}{}",
+        crate::common::good_feeds(&server),
+        feed_block("failing", &server.url("/error.rss"))
+    ));
+    let daemon = Daemon::start(&ws);
+    wait_for("READY=1", || daemon.notified("READY=1"));
+    // Each feed's first poll comes within the start spread; the next only in 15 minutes.
+    wait_for("the first polls", || {
+        requests_to(&server, "/error.rss") >= 1 && requests_to(&server, "/vi.rss") >= 1
+    });
+
+    let out = ws
+        .cmd()
+        .args(["poll", "--once", "--feed", "vnexpress"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "vnexpress: 0 new, 0 updated, 3 unchanged\n"
+    );
+    assert_eq!(requests_to(&server, "/vi.rss"), 2, "polled now, by the daemon");
+
+    let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "one feed fails");
+    let lines = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<&str> = lines.lines().map(|l| l.split(':').next().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "vnexpress",
+            "arabic-1256",
+            "onu-fr",
+            "un-en",
+            "oon-ru",
+            "aggregator",
+            "failing"
+        ],
+        "every feed, in the config's order: {lines}"
+    );
+    assert!(lines.contains("failing: failed: http 500"), "{lines}");
+    assert_eq!(requests_to(&server, "/vi.rss"), 3);
+
+    let out = ws
+        .cmd()
+        .args(["poll", "--once", "--feed", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no feed named 'nope'"));
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
+
+#[test]
+fn poll_once_draws_a_progress_bar_only_on_a_terminal() {
+    let server = crate::common::fixture_server();
+    let ws = Workspace::new();
+    ws.write_config(&crate::common::good_feeds(&server));
+    let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("feeds"),
+        "no bar into a pipe"
+    );
+
+    // `script` gives the command a terminal and copies what it drew.
+    let command = format!(
+        "{} --config {} poll --once",
+        env!("CARGO_BIN_EXE_treatywatch"),
+        ws.config_path().display()
+    );
+    let typescript = ws.dir.path().join("typescript");
+    let status = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command])
+        .arg(&typescript)
+        .current_dir(ws.dir.path())
+        .env("HOME", ws.dir.path())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .status()
+        .expect("script(1) from util-linux");
+    assert!(status.success());
+    let drawn = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(
+        drawn.contains("6/6 feeds") || drawn.contains("/6 feeds"),
+        "{drawn}"
+    );
+    assert!(drawn.contains("vnexpress: 0 new"), "{drawn}");
 }
