@@ -10,6 +10,7 @@ mod export;
 mod extract;
 mod feeds;
 mod list;
+mod opml;
 mod output;
 mod parse;
 mod poll;
@@ -85,6 +86,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Count what the store holds: articles per language, feed and day, stories, size
     Stats(stats::StatsArgs),
+    /// Import feeds from an OPML file into the config, or export the configured feeds as OPML
+    Opml(opml::OpmlArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::CompletionsArgs),
     /// Print the man page
@@ -159,6 +162,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => stats::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),
         Command::CheckConfig(args) => check_config::run(&cli, args),
+        Command::Opml(args) => opml::run(&cli, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
     }

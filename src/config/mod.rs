@@ -5,6 +5,7 @@
 
 pub mod digest;
 mod file;
+pub mod opml;
 pub mod topic;
 mod validate;
 mod values;

@@ -90,3 +90,80 @@ fn check_config_prints_the_resolved_config_without_secrets() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_opml_file_from_another_reader_imports_and_the_configs_comments_survive() {
+    let ws = Workspace::new();
+    let original = "# Our feeds: keep this comment.\n[store]\npath = \"store\"   # beside the config\n\n\
+                    [[feed]]\nname = \"already\"  # imported by hand last year\nurl = \"http://127.0.0.1:9/already.rss\"\n";
+    ws.write_raw_config(original);
+    let opml = crate::common::fixture("opml/another_reader.opml");
+
+    // A dry run prints the new config and changes nothing.
+    let out = ws
+        .cmd()
+        .args(["opml", "import", "--dry-run"])
+        .arg(&opml)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let proposed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(std::fs::read_to_string(ws.config_path()).unwrap(), original);
+
+    let out = ws.cmd().args(["opml", "import"]).arg(&opml).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{said}");
+    let written = std::fs::read_to_string(ws.config_path()).unwrap();
+    assert_eq!(written, proposed);
+    assert!(
+        written.starts_with(original),
+        "the file's own bytes come first, untouched:\n{written}"
+    );
+    assert!(said.contains("added 3 feed(s)"), "{said}");
+    assert!(
+        said.contains("= Already followed") && said.contains("= Twice"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("Mail list"),
+        "an outline without a feed is no feed: {said}"
+    );
+    assert!(
+        written.contains("# from another_reader.opml: UN News – Law & Crime (in Treaty watch / UN); site https://news.un.org/"),
+        "{written}"
+    );
+
+    // The result is a valid config with every feed, titles decoded.
+    let out = ws.cmd().arg("check-config").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = ws.cmd().args(["opml", "export"]).output().unwrap();
+    let exported = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "already",
+        "un-news-law-crime",
+        "onu-info-français",
+        "báo-tin-tức-thế-giới",
+    ] {
+        assert!(
+            exported.contains(&format!("text=\"{name}\"")),
+            "{name} in:\n{exported}"
+        );
+    }
+    // Our export is OPML another reader (and we) can read back: the same four feeds.
+    let again = ws.dir.path().join("ours.opml");
+    std::fs::write(&again, &exported).unwrap();
+    let out = ws.cmd().args(["opml", "import"]).arg(&again).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("added 0 feed(s)"));
+    assert_eq!(
+        std::fs::read_to_string(ws.config_path()).unwrap(),
+        written,
+        "nothing new, nothing written"
+    );
+
+    // Not OPML at all: a clear error, nothing changed.
+    let bad = ws.dir.path().join("feed.xml");
+    std::fs::write(&bad, "<rss version=\"2.0\"><channel/></rss>").unwrap();
+    let out = ws.cmd().args(["opml", "import"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not OPML: the root element is <rss>"));
+}
