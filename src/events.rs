@@ -56,6 +56,8 @@ pub enum Event {
     Delivery(crate::digest::outbox::Attempt),
     /// Shutdown has begun: in-flight work now has the grace period to finish.
     Stopping,
+    /// A retention round removed this, or failed.
+    Pruned(Result<crate::store::Pruned, String>),
 }
 
 /// A reload applied a new config.
@@ -264,5 +266,39 @@ impl RefreshSummary {
             &self.feed,
             self.outcome.as_ref().map_err(|e| (e.clone(), self.feed_fault)),
         )
+    }
+}
+
+/// A retention round finished.
+pub struct PruneFinished {
+    /// What was fetched before this went.
+    pub cutoff: DateTime<Utc>,
+    /// How long it took.
+    pub took: std::time::Duration,
+    /// What it removed, or why it stopped (what was removed before stays removed).
+    pub result: Result<crate::store::Pruned, crate::store::StoreError>,
+}
+
+impl PruneFinished {
+    /// Logs a round that removed something at INFO, a failure at ERROR, and counts both.
+    pub fn emit(self, events: &Events) {
+        match &self.result {
+            Ok(p) => {
+                counter!(m::ARTICLES_PRUNED).increment(p.articles as u64);
+                if p.articles > 0 || p.digests > 0 {
+                    tracing::info!(
+                        articles = p.articles, stories = p.stories, digests = p.digests,
+                        cutoff = %self.cutoff, took = ?self.took, "retention: pruned"
+                    );
+                } else {
+                    tracing::debug!(cutoff = %self.cutoff, "retention: nothing to prune");
+                }
+            }
+            Err(e) => {
+                counter!(m::PRUNE_FAILURES).increment(1);
+                tracing::error!(error = %e, cutoff = %self.cutoff, "retention: prune failed; trying again tomorrow");
+            }
+        }
+        events.send(Event::Pruned(self.result.map_err(|e| e.to_string())));
     }
 }

@@ -33,6 +33,10 @@ pub const DIGESTS_SENT: &str = "treatywatch_digests_sent_total";
 pub const DIGEST_FAILURES: &str = "treatywatch_digest_failures_total";
 /// Digest copies given up on, by `sink`.
 pub const DIGESTS_GIVEN_UP: &str = "treatywatch_digests_given_up_total";
+/// Articles removed by retention.
+pub const ARTICLES_PRUNED: &str = "treatywatch_articles_pruned_total";
+/// Retention rounds that failed.
+pub const PRUNE_FAILURES: &str = "treatywatch_prune_failures_total";
 /// Config reloads applied.
 pub const RELOADS: &str = "treatywatch_config_reloads_total";
 /// Feeds being polled.
@@ -101,6 +105,8 @@ fn describe() {
     describe_counter!(DIGESTS_SENT, "Digest copies delivered, by sink.");
     describe_counter!(DIGEST_FAILURES, "Digest deliveries failed and retried, by sink.");
     describe_counter!(DIGESTS_GIVEN_UP, "Digest copies given up on, by sink.");
+    describe_counter!(ARTICLES_PRUNED, "Articles removed by retention ([store] keep).");
+    describe_counter!(PRUNE_FAILURES, "Retention rounds that failed.");
     describe_counter!(RELOADS, "Config reloads applied.");
     describe_gauge!(FEEDS, "Feeds being polled.");
     describe_gauge!(STORE_BYTES, Unit::Bytes, "Bytes the store takes on disk.");

@@ -14,6 +14,7 @@ mod opml;
 mod output;
 mod parse;
 mod poll;
+mod prune;
 mod reader;
 mod run;
 mod source;
@@ -86,6 +87,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Count what the store holds: articles per language, feed and day, stories, size
     Stats(stats::StatsArgs),
+    /// Remove what was fetched longer ago than [store] keep (the daemon does it daily)
+    Prune(prune::PruneArgs),
     /// Import feeds from an OPML file into the config, or export the configured feeds as OPML
     Opml(opml::OpmlArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -163,6 +166,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::run(&cli, args),
         Command::CheckConfig(args) => check_config::run(&cli, args),
         Command::Opml(args) => opml::run(&cli, args),
+        Command::Prune(args) => prune::run(&cli, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
     }

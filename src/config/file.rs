@@ -136,6 +136,8 @@ pub(super) struct StoreFile {
     pub(super) path: Option<PathBuf>,
     /// How long an article stays findable by likeness (the near-duplicate index's window).
     pub(super) dedup_window: Option<Spanned<HumanDuration>>,
+    /// How long articles are kept after they were fetched; forever when absent.
+    pub(super) keep: Option<Spanned<HumanDuration>>,
 }
 
 /// `[fetch]`: politeness and bounds for every HTTP request; what is left out takes the

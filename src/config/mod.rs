@@ -82,6 +82,8 @@ pub struct Config {
     pub api_listen: Option<std::net::SocketAddr>,
     /// `[store] dedup_window`: how long an article can be matched by likeness.
     pub dedup_window: Duration,
+    /// `[store] keep`: articles fetched longer ago are pruned daily; `None` keeps them all.
+    pub keep: Option<Duration>,
     /// Fetch bounds.
     pub fetch: FetchConfig,
     /// Feeds in file order.

@@ -34,6 +34,21 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
         Some(w) => w.get_ref().0,
         None => DEFAULT_DEDUP_WINDOW,
     };
+    // Articles still in the likeness window must be there to be matched: keep covers it.
+    let keep = file.store.keep.as_ref().and_then(|k| {
+        let at_least = dedup_window.max(Duration::from_secs(24 * 3600));
+        if k.get_ref().0 < at_least {
+            problems.push(Problem {
+                line: line_of(text, k.span().start),
+                message: format!(
+                    "[store] keep must be at least 1d and at least dedup_window ({})",
+                    humantime::format_duration(dedup_window)
+                ),
+            });
+            return None;
+        }
+        Some(k.get_ref().0)
+    });
     let schedule_keys = [
         ("interval", &file.fetch.interval),
         ("min_interval", &file.fetch.min_interval),
@@ -286,6 +301,7 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
         api_socket: file.api.socket.map(|p| base.join(p)),
         api_listen,
         dedup_window,
+        keep,
         fetch,
         feeds,
         languages,

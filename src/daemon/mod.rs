@@ -5,6 +5,7 @@
 //! requests), so tests run the whole daemon in-process on tokio's paused clock.
 
 mod digest_timer;
+mod maintenance;
 mod notify;
 mod scheduler;
 pub mod signals;
@@ -152,6 +153,13 @@ pub async fn run(
         };
         tracker.spawn(timer.run(shutdown.clone()));
     }
+    let upkeep = maintenance::Maintenance {
+        store: store.clone(),
+        keep: config.keep,
+        clock: options.clock,
+        events: options.events.clone(),
+    };
+    tracker.spawn(upkeep.run(shutdown.clone()));
     if let Some(period) = notify::watchdog_period() {
         tracker.spawn(notify::watchdog(
             period,

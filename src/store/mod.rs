@@ -24,6 +24,7 @@ mod handle;
 mod ingest;
 mod near_dup;
 mod outbox;
+mod retention;
 mod stories;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub use articles::{ArticleFilter, StoreStats, UpsertCounts};
 pub use handle::StoreHandle;
 pub use outbox::{Cursor, Delivery, DeliveryState, DigestRecord};
+pub use retention::Pruned;
 pub use stories::{JoinReason, Story};
 
 /// Bumped when stored data changes shape incompatibly.

@@ -167,3 +167,16 @@ fn an_opml_file_from_another_reader_imports_and_the_configs_comments_survive() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not OPML: the root element is <rss>"));
 }
+
+#[test]
+fn a_keep_shorter_than_the_likeness_window_is_refused_at_its_line() {
+    let ws = Workspace::new();
+    ws.write_raw_config("[store]\npath = \"store\"\nkeep = \"12h\"\n");
+    let out = ws.cmd().arg("check-config").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("feeds.toml:3: [store] keep must be at least 1d and at least dedup_window (30days)"),
+        "{stderr}"
+    );
+}

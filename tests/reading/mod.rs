@@ -252,3 +252,26 @@ fn export_writes_every_article_in_full_as_jsonl_or_csv() {
         assert_eq!(row.get(9).unwrap(), text_of(row.get(0).unwrap()));
     }
 }
+
+#[test]
+fn prune_removes_what_is_older_than_asked_and_says_so() {
+    let (_server, ws) = crate::common::polled_fixtures();
+    let before = ws.list_json(&["--limit", "0"]).len();
+    let out = ws.cmd().arg("prune").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "no [store] keep and no --older-than");
+    let out = ws.cmd().args(["prune", "--older-than", "1d"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("pruned 0 article(s)"));
+    assert_eq!(ws.list_json(&["--limit", "0"]).len(), before);
+    let out = ws.cmd().args(["prune", "--older-than", "0s"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.starts_with(&format!("pruned {before} article(s)")), "{said}");
+    assert!(ws.list_json(&[]).is_empty());
+    assert!(ws
+        .cmd()
+        .args(["stories", "--json"])
+        .output()
+        .unwrap()
+        .stdout
+        .is_empty());
+}

@@ -648,3 +648,51 @@ fn a_day_with_nothing_new_sends_nothing_when_empty_digests_are_off() {
         daemon.run.await.unwrap().unwrap();
     });
 }
+
+#[test]
+fn the_daemon_prunes_what_is_older_than_keep_soon_after_it_starts() {
+    let server = TestServer::routes(vec![("/ok.rss", Reply::ok("application/rss+xml", rss(1)))]);
+    let dir = tempfile::tempdir().unwrap();
+    // Two articles fetched in September, before the daemon's clock (1 December) less 30 days.
+    {
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let old = |n: usize| treatywatch::model::Entry {
+            url: format!("https://old.example/{n}"),
+            link: format!("https://old.example/{n}"),
+            title: format!("Old story {n}"),
+            text: format!("An old story, number {n}, long since read."),
+            summary: None,
+            published: None,
+            updated: None,
+            authors: vec![],
+            topics: vec![],
+            links: vec![],
+            cited: vec![],
+            fingerprint: None,
+            event: Default::default(),
+            lang: treatywatch::model::LangGuess {
+                lang: Some("en".into()),
+                confidence: 1.0,
+                method: treatywatch::model::LangMethod::Text,
+            },
+        };
+        let september: DateTime<Utc> = "2026-09-01T00:00:00Z".parse().unwrap();
+        store.upsert_entries("old", &[old(1), old(2)], september).unwrap();
+    }
+    let config = format!("keep = \"30d\"\n\n{}", feed_block("ok", &server.url("/ok.rss")));
+    runtime().block_on(async {
+        let mut daemon = InProcess::start(dir.path(), &config, Duration::from_secs(10));
+        daemon.started().await;
+        tokio::time::advance(SPREAD).await;
+        daemon.next_refresh().await;
+        assert_eq!(daemon.store.article_count(), 3);
+        tokio::time::advance(Duration::from_secs(60)).await;
+        match daemon.events.recv().await {
+            Some(Event::Pruned(Ok(pruned))) => assert_eq!(pruned.articles, 2),
+            other => panic!("expected a prune, got {other:?}"),
+        }
+        assert_eq!(daemon.store.article_count(), 1, "the feed's new article stays");
+        daemon.shutdown.cancel();
+        daemon.run.await.unwrap().unwrap();
+    });
+}

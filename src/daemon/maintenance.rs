@@ -1,0 +1,51 @@
+//! Daily upkeep while the daemon runs: retention (`[store] keep`) prunes what was fetched too
+//! long ago. The first round comes shortly after the start, so a daemon restarted every day
+//! still prunes.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::events::{Events, PruneFinished};
+use crate::store::StoreHandle;
+
+/// The wait before the first round: the start's polls go first.
+const FIRST_ROUND: Duration = Duration::from_secs(60);
+
+/// Between rounds.
+const PERIOD: Duration = Duration::from_secs(24 * 3600);
+
+/// What upkeep does and with what.
+pub(super) struct Maintenance {
+    pub(super) store: StoreHandle,
+    /// `[store] keep`; without it there is nothing to prune.
+    pub(super) keep: Option<Duration>,
+    pub(super) clock: Clock,
+    pub(super) events: Events,
+}
+
+impl Maintenance {
+    /// Runs a round after [`FIRST_ROUND`] and then every [`PERIOD`] until `shutdown`; a round
+    /// in progress finishes its current transaction.
+    pub(super) async fn run(self, shutdown: CancellationToken) {
+        let Some(keep) = self.keep else { return };
+        let mut wait = FIRST_ROUND;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            wait = PERIOD;
+            let cutoff = self.clock.now() - crate::schedule::to_chrono(keep);
+            let started = tokio::time::Instant::now();
+            let result = self.store.call(move |s| s.prune(cutoff)).await;
+            PruneFinished {
+                cutoff,
+                took: started.elapsed(),
+                result,
+            }
+            .emit(&self.events);
+        }
+    }
+}
