@@ -58,6 +58,8 @@ pub enum Event {
     Stopping,
     /// A retention round removed this, or failed.
     Pruned(Result<crate::store::Pruned, String>),
+    /// The daily backup went to this file, or failed.
+    BackedUp(Result<std::path::PathBuf, String>),
 }
 
 /// A reload applied a new config.
@@ -300,5 +302,30 @@ impl PruneFinished {
             }
         }
         events.send(Event::Pruned(self.result.map_err(|e| e.to_string())));
+    }
+}
+
+/// The daemon's daily backup was written, or failed.
+pub struct BackupFinished {
+    /// How long it took.
+    pub took: std::time::Duration,
+    /// The file, or why there is none.
+    pub result: Result<std::path::PathBuf, crate::store::backup::BackupError>,
+}
+
+impl BackupFinished {
+    /// Logs a backup at INFO, a failure at ERROR (the older backups stay), and counts both.
+    pub fn emit(self, events: &Events) {
+        match &self.result {
+            Ok(file) => {
+                counter!(m::BACKUPS, "result" => "written").increment(1);
+                tracing::info!(file = %file.display(), took = ?self.took, "backup written");
+            }
+            Err(e) => {
+                counter!(m::BACKUPS, "result" => "failed").increment(1);
+                tracing::error!(error = %e, "backup failed; the older backups are kept");
+            }
+        }
+        events.send(Event::BackedUp(self.result.map_err(|e| e.to_string())));
     }
 }

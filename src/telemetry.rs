@@ -37,6 +37,8 @@ pub const DIGESTS_GIVEN_UP: &str = "treatywatch_digests_given_up_total";
 pub const ARTICLES_PRUNED: &str = "treatywatch_articles_pruned_total";
 /// Retention rounds that failed.
 pub const PRUNE_FAILURES: &str = "treatywatch_prune_failures_total";
+/// The daemon's daily backups, by `result`: `written` or `failed`.
+pub const BACKUPS: &str = "treatywatch_backups_total";
 /// Config reloads applied.
 pub const RELOADS: &str = "treatywatch_config_reloads_total";
 /// Feeds being polled.
@@ -107,6 +109,7 @@ fn describe() {
     describe_counter!(DIGESTS_GIVEN_UP, "Digest copies given up on, by sink.");
     describe_counter!(ARTICLES_PRUNED, "Articles removed by retention ([store] keep).");
     describe_counter!(PRUNE_FAILURES, "Retention rounds that failed.");
+    describe_counter!(BACKUPS, "Daily backups, by result (written, failed).");
     describe_counter!(RELOADS, "Config reloads applied.");
     describe_gauge!(FEEDS, "Feeds being polled.");
     describe_gauge!(STORE_BYTES, Unit::Bytes, "Bytes the store takes on disk.");

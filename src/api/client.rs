@@ -228,6 +228,27 @@ impl ApiClient {
         self.get_with("/v1/search", Some(&FilterParams::from(filter)), Some(text))
     }
 
+    /// A snapshot of the daemon's store, written to `out` as it arrives.
+    pub fn backup(&self, out: &mut impl std::io::Write) -> Result<(), ClientError> {
+        let failed = |message: String| ClientError::Unreachable {
+            socket: self.socket.clone(),
+            message,
+        };
+        self.runtime.block_on(async {
+            let mut response = self
+                .http
+                .get("http://daemon/v1/backup")
+                .timeout(POLL_TIMEOUT)
+                .send()
+                .await
+                .map_err(|e| failed(error_chain(&e)))?;
+            while let Some(chunk) = response.chunk().await.map_err(|e| failed(error_chain(&e)))? {
+                out.write_all(&chunk).map_err(|e| failed(e.to_string()))?;
+            }
+            Ok(())
+        })
+    }
+
     /// `query::export`, from the daemon: each article as it arrives.
     pub fn export(
         &self,

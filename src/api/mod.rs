@@ -121,6 +121,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/search", get(search))
         .route("/v1/export", get(export))
         .route("/v1/poll", post(poll))
+        .route("/v1/backup", get(backup))
         .with_state(state)
 }
 
@@ -354,6 +355,45 @@ async fn export(State(state): State<ApiState>, Query(params): Query<FilterParams
         );
     (
         [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// Sends chunks of a blocking writer's output to an async body.
+struct ChannelWriter(mpsc::Sender<Result<Vec<u8>, std::io::Error>>);
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Ok(buf.to_vec()))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `GET /v1/backup`: a snapshot of the store, streamed as it is written (the format of
+/// [`crate::store::backup`]; the client checks its digest).
+async fn backup(State(state): State<ApiState>) -> Response {
+    let (chunks, received) = mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
+    let store = state.store.store().clone();
+    tokio::task::spawn_blocking(move || {
+        let sender = chunks.clone();
+        if let Err(e) = store.backup(ChannelWriter(chunks)) {
+            tracing::warn!(error = %e, "local API: backup not finished");
+            let _ = sender.blocking_send(Err(e));
+        }
+    });
+    let stream =
+        futures_util::stream::unfold(
+            received,
+            |mut r| async move { r.recv().await.map(|item| (item, r)) },
+        );
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
         axum::body::Body::from_stream(stream),
     )
         .into_response()

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one module per subcommand. Errors here are `anyhow`;
 //! the exit code says what kind of failure it was.
 
+mod backup;
 mod check_config;
 mod classify;
 mod completions;
@@ -89,6 +90,10 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Remove what was fetched longer ago than [store] keep (the daemon does it daily)
     Prune(prune::PruneArgs),
+    /// Write a consistent snapshot of the store to FILE (through the daemon while it runs)
+    Backup(backup::BackupArgs),
+    /// Rebuild the store from a snapshot (its current files are moved aside, not deleted)
+    Restore(backup::RestoreArgs),
     /// Import feeds from an OPML file into the config, or export the configured feeds as OPML
     Opml(opml::OpmlArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -167,6 +172,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::CheckConfig(args) => check_config::run(&cli, args),
         Command::Opml(args) => opml::run(&cli, args),
         Command::Prune(args) => prune::run(&cli, args),
+        Command::Backup(args) => backup::backup(&cli, args),
+        Command::Restore(args) => backup::restore(&cli, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
     }

@@ -16,7 +16,7 @@ pub struct RunArgs {}
 /// Opens the store and runs the daemon until SIGTERM or SIGINT.
 pub fn run(cli: &Cli, _args: &RunArgs) -> anyhow::Result<ExitCode> {
     let config = cli.load_config()?;
-    let store = cli.open_store(Some(&config))?;
+    let store = open_or_recover(cli, &config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let result = runtime.block_on(async {
         let shutdown = CancellationToken::new();
@@ -28,4 +28,54 @@ pub fn run(cli: &Cli, _args: &RunArgs) -> anyhow::Result<ExitCode> {
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store; one that will not open (damaged files, or a panic inside sled while
+/// reading them) is moved aside and rebuilt from the newest good backup, so that systemd does
+/// not restart a daemon that can never start. A store held by another process, or of a newer
+/// schema, is an error as it is.
+fn open_or_recover(cli: &Cli, config: &crate::config::Config) -> anyhow::Result<crate::store::Store> {
+    use crate::store::StoreError;
+    let attempt = || std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cli.open_store(Some(config))));
+    let failure = match attempt() {
+        Ok(Ok(store)) => return Ok(store),
+        Ok(Err(e)) => {
+            let fatal = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<StoreError>(),
+                    Some(StoreError::Locked { .. } | StoreError::Schema { .. })
+                )
+            });
+            if fatal {
+                return Err(e);
+            }
+            format!("{e:#}")
+        }
+        Err(_) => "the store's files made its reader panic".to_string(),
+    };
+    let path = cli.store_path(Some(config))?;
+    match crate::store::backup::recover(&path, chrono::Utc::now())? {
+        Some(recovered) => {
+            tracing::error!(
+                store = %path.display(), problem = %failure,
+                moved_to = %recovered.moved_to.display(), backup = %recovered.backup.display(),
+                entries = recovered.entries,
+                "the store would not open; its files were moved aside and it was rebuilt from the newest backup (what came after that backup is lost)"
+            );
+            match attempt() {
+                Ok(result) => result,
+                Err(_) => anyhow::bail!(
+                    "the store rebuilt from {} would not open either",
+                    recovered.backup.display()
+                ),
+            }
+        }
+        None => Err(super::exit(
+            super::EXIT_STORE,
+            format!(
+                "{failure}; and there is no usable backup in {} to start from",
+                path.join(crate::store::backup::BACKUP_DIR).display()
+            ),
+        )),
+    }
 }

@@ -138,6 +138,8 @@ pub(super) struct StoreFile {
     pub(super) dedup_window: Option<Spanned<HumanDuration>>,
     /// How long articles are kept after they were fetched; forever when absent.
     pub(super) keep: Option<Spanned<HumanDuration>>,
+    /// Daily backups the daemon keeps (0: none).
+    pub(super) backups: Option<usize>,
 }
 
 /// `[fetch]`: politeness and bounds for every HTTP request; what is left out takes the

@@ -21,6 +21,9 @@ pub use digest::{DigestConfig, DigestFormat, SinkConfig, SinkKind, SmtpServer, S
 pub use topic::TopicConfig;
 pub use values::{parse_byte_size, parse_duration};
 
+/// Daily backups kept unless `[store] backups` says otherwise.
+pub const DEFAULT_BACKUPS: usize = 7;
+
 /// How long an article stays findable by likeness unless `[store] dedup_window` says otherwise:
 /// copies and rewrites of a story appear within days.
 pub const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -84,6 +87,8 @@ pub struct Config {
     pub dedup_window: Duration,
     /// `[store] keep`: articles fetched longer ago are pruned daily; `None` keeps them all.
     pub keep: Option<Duration>,
+    /// `[store] backups`: daily backups the daemon keeps in the store's `backups/` (0: none).
+    pub backups: usize,
     /// Fetch bounds.
     pub fetch: FetchConfig,
     /// Feeds in file order.

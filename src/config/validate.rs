@@ -302,6 +302,7 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
         api_listen,
         dedup_window,
         keep,
+        backups: file.store.backups.unwrap_or(super::DEFAULT_BACKUPS),
         fetch,
         feeds,
         languages,

@@ -1,13 +1,13 @@
 //! Daily upkeep while the daemon runs: retention (`[store] keep`) prunes what was fetched too
-//! long ago. The first round comes shortly after the start, so a daemon restarted every day
-//! still prunes.
+//! long ago, then a backup goes into the store's `backups/` (`[store] backups` kept). The
+//! first round comes shortly after the start, so a daemon restarted every day still does both.
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::events::{Events, PruneFinished};
+use crate::events::{BackupFinished, Events, PruneFinished};
 use crate::store::StoreHandle;
 
 /// The wait before the first round: the start's polls go first.
@@ -21,6 +21,8 @@ pub(super) struct Maintenance {
     pub(super) store: StoreHandle,
     /// `[store] keep`; without it there is nothing to prune.
     pub(super) keep: Option<Duration>,
+    /// `[store] backups`: how many daily backups to keep; 0 takes none.
+    pub(super) backups: usize,
     pub(super) clock: Clock,
     pub(super) events: Events,
 }
@@ -29,7 +31,9 @@ impl Maintenance {
     /// Runs a round after [`FIRST_ROUND`] and then every [`PERIOD`] until `shutdown`; a round
     /// in progress finishes its current transaction.
     pub(super) async fn run(self, shutdown: CancellationToken) {
-        let Some(keep) = self.keep else { return };
+        if self.keep.is_none() && self.backups == 0 {
+            return;
+        }
         let mut wait = FIRST_ROUND;
         loop {
             tokio::select! {
@@ -37,15 +41,32 @@ impl Maintenance {
                 _ = tokio::time::sleep(wait) => {}
             }
             wait = PERIOD;
-            let cutoff = self.clock.now() - crate::schedule::to_chrono(keep);
-            let started = tokio::time::Instant::now();
-            let result = self.store.call(move |s| s.prune(cutoff)).await;
-            PruneFinished {
-                cutoff,
-                took: started.elapsed(),
-                result,
+            if let Some(keep) = self.keep {
+                let cutoff = self.clock.now() - crate::schedule::to_chrono(keep);
+                let started = tokio::time::Instant::now();
+                let result = self.store.call(move |s| s.prune(cutoff)).await;
+                PruneFinished {
+                    cutoff,
+                    took: started.elapsed(),
+                    result,
+                }
+                .emit(&self.events);
             }
-            .emit(&self.events);
+            if self.backups > 0 {
+                let (keep, now) = (self.backups, self.clock.now());
+                let started = tokio::time::Instant::now();
+                let result = self
+                    .store
+                    .call(move |s| Ok(crate::store::backup::rotate(s, keep, now)))
+                    .await
+                    .map_err(crate::store::backup::BackupError::from)
+                    .and_then(|r| r);
+                BackupFinished {
+                    took: started.elapsed(),
+                    result,
+                }
+                .emit(&self.events);
+            }
         }
     }
 }

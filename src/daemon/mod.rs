@@ -156,6 +156,7 @@ pub async fn run(
     let upkeep = maintenance::Maintenance {
         store: store.clone(),
         keep: config.keep,
+        backups: config.backups,
         clock: options.clock,
         events: options.events.clone(),
     };

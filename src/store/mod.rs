@@ -18,6 +18,7 @@
 //! that keeps waiting writes from holding pool threads.
 
 mod articles;
+pub mod backup;
 mod codec;
 mod feed_state;
 mod handle;

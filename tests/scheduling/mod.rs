@@ -71,7 +71,12 @@ impl InProcess {
     fn start(dir: &Path, config_text: &str, grace: Duration) -> InProcess {
         let hold = hold_clock();
         let path = dir.join("feeds.toml");
-        std::fs::write(&path, format!("[store]\npath = \"store\"\n\n{config_text}")).unwrap();
+        // No daily backups: these tests watch the feeds and the digest, not upkeep.
+        std::fs::write(
+            &path,
+            format!("[store]\npath = \"store\"\nbackups = 0\n\n{config_text}"),
+        )
+        .unwrap();
         let config = Config::load(&path).unwrap();
         let path = path.clone();
         let store = Store::open(&dir.join("store")).unwrap();

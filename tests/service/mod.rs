@@ -614,3 +614,70 @@ fn poll_once_draws_a_progress_bar_only_on_a_terminal() {
     );
     assert!(drawn.contains("vnexpress: 0 new"), "{drawn}");
 }
+
+#[test]
+fn a_backup_taken_while_the_daemon_writes_restores_and_a_corrupt_store_starts_from_one() {
+    let (server, ws) = crate::common::polled_fixtures();
+    ws.write_config(&format!(
+        "[fetch]\ninterval = \"1s\"\n\n{}",
+        crate::common::good_feeds(&server)
+    ));
+    let daemon = Daemon::start(&ws);
+    wait_for("READY=1", || daemon.notified("READY=1"));
+    wait_for("polls", || requests_to(&server, "/vi.rss") >= 3);
+    let file = ws.dir.path().join("snapshot.twbak");
+    let said = read(&ws, &["backup", file.to_str().unwrap()]);
+    assert!(said.contains("from the running daemon"), "{said}");
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    let listed = read(&ws, &["list", "--json", "--limit", "0"]);
+    let stories = read(&ws, &["stories", "--json", "--limit", "0"]);
+
+    // Restored, the store opens and lists what it held; its old files are kept aside.
+    let said = read(&ws, &["restore", file.to_str().unwrap()]);
+    assert!(said.contains("previous files are in"), "{said}");
+    assert_eq!(read(&ws, &["list", "--json", "--limit", "0"]), listed);
+    assert_eq!(read(&ws, &["stories", "--json", "--limit", "0"]), stories);
+
+    // A damaged snapshot is refused and the store left alone.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    let damaged = ws.dir.path().join("damaged.twbak");
+    std::fs::write(&damaged, bytes).unwrap();
+    let out = ws
+        .cmd()
+        .args(["restore", damaged.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("digest does not match"));
+
+    // The daemon's own backup is there; then the store's bytes are overwritten.
+    let backups = ws.store_path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    std::fs::copy(&file, backups.join("treatywatch-20261201T000000Z.twbak")).unwrap();
+    let db = ws.store_path().join("db");
+    let len = std::fs::metadata(&db).unwrap().len() as usize;
+    std::fs::write(&db, vec![0xab; len]).unwrap();
+    let out = ws.cmd().arg("list").output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "the damage is seen");
+
+    let daemon = Daemon::start(&ws);
+    wait_for("READY=1", || daemon.notified("READY=1"));
+    assert!(
+        daemon.logged("rebuilt from the newest backup"),
+        "{:?}",
+        daemon.logs.lock().unwrap()
+    );
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    assert_eq!(read(&ws, &["list", "--json", "--limit", "0"]), listed);
+    let aside: Vec<String> = std::fs::read_dir(ws.store_path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "the damaged files are kept for a post-mortem");
+}
