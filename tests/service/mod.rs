@@ -681,3 +681,41 @@ fn a_backup_taken_while_the_daemon_writes_restores_and_a_corrupt_store_starts_fr
         .collect();
     assert_eq!(aside.len(), 1, "the damaged files are kept for a post-mortem");
 }
+
+#[test]
+fn the_socket_refuses_a_user_without_permission() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_server, ws) = crate::common::polled_fixtures();
+    let daemon = Daemon::start(&ws);
+    wait_for("READY=1", || daemon.notified("READY=1"));
+    let socket = ws.store_path().join("api.sock");
+    // Let another user reach the socket's folder, so that only the socket's own mode stands
+    // between it and the daemon.
+    for dir in [ws.dir.path(), &ws.store_path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // Perl, from the base system, is on a path every user may run.
+    let connect = format!(
+        "use IO::Socket::UNIX; IO::Socket::UNIX->new(Peer => '{}') or die \"refused: $!\\n\"; print \"connected\\n\"",
+        socket.display()
+    );
+    // nobody (65534): neither the daemon's user nor in its group.
+    let out = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/perl",
+            "-e",
+            &connect,
+        ])
+        .output()
+        .expect("setpriv(1) from util-linux; the tests run as root, as CI does");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "nobody connected");
+    assert!(said.contains("refused: Permission denied"), "{said}");
+    // The daemon's own user still reads through it.
+    assert!(!read(&ws, &["list"]).is_empty());
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
