@@ -228,6 +228,11 @@ impl ApiClient {
         self.get_with("/v1/search", Some(&FilterParams::from(filter)), Some(text))
     }
 
+    /// Every digest record, newest first, from the daemon.
+    pub fn digests(&self) -> Result<Vec<crate::store::DigestRecord>, ClientError> {
+        self.get("/v1/digests", None)
+    }
+
     /// A snapshot of the daemon's store, written to `out` as it arrives.
     pub fn backup(&self, out: &mut impl std::io::Write) -> Result<(), ClientError> {
         let failed = |message: String| ClientError::Unreachable {

@@ -122,6 +122,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/export", get(export))
         .route("/v1/poll", post(poll))
         .route("/v1/backup", get(backup))
+        .route("/v1/digests", get(digests))
         .with_state(state)
 }
 
@@ -397,6 +398,10 @@ async fn backup(State(state): State<ApiState>) -> Response {
         axum::body::Body::from_stream(stream),
     )
         .into_response()
+}
+
+async fn digests(State(state): State<ApiState>) -> Result<Json<Vec<crate::store::DigestRecord>>, Failure> {
+    Ok(Json(state.store.call(|s| s.digests()).await?))
 }
 
 async fn stats(State(state): State<ApiState>) -> Result<Json<crate::store::StoreStats>, Failure> {

@@ -75,8 +75,9 @@ pub fn run(cli: &Cli, args: &DigestArgs) -> anyhow::Result<ExitCode> {
     let store_dir = cli.store_path(Some(&config))?;
     let mut out = stdout();
     if args.history {
-        let store = super::open_existing_store(cli, Some(&config))?;
-        history(&mut out, &store.digests()?, args.json)?;
+        // Also while the daemon runs: through its API.
+        let reader = super::open_reader(cli, Some(&config))?;
+        history(&mut out, &reader.digests()?, args.json)?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }

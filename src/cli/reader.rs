@@ -67,6 +67,14 @@ impl Reader {
         })
     }
 
+    /// Every digest record, newest first.
+    pub fn digests(&self) -> anyhow::Result<Vec<crate::store::DigestRecord>> {
+        Ok(match self {
+            Reader::Store(store) => store.digests()?,
+            Reader::Daemon(api) => api.digests()?,
+        })
+    }
+
     /// One story, by its id (or one it had before a merge).
     pub fn story(&self, id: u64) -> anyhow::Result<Option<StoryView>> {
         Ok(match self {

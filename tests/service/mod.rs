@@ -244,8 +244,12 @@ fn a_daemon_killed_between_recording_and_sending_a_digest_delivers_it_once_on_re
             .count()
             >= 2
     });
+    // The history while the daemon holds the store, through its API, is the one after.
+    let running = read(&ws, &["digest", "--history", "--json"]);
+    assert_eq!(running.matches("\"state\":\"delivered\"").count(), 2, "{running}");
     let (status, logs) = daemon.stop();
     assert!(status.success(), "{}", logs.join("\n"));
+    assert_eq!(read(&ws, &["digest", "--history", "--json"]), running);
     let received = smtp.received();
     let mut to: Vec<&str> = received.iter().map(|r| r.to[0].as_str()).collect();
     to.sort();
