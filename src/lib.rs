@@ -8,7 +8,7 @@
 //!   [`fingerprint`] (MinHash signatures, LSH bands, the likeness threshold, a short stable
 //!   hash), [`details`] (a lead's numbers and names, which tell an event from its
 //!   look-alikes), [`links`]
-//!   (canonical URLs, which links may be followed), [`language_codes`] (ISO 639 codes),
+//!   (canonical URLs, which links may be followed), [`markup`] (escaping for HTML and XML we write), [`language_codes`] (ISO 639 codes),
 //!   [`paths`] (default places for files).
 //! - [`model`]: the nouns: feeds and their health, entries, articles.
 //! - [`config`]: `feeds.toml`, validated once into runtime types (with [`config::topic`]).
@@ -45,6 +45,7 @@ pub mod health;
 pub mod language_codes;
 pub mod links;
 pub mod logging;
+pub mod markup;
 pub mod model;
 pub mod normalize;
 pub mod paths;

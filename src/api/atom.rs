@@ -6,6 +6,7 @@
 use atom_syndication::{Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text};
 use chrono::{DateTime, Utc};
 
+use crate::markup::{escape, xml_safe};
 use crate::query::{MemberView, StoryView};
 
 /// The feed of `stories` (newest activity first) for `topic`, updated at `now` when empty.
@@ -111,32 +112,6 @@ fn time(rfc3339: &str) -> Option<FixedDateTime> {
 
 fn is_web(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://")
-}
-
-/// HTML-escapes `s` (for the entry's content, which a reader renders), keeping only what XML
-/// may hold.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in xml_safe(s).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `s` without the characters XML 1.0 cannot hold (most C0 controls, lone surrogates cannot
-/// occur in a `str`, U+FFFE/U+FFFF): a title with a stray control byte would otherwise make
-/// the whole feed unreadable.
-fn xml_safe(s: &str) -> String {
-    s.chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}'))
-        .collect()
 }
 
 /// A topic name as it may stand in a URN.

@@ -217,18 +217,18 @@ pub fn export(feeds: &[Feed], title: &str) -> String {
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n  <head>\n");
     out.push_str(&format!(
         "    <title>{}</title>\n  </head>\n  <body>\n",
-        xml_escape(title)
+        crate::markup::escape(title)
     ));
     let mut pages = Vec::new();
     for feed in feeds {
         match feed.kind {
             SourceKind::Feed { .. } => out.push_str(&format!(
                 "    <outline type=\"rss\" text=\"{0}\" title=\"{0}\" xmlUrl=\"{1}\"{2}/>\n",
-                xml_escape(&feed.name),
-                xml_escape(feed.url.as_str()),
+                crate::markup::escape(&feed.name),
+                crate::markup::escape(feed.url.as_str()),
                 feed.language
                     .as_deref()
-                    .map(|l| format!(" language=\"{}\"", xml_escape(l)))
+                    .map(|l| format!(" language=\"{}\"", crate::markup::escape(l)))
                     .unwrap_or_default(),
             )),
             SourceKind::Page(_) => pages.push(format!("{} {}", feed.name, feed.url)),
@@ -289,21 +289,6 @@ fn unique_name(base: &str, taken: &mut HashSet<String>) -> String {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if c < ' ' && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

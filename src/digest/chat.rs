@@ -181,18 +181,7 @@ pub fn discord(digest: &Digest) -> String {
 
 /// Text escaped for HTML.
 fn html_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::markup::escape(text)
 }
 
 /// A Matrix `m.room.message` event's content: plain text and the HTML subset Matrix clients
