@@ -305,6 +305,30 @@ impl PruneFinished {
     }
 }
 
+/// A round of search indexing finished.
+pub struct IndexFinished {
+    /// How long it took.
+    pub took: std::time::Duration,
+    /// What it indexed, or why it stopped (searches still find the unindexed articles).
+    pub result: Result<crate::store::Indexed, crate::store::StoreError>,
+}
+
+impl IndexFinished {
+    /// Logs indexing at DEBUG, a failure at WARN.
+    pub fn emit(self) {
+        match &self.result {
+            Ok(i) if i.segments > 0 || i.merged > 0 => tracing::debug!(
+                articles = i.articles, segments = i.segments, merged = i.merged, took = ?self.took,
+                "search index: indexed"
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "search index: indexing failed; searches read more articles until it works")
+            }
+        }
+    }
+}
+
 /// The daemon's daily backup was written, or failed.
 pub struct BackupFinished {
     /// How long it took.

@@ -166,15 +166,37 @@ pub fn export(
 }
 
 /// The languages a search query is read in: its words are stemmed as each would stem them.
+/// Chinese (matched without word boundaries) only when the query has Chinese characters:
+/// read as Chinese, "crime" would match inside "cybercrime".
 const SEARCH_LANGUAGES: [&str; 7] = ["en", "fr", "es", "ru", "ar", "vi", "zh"];
+
+/// Up to this many index candidates are read and sorted; more, and the newest-first walk that
+/// skips the rest finds a page sooner.
+const FEW_CANDIDATES: usize = 4096;
 
 /// Stored articles whose title or text contains `text`, newest first, filtered: matched as
 /// topic phrases are (normalised, stemmed, Arabic clitics and Vietnamese NFD alike, Chinese
-/// without word boundaries). `filter.limit` counts matches.
+/// without word boundaries). `filter.limit` counts matches. The search index narrows which
+/// articles are read; the matcher decides.
 pub fn search(store: &Store, text: &str, filter: &ArticleFilter) -> Result<Vec<ArticleView>, StoreError> {
+    search_reading(store, text, filter, FEW_CANDIDATES)
+}
+
+/// [`search`], reading and sorting up to `few` candidates and walking newest-first past more.
+pub(crate) fn search_reading(
+    store: &Store,
+    text: &str,
+    filter: &ArticleFilter,
+    few: usize,
+) -> Result<Vec<ArticleView>, StoreError> {
+    let chinese = text.chars().any(crate::pipeline::topic::is_han);
+    let languages: Vec<&str> = SEARCH_LANGUAGES
+        .into_iter()
+        .filter(|l| *l != "zh" || chinese)
+        .collect();
     let query = crate::config::TopicConfig {
         name: "search".into(),
-        phrases: SEARCH_LANGUAGES
+        phrases: languages
             .iter()
             .map(|lang| (lang.to_string(), vec![text.to_string()]))
             .collect(),
@@ -188,17 +210,71 @@ pub fn search(store: &Store, text: &str, filter: &ArticleFilter) -> Result<Vec<A
     if limit == 0 || text.trim().is_empty() {
         return Ok(found);
     }
-    store.scan(filter, |article| {
+    let matches = |article: &Article| {
         let e = &article.entry;
-        if !matcher
+        !matcher
             .classify(&e.title, &e.text, e.lang.lang.as_deref())
             .is_empty()
-        {
-            found.push(ArticleView::stored(&article, store.story_of(article.id)?, false));
+    };
+    let terms: crate::store::TermQuery = languages
+        .iter()
+        .map(|lang| crate::pipeline::topic::phrase_terms(text, lang))
+        .filter(|groups| !groups.is_empty())
+        .collect();
+    let candidates = store.search_candidates(&terms)?;
+    match candidates {
+        Some(ids) if ids.len() <= few => {
+            let mut hits = Vec::new();
+            for id in ids {
+                if let Some(article) = store.article(id)? {
+                    if filter.admits(&article) && matches(&article) {
+                        hits.push(article);
+                    }
+                }
+            }
+            // The order of `Store::scan`: newest sort time first, then the higher id.
+            hits.sort_by_key(|a| std::cmp::Reverse((a.sort_time(), a.id)));
+            hits.truncate(limit);
+            for article in hits {
+                found.push(ArticleView::stored(&article, store.story_of(article.id)?, false));
+            }
         }
-        Ok(found.len() < limit)
-    })?;
+        candidates => store.scan_where(
+            filter,
+            |id| candidates.as_ref().is_none_or(|ids| ids.contains(&id)),
+            |article| {
+                if matches(&article) {
+                    found.push(ArticleView::stored(&article, store.story_of(article.id)?, false));
+                }
+                Ok(found.len() < limit)
+            },
+        )?,
+    }
     Ok(found)
+}
+
+/// Brings the search index up to date: indexes what was stored since its last full segment
+/// (with `all`, every dirty article), or for a store older than the index, builds it.
+pub fn index_for_search(store: &Store, all: bool) -> Result<crate::store::Indexed, StoreError> {
+    let mut total = crate::store::Indexed::default();
+    loop {
+        let pass = index_pass(store, all)?;
+        total.articles += pass.articles;
+        total.segments += pass.segments;
+        total.merged += pass.merged;
+        if pass.segments == 0 && pass.merged == 0 && store.search_index_built()? {
+            return Ok(total);
+        }
+    }
+}
+
+/// One step of [`index_for_search`]: at most one segment, or the step that ends a build.
+pub fn index_pass(store: &Store, all: bool) -> Result<crate::store::Indexed, StoreError> {
+    let terms = |article: &Article| {
+        let e = &article.entry;
+        crate::pipeline::topic::search_terms(&e.title, &e.text, e.lang.lang.as_deref())
+    };
+    store.index_for_search(&terms, all)
 }
 
 /// How a reader names one article.

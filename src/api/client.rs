@@ -228,6 +228,18 @@ impl ApiClient {
         self.get_with("/v1/search", Some(&FilterParams::from(filter)), Some(text))
     }
 
+    /// Has the daemon's digest timer send, resend or preview a digest.
+    pub fn digest(&self, action: &crate::api::DigestAction) -> Result<crate::api::DigestReport, ClientError> {
+        let request = self
+            .http
+            .post("http://daemon/v1/digest")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(action).expect("actions always serialize"))
+            // Bounded by each sink's own timeouts; this only stops a wedged wait.
+            .timeout(POLL_TIMEOUT);
+        self.send(request, "/v1/digest")
+    }
+
     /// Every digest record, newest first, from the daemon.
     pub fn digests(&self) -> Result<Vec<crate::store::DigestRecord>, ClientError> {
         self.get("/v1/digests", None)

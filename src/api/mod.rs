@@ -22,6 +22,7 @@ use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+pub use crate::digest::desk::{DigestAction, DigestRefused, DigestReport};
 use crate::events::RefreshSummary;
 use crate::model::Feed;
 use crate::query::{self, ArticleKey};
@@ -83,6 +84,17 @@ pub struct ApiState {
     /// To the scheduler, which polls the feeds asked for at once and answers on the request's
     /// reply channel; closed when the scheduler stops (the API then answers 503).
     pub poll: mpsc::Sender<PollRequest>,
+    /// To the digest timer, which makes, resends and previews digests one at a time with its
+    /// own deliveries, so that no copy goes out twice.
+    pub digest: mpsc::Sender<DigestRequest>,
+}
+
+/// A digest action and where its answer goes.
+pub struct DigestRequest {
+    /// What to do.
+    pub action: DigestAction,
+    /// Receives what was done, or why not.
+    pub reply: oneshot::Sender<Result<DigestReport, DigestRefused>>,
 }
 
 /// A request to poll now: one feed by name, or all.
@@ -123,6 +135,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/poll", post(poll))
         .route("/v1/backup", get(backup))
         .route("/v1/digests", get(digests))
+        .route("/v1/digest", post(digest))
         .with_state(state)
 }
 
@@ -308,6 +321,28 @@ async fn poll(
     match answer.await.map_err(|_| stopped())? {
         Ok(summaries) => Ok(Json(summaries.iter().map(RefreshSummary::view).collect())),
         Err(message) => Err(Failure(StatusCode::NOT_FOUND, message)),
+    }
+}
+
+/// `POST /v1/digest` with a [`DigestAction`] as its JSON body.
+async fn digest(
+    State(state): State<ApiState>,
+    Json(action): Json<DigestAction>,
+) -> Result<Json<DigestReport>, Failure> {
+    let (reply, answer) = oneshot::channel();
+    let stopped = || Failure(StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping".into());
+    state
+        .digest
+        .send(DigestRequest { action, reply })
+        .await
+        .map_err(|_| stopped())?;
+    match answer.await.map_err(|_| stopped())? {
+        Ok(report) => Ok(Json(report)),
+        Err(refused @ DigestRefused::NotFound(_)) => Err(Failure(StatusCode::NOT_FOUND, refused.to_string())),
+        Err(refused @ DigestRefused::Invalid(_)) => Err(Failure(StatusCode::CONFLICT, refused.to_string())),
+        Err(refused @ DigestRefused::Failed(_)) => {
+            Err(Failure(StatusCode::INTERNAL_SERVER_ERROR, refused.to_string()))
+        }
     }
 }
 

@@ -11,10 +11,11 @@ use serde::Serialize;
 use super::list::parse_since;
 use super::output::stdout;
 use super::{Cli, Exit, EXIT_USAGE};
-use crate::config::{DigestConfig, DigestFormat};
-use crate::digest::outbox::{self, digest_time};
+use crate::api::client::{ApiClient, ClientError, Found};
+use crate::config::DigestFormat;
+use crate::digest::desk::{self, DigestAction, DigestRefused, DigestReport};
+use crate::digest::outbox;
 use crate::digest::render::Renderer;
-use crate::digest::{build, Focus, Window};
 use crate::query::rfc3339;
 use crate::store::{DeliveryState, StoreHandle};
 
@@ -81,101 +82,92 @@ pub fn run(cli: &Cli, args: &DigestArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(id) = args.resend {
-        let store = super::open_existing_store(cli, Some(&config))?;
-        let Some(record) = store.digest(id)? else {
-            return Err(Exit {
-                code: EXIT_USAGE,
-                message: format!("no digest {id}: `treatywatch digest --history` lists them"),
-            }
-            .into());
-        };
-        let mut chosen = 0;
-        for (index, delivery) in record.deliveries.iter().enumerate() {
-            if args.sink.as_ref().is_none_or(|s| *s == delivery.sink) {
-                store.set_delivery(id, index, delivery.attempts, DeliveryState::Pending)?;
-                chosen += 1;
-            }
-        }
-        if chosen == 0 {
-            return Err(Exit {
-                code: EXIT_USAGE,
-                message: format!(
-                    "digest {id} has no sink named '{}'",
-                    args.sink.as_deref().unwrap_or("")
-                ),
-            }
-            .into());
-        }
-        return deliver_now(&mut out, &store, &digest, &store_dir);
-    }
-    let renderer = Renderer::new(digest.templates.as_deref())?;
-    if args.send {
-        if config.digest.is_none() {
-            return Err(Exit {
-                code: EXIT_USAGE,
-                message: format!(
-                    "{} has no [digest]: nothing says where digests go",
-                    config.source.display()
-                ),
-            }
-            .into());
-        }
-        let store = cli.open_store(Some(&config))?;
-        let sinks = outbox::sinks(&digest, &store_dir);
-        let now = Utc::now();
-        let made = outbox::make_next(&store, &digest, &renderer, &sinks, now)?;
-        match &made {
-            Some(record) => writeln!(out, "digest {}: {}", record.id, record.subject)?,
-            None => writeln!(
-                out,
-                "nothing new since the last digest; none made (send_empty = false)"
-            )?,
-        }
-        return deliver_now(&mut out, &store, &digest, &store_dir);
-    }
-    let format = DigestFormat::parse(&args.format).ok_or_else(|| Exit {
-        code: EXIT_USAGE,
-        message: format!("--format '{}' is not text, html, markdown or json", args.format),
-    })?;
-    let store = super::open_existing_store(cli, Some(&config))?;
     let now = Utc::now();
-    let window = match &args.since {
-        Some(since) => {
-            let since = parse_since(since, now)?;
-            Window {
-                start: Some(since),
-                end: now,
-                from: store.first_article_since(since)?,
-                to: store.article_id_end()?,
-            }
+    let action = if let Some(id) = args.resend {
+        DigestAction::Resend {
+            id,
+            sink: args.sink.clone(),
         }
-        None => outbox::next_window(&store, now)?,
+    } else if args.send {
+        if config.digest.is_none() {
+            return Err(refused(DigestRefused::Invalid(desk::no_digest(&config.source))));
+        }
+        DigestAction::Send
+    } else {
+        let format = DigestFormat::parse(&args.format).ok_or_else(|| Exit {
+            code: EXIT_USAGE,
+            message: format!("--format '{}' is not text, html, markdown or json", args.format),
+        })?;
+        let since = args.since.as_deref().map(|s| parse_since(s, now)).transpose()?;
+        DigestAction::Preview { format, since }
     };
-    preview(&mut out, &store, &digest, &renderer, &window, format)?;
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    // While the daemon runs, its digest timer does it: it holds the store, and one deliverer
+    // at a time is what keeps a copy from going out twice.
+    let socket = crate::api::socket_path(config.api_socket.as_deref(), &store_dir);
+    let report = match ApiClient::find(&socket)? {
+        Found::Daemon(client) => match client.digest(&action) {
+            Err(ClientError::Failed {
+                status: 404 | 409,
+                message,
+                ..
+            }) => {
+                return Err(Exit {
+                    code: EXIT_USAGE,
+                    message,
+                }
+                .into())
+            }
+            answer => answer?,
+        },
+        Found::Absent | Found::Stale(_) => {
+            let store = match action {
+                DigestAction::Send => cli.open_store(Some(&config))?,
+                _ => super::open_existing_store(cli, Some(&config))?,
+            };
+            let renderer = std::sync::Arc::new(Renderer::new(digest.templates.as_deref())?);
+            let sinks = outbox::sinks(&digest, &store_dir);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let handle = StoreHandle::new(store.clone());
+            let report = runtime
+                .block_on(desk::act(&handle, &digest, &renderer, &sinks, &action, now))
+                .map_err(refused)?;
+            store.flush()?;
+            report
+        }
+    };
+    print_report(&mut out, &report)
 }
 
-/// Delivers every copy that is due now, printing each outcome; exit 6 (partial) when any failed.
-fn deliver_now(
-    out: &mut impl Write,
-    store: &crate::store::Store,
-    digest: &DigestConfig,
-    store_dir: &std::path::Path,
-) -> anyhow::Result<ExitCode> {
-    let sinks = outbox::sinks(digest, store_dir);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let attempts = runtime.block_on(outbox::deliver_due(
-        &StoreHandle::new(store.clone()),
-        &sinks,
-        digest.give_up,
-        Utc::now(),
-    ))?;
+fn refused(refusal: DigestRefused) -> anyhow::Error {
+    match refusal {
+        DigestRefused::Failed(message) => anyhow::anyhow!(message),
+        DigestRefused::NotFound(message) | DigestRefused::Invalid(message) => Exit {
+            code: EXIT_USAGE,
+            message,
+        }
+        .into(),
+    }
+}
+
+/// Prints what an action did; exit 6 (partial) when a delivery failed.
+fn print_report(out: &mut impl Write, report: &DigestReport) -> anyhow::Result<ExitCode> {
+    if let Some(preview) = &report.preview {
+        write!(out, "{preview}")?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &report.made {
+        Some((id, subject)) => writeln!(out, "digest {id}: {subject}")?,
+        None if report.skipped => writeln!(
+            out,
+            "nothing new since the last digest; none made (send_empty = false)"
+        )?,
+        None => {}
+    }
     let mut failed = 0;
-    for a in &attempts {
+    for a in &report.attempts {
         match &a.state {
             DeliveryState::Delivered { .. } => {
                 writeln!(out, "  {}: delivered (digest {})", a.label(), a.digest)?
@@ -197,32 +189,11 @@ fn deliver_now(
         }
     }
     out.flush()?;
-    store.flush()?;
     Ok(if failed > 0 {
         ExitCode::from(super::EXIT_PARTIAL)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn preview(
-    out: &mut impl Write,
-    store: &crate::store::Store,
-    digest: &DigestConfig,
-    renderer: &Renderer,
-    window: &Window,
-    format: DigestFormat,
-) -> anyhow::Result<()> {
-    let time = digest_time(digest);
-    let focus = Focus {
-        topic: digest.topic.as_deref(),
-        locale: &digest.locale,
-        max_stories: digest.max_stories,
-        time: &time,
-    };
-    let built = build(store, window, &focus)?;
-    write!(out, "{}", renderer.render(&built, format)?)?;
-    Ok(())
 }
 
 fn history(out: &mut impl Write, records: &[crate::store::DigestRecord], json: bool) -> anyhow::Result<()> {

@@ -107,6 +107,10 @@ fn poll_here(
     })?;
     progress.finish_and_clear();
     out.flush()?;
+    // As the daemon's indexer would: a store only ever polled this way stays quick to search.
+    if let Err(e) = crate::query::index_for_search(&store, false) {
+        tracing::warn!(error = %e, "search index not brought up to date; searches read more articles");
+    }
     store.flush()?;
     Ok(views)
 }

@@ -8,7 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+use crate::api::DigestRequest;
+use crate::digest::desk::{self, DigestAction, DigestRefused};
 
 use crate::clock::Clock;
 use crate::config::DigestConfig;
@@ -37,7 +41,14 @@ enum Made {
 
 /// The timer's settings.
 pub(super) struct DigestTimer {
+    /// Whether the config has a `[digest]`: without one the timer only answers the API, with
+    /// previews (sends are refused: no sink is configured).
+    pub(super) scheduled: bool,
     pub(super) config: DigestConfig,
+    /// The config file, named when a send is refused.
+    pub(super) source: PathBuf,
+    /// The API's requests, done between the timer's own rounds.
+    pub(super) requests: mpsc::Receiver<DigestRequest>,
     pub(super) renderer: Arc<Renderer>,
     pub(super) store: StoreHandle,
     pub(super) store_dir: PathBuf,
@@ -48,8 +59,17 @@ pub(super) struct DigestTimer {
 impl DigestTimer {
     /// Runs until `shutdown`; a digest being delivered is finished first (each attempt is
     /// short and its outcome is recorded; what is left stays pending for the next start).
-    pub(super) async fn run(self, shutdown: CancellationToken) {
+    pub(super) async fn run(mut self, shutdown: CancellationToken) {
         let sinks: Arc<Vec<(String, Sink)>> = Arc::new(outbox::sinks(&self.config, &self.store_dir));
+        if !self.scheduled {
+            while let Some(request) = tokio::select! {
+                _ = shutdown.cancelled() => None,
+                request = self.requests.recv() => request,
+            } {
+                self.serve(request, &sinks).await;
+            }
+            return;
+        }
         let time = digest_time(&self.config);
         // When this run last made (or declined to make) a digest: a day with nothing to send
         // leaves the cursor where it was, and must not be tried again until the next hour.
@@ -63,7 +83,7 @@ impl DigestTimer {
                 Ok(cursor) => cursor,
                 Err(e) => {
                     tracing::error!(error = %e, "digest: cannot read the outbox; trying again later");
-                    if sleep_or_stop(started + LOOK_AGAIN, &shutdown).await {
+                    if self.sleep_or_serve(started + LOOK_AGAIN, &shutdown, &sinks).await {
                         return;
                     }
                     continue;
@@ -81,7 +101,7 @@ impl DigestTimer {
                     _ => due,
                 };
                 let wait = (wake - now).to_std().unwrap_or(Duration::ZERO).min(LOOK_AGAIN);
-                if sleep_or_stop(started + wait, &shutdown).await {
+                if self.sleep_or_serve(started + wait, &shutdown, &sinks).await {
                     return;
                 }
                 if self.clock.now() < due {
@@ -92,7 +112,10 @@ impl DigestTimer {
             match self.make(&sinks).await {
                 Made::Recorded | Made::Nothing => handled = Some(attempted),
                 Made::Failed => {
-                    if sleep_or_stop(tokio::time::Instant::now() + MAKE_AGAIN, &shutdown).await {
+                    if self
+                        .sleep_or_serve(tokio::time::Instant::now() + MAKE_AGAIN, &shutdown, &sinks)
+                        .await
+                    {
                         return;
                     }
                 }
@@ -154,10 +177,57 @@ impl DigestTimer {
     }
 }
 
-/// Sleeps until `deadline`; `true` when shutdown came first.
-async fn sleep_or_stop(deadline: tokio::time::Instant, shutdown: &CancellationToken) -> bool {
-    tokio::select! {
-        _ = shutdown.cancelled() => true,
-        _ = tokio::time::sleep_until(deadline) => false,
+impl DigestTimer {
+    /// Sleeps until `deadline`, or until a request came and was done; `true` when shutdown
+    /// came first.
+    async fn sleep_or_serve(
+        &mut self,
+        deadline: tokio::time::Instant,
+        shutdown: &CancellationToken,
+        sinks: &Arc<Vec<(String, Sink)>>,
+    ) -> bool {
+        tokio::select! {
+            _ = shutdown.cancelled() => true,
+            _ = tokio::time::sleep_until(deadline) => false,
+            Some(request) = self.requests.recv() => {
+                self.serve(request, sinks).await;
+                false
+            }
+        }
+    }
+
+    /// Does what the API asked, logging and counting as the timer's own rounds do.
+    async fn serve(&self, request: DigestRequest, sinks: &Arc<Vec<(String, Sink)>>) {
+        let report = match &request.action {
+            DigestAction::Send | DigestAction::Resend { .. } if !self.scheduled => {
+                Err(DigestRefused::Invalid(desk::no_digest(&self.source)))
+            }
+            action => {
+                desk::act(
+                    &self.store,
+                    &self.config,
+                    &self.renderer,
+                    sinks,
+                    action,
+                    self.clock.now(),
+                )
+                .await
+            }
+        };
+        if let Ok(report) = &report {
+            if let Some((id, _)) = &report.made {
+                let id = *id;
+                if let Ok(Some(record)) = self.store.call(move |s| s.digest(id)).await {
+                    DigestMade { record: &record }.emit(&self.events);
+                }
+            }
+            if report.skipped {
+                DigestSkipped.emit(&self.events);
+            }
+            for attempt in &report.attempts {
+                DeliveryAttempted(attempt.clone()).emit(&self.events);
+            }
+        }
+        let _ = request.reply.send(report);
     }
 }

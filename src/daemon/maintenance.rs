@@ -7,11 +7,15 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::events::{BackupFinished, Events, PruneFinished};
+use crate::events::{BackupFinished, Events, IndexFinished, PruneFinished};
 use crate::store::StoreHandle;
 
 /// The wait before the first round: the start's polls go first.
 const FIRST_ROUND: Duration = Duration::from_secs(60);
+
+/// Between search-indexing rounds: what is not yet indexed is read by every search, so this
+/// bounds how much that is (a few thousand articles at most at any ingest rate we reach).
+const INDEX_PERIOD: Duration = Duration::from_secs(30);
 
 /// Between rounds.
 const PERIOD: Duration = Duration::from_secs(24 * 3600);
@@ -67,6 +71,44 @@ impl Maintenance {
                 }
                 .emit(&self.events);
             }
+        }
+    }
+}
+
+/// Keeps the search index current until `shutdown`: rounds at the start (which also build the
+/// index for a store older than it) and every [`INDEX_PERIOD`], one segment per blocking call
+/// so that a stop never waits for a whole build.
+pub(super) async fn index_for_search(store: StoreHandle, shutdown: CancellationToken) {
+    loop {
+        let started = tokio::time::Instant::now();
+        let mut total = crate::store::Indexed::default();
+        let result = loop {
+            if shutdown.is_cancelled() {
+                return;
+            }
+            match store
+                .call(|s| Ok((crate::query::index_pass(s, false)?, s.search_index_built()?)))
+                .await
+            {
+                Ok((pass, built)) => {
+                    total.articles += pass.articles;
+                    total.segments += pass.segments;
+                    total.merged += pass.merged;
+                    if pass.segments == 0 && pass.merged == 0 && built {
+                        break Ok(total);
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        IndexFinished {
+            took: started.elapsed(),
+            result,
+        }
+        .emit();
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(INDEX_PERIOD) => {}
         }
     }
 }

@@ -108,6 +108,7 @@ pub async fn run(
 
     // The local API, for the CLI while the daemon holds the store. Polling goes on without it
     // when the socket cannot be made; the CLI then says why it cannot read.
+    let (digest_requests, requested) = tokio::sync::mpsc::channel(8);
     let socket = crate::api::socket_path(config.api_socket.as_deref(), store.store().path());
     match crate::api::bind(&socket) {
         Ok(listener) => {
@@ -115,6 +116,7 @@ pub async fn run(
                 store: store.clone(),
                 feeds: scheduler.running_feeds(),
                 poll: scheduler.poll_requests(),
+                digest: digest_requests,
             };
             tracing::info!(socket = %socket.display(), "local API listening");
             tracker.spawn(crate::api::serve(listener, socket, state, shutdown.clone()));
@@ -140,19 +142,23 @@ pub async fn run(
         }
     }
     tracker.spawn(scheduler.run(reload, heartbeat.clone()));
-    if let Some(digest) = &config.digest {
-        let renderer = Renderer::new(digest.templates.as_deref()).map_err(DaemonError::Templates)?;
-        let timer = digest_timer::DigestTimer {
-            config: digest.clone(),
-            renderer: std::sync::Arc::new(renderer),
-            store: store.clone(),
-            // Sinks without a folder of their own write into the store's.
-            store_dir: store.store().path().to_path_buf(),
-            clock: options.clock,
-            events: options.events.clone(),
-        };
-        tracker.spawn(timer.run(shutdown.clone()));
-    }
+    // Without a [digest] the timer only answers the API (previews; sends are refused).
+    let digest = config.digest.clone();
+    let renderer = Renderer::new(digest.as_ref().and_then(|d| d.templates.as_deref()))
+        .map_err(DaemonError::Templates)?;
+    let timer = digest_timer::DigestTimer {
+        scheduled: digest.is_some(),
+        config: digest.unwrap_or_default(),
+        source: config.source.clone(),
+        renderer: std::sync::Arc::new(renderer),
+        store: store.clone(),
+        // Sinks without a folder of their own write into the store's.
+        store_dir: store.store().path().to_path_buf(),
+        clock: options.clock,
+        events: options.events.clone(),
+        requests: requested,
+    };
+    tracker.spawn(timer.run(shutdown.clone()));
     let upkeep = maintenance::Maintenance {
         store: store.clone(),
         keep: config.keep,
@@ -161,6 +167,7 @@ pub async fn run(
         events: options.events.clone(),
     };
     tracker.spawn(upkeep.run(shutdown.clone()));
+    tracker.spawn(maintenance::index_for_search(store.clone(), shutdown.clone()));
     if let Some(period) = notify::watchdog_period() {
         tracker.spawn(notify::watchdog(
             period,

@@ -4,6 +4,7 @@
 //! records what was built and the sinks (`sinks`) deliver it.
 
 pub mod chat;
+pub mod desk;
 pub mod locale;
 pub mod outbox;
 pub mod render;

@@ -159,6 +159,57 @@ pub fn render_for_sinks(
     Ok(rendered)
 }
 
+/// The window a preview shows: articles stored since `since`, else since the last digest.
+pub fn preview_window(
+    store: &Store,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Window, StoreError> {
+    match since {
+        Some(since) => Ok(Window {
+            start: Some(since),
+            end: now,
+            from: store.first_article_since(since)?,
+            to: store.article_id_end()?,
+        }),
+        None => next_window(store, now),
+    }
+}
+
+/// What a digest of `window` would hold, rendered in `format`; nothing is recorded.
+pub fn preview(
+    store: &Store,
+    config: &DigestConfig,
+    renderer: &Renderer,
+    window: &Window,
+    format: DigestFormat,
+) -> Result<String, OutboxError> {
+    let time = digest_time(config);
+    let focus = Focus {
+        topic: config.topic.as_deref(),
+        locale: &config.locale,
+        max_stories: config.max_stories,
+        time: &time,
+    };
+    Ok(renderer.render(&build(store, window, &focus)?, format)?)
+}
+
+/// Marks the copies of digest `id` (every sink's, or only `sink`'s) to be delivered again, the
+/// same bytes; returns how many were marked (none: no such sink), or `None` without the digest.
+pub fn mark_for_resend(store: &Store, id: u64, sink: Option<&str>) -> Result<Option<usize>, StoreError> {
+    let Some(record) = store.digest(id)? else {
+        return Ok(None);
+    };
+    let mut chosen = 0;
+    for (index, delivery) in record.deliveries.iter().enumerate() {
+        if sink.is_none_or(|s| s == delivery.sink) {
+            store.set_delivery(id, index, delivery.attempts, DeliveryState::Pending)?;
+            chosen += 1;
+        }
+    }
+    Ok(Some(chosen))
+}
+
 /// Builds, renders and records the next digest, moving the cursor past its window. `None`
 /// when the window brings nothing and the config sends no empty digests (the window then
 /// stays open for the next one).
@@ -192,7 +243,7 @@ pub fn make_next(
 }
 
 /// What one delivery attempt did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Attempt {
     /// The digest.
     pub digest: u64,

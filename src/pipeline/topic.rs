@@ -298,6 +298,72 @@ fn analyze_normalized<'a>(
     }
 }
 
+/// Every term a search may look an article up by: its words as stemmed (each Arabic
+/// reading), and each Chinese character, since Chinese phrases match within words. Words as
+/// written are not kept: a query finds them by their stems (see [`phrase_terms`]), and at
+/// most one term per word keeps the index small.
+pub fn search_terms(title: &str, text: &str, lang: Option<&str>) -> Vec<String> {
+    let mut terms = HashSet::new();
+    for part in [title, text] {
+        let normalized = normalize(part);
+        let analyzed = analyze_normalized(&normalized, lang, None);
+        terms.extend(analyzed.readings.iter().map(|w| w.to_string()));
+        terms.extend(analyzed.compact.chars().filter(|c| is_han(*c)).map(String::from));
+    }
+    terms.into_iter().collect()
+}
+
+/// The terms a phrase in `lang` needs in an article's [`search_terms`] to possibly match it:
+/// one group per word, or per Chinese character. A word matches an article's word by its stem
+/// in `lang`, or as written, and then the article holds that word's stem in the article's own
+/// language: every stem the word may have is in the group.
+pub fn phrase_terms(written: &str, lang: &str) -> Vec<Vec<String>> {
+    let phrase = compile_phrase(written, lang, 0);
+    if let Some(compact) = &phrase.compact {
+        return compact
+            .chars()
+            .filter(|c| is_han(*c))
+            .map(|c| vec![c.to_string()])
+            .collect();
+    }
+    phrase
+        .plain
+        .iter()
+        .zip(phrase.stemmed)
+        .map(|(plain, stem)| {
+            let mut group = vec![stem];
+            for reading in stems_in_any_language(plain) {
+                if !group.contains(&reading) {
+                    group.push(reading);
+                }
+            }
+            group
+        })
+        .collect()
+}
+
+/// The first reading [`analyze_normalized`] gives a normalised word, in every language an
+/// article may be in: Latin script is stemmed by the article's language (or not at all).
+fn stems_in_any_language(word: &str) -> Vec<String> {
+    match word.chars().next().map(script_of) {
+        Some(Script::Arabic) => vec![arabic_light_stem(word)],
+        Some(Script::Cyrillic) => vec![Stemmer::create(Algorithm::Russian).stem(word).into_owned()],
+        Some(Script::Latin) => std::iter::once(word.to_string())
+            .chain(
+                [Algorithm::English, Algorithm::French, Algorithm::Spanish]
+                    .into_iter()
+                    .map(|a| Stemmer::create(a).stem(word).into_owned()),
+            )
+            .collect(),
+        _ => vec![word.to_string()],
+    }
+}
+
+/// Whether `c` is a CJK ideograph, the characters Chinese phrases are matched by.
+pub fn is_han(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
 fn arabic_readings(word: &str) -> Vec<String> {
     let mut readings = vec![arabic_light_stem(word)];
     let mut add = |w: &str| {

@@ -47,6 +47,20 @@ pub struct ArticleFilter {
     pub limit: Option<usize>,
 }
 
+impl ArticleFilter {
+    /// Whether `article` passes the filter's language, feed, topic and time (not its limit).
+    pub fn admits(&self, article: &Article) -> bool {
+        let lang = self.lang.as_deref();
+        lang.is_none_or(|l| article.entry.lang.lang.as_deref() == Some(l))
+            && self.feed.as_deref().is_none_or(|f| article.feed == f)
+            && self
+                .topic
+                .as_deref()
+                .is_none_or(|t| article.entry.topics.iter().any(|m| m.name == t))
+            && self.since.is_none_or(|since| article.sort_time() >= since)
+    }
+}
+
 impl Store {
     /// Stores a feed's entries in one transaction: new URLs become articles in their stories,
     /// known URLs whose content changed are updated in place (same id and story), the rest are
@@ -170,6 +184,16 @@ impl Store {
     pub fn scan(
         &self,
         filter: &ArticleFilter,
+        visit: impl FnMut(Article) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan_where(filter, |_| true, visit)
+    }
+
+    /// [`Store::scan`] over the articles whose id `wanted` accepts, asked before each is read.
+    pub fn scan_where(
+        &self,
+        filter: &ArticleFilter,
+        wanted: impl Fn(u64) -> bool,
         mut visit: impl FnMut(Article) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
         for item in self.by_time.iter().rev() {
@@ -181,24 +205,13 @@ impl Store {
                 }
             }
             let id = id_from(&key[8..], "article_by_time")?;
+            if !wanted(id) {
+                continue;
+            }
             let Some(article) = self.article(id)? else {
                 continue;
             };
-            if filter
-                .lang
-                .as_deref()
-                .is_some_and(|l| article.entry.lang.lang.as_deref() != Some(l))
-            {
-                continue;
-            }
-            if filter.feed.as_deref().is_some_and(|f| article.feed != f) {
-                continue;
-            }
-            if filter
-                .topic
-                .as_deref()
-                .is_some_and(|t| !article.entry.topics.iter().any(|m| m.name == t))
-            {
+            if !filter.admits(&article) {
                 continue;
             }
             if !visit(article)? {

@@ -785,6 +785,12 @@ impl<'a> Ingest<'a> {
     /// Writes everything decided, atomically.
     pub(super) fn commit(self) -> Result<(UpsertCounts, Vec<Fingerprinted>, Vec<Fingerprinted>), StoreError> {
         let s = self.store;
+        // Orders the writes for the search indexer, which keeps an article dirty when it
+        // changed again while being indexed.
+        let sequence = s
+            .write_sequence
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .to_be_bytes();
         let result = (
             &s.articles,
             &s.by_url,
@@ -792,50 +798,54 @@ impl<'a> Ingest<'a> {
             &s.fingerprints,
             &s.refs,
             &s.stories,
+            &s.search_dirty,
         )
-            .transaction(|(articles, by_url, by_time, fingerprints, refs, stories)| {
-                for key in &self.time_removed {
-                    by_time.remove(key.as_slice())?;
-                }
-                for (id, article) in &self.articles {
-                    articles.insert(&id.to_be_bytes(), encode(article))?;
-                    by_time.insert(time_key(article.sort_time(), *id).as_slice(), &[])?;
-                }
-                for (url, id) in &self.urls {
-                    by_url.insert(url.as_bytes(), &id.to_be_bytes())?;
-                }
-                for f in self.fingerprints.iter().chain(&self.refingerprinted) {
-                    let record = encode_record(&f.signature, f.lang, self.now, &f.happening);
-                    fingerprints.insert(signature_key(f.id).as_slice(), record)?;
-                }
-                for (url, pending) in &self.refs {
-                    for (kind, id) in pending {
-                        refs.insert(ref_key(url, *kind, *id), &[])?;
+            .transaction(
+                |(articles, by_url, by_time, fingerprints, refs, stories, search_dirty)| {
+                    for key in &self.time_removed {
+                        by_time.remove(key.as_slice())?;
                     }
-                }
-                for (article, story) in &self.article_story {
-                    stories.insert(article_story_key(*article).as_slice(), &story.to_be_bytes())?;
-                }
-                for (id, story) in &self.stories {
-                    match story {
-                        Some(story) => stories.insert(story_key(*id).as_slice(), encode(story))?,
-                        None => stories.remove(story_key(*id).as_slice())?,
-                    };
-                }
-                for key in &self.members_dropped {
-                    stories.remove(key.as_slice())?;
-                }
-                for (story, members) in &self.members {
-                    for (member, reason) in members {
-                        let why = reason.as_ref().map(encode).unwrap_or_default();
-                        stories.insert(member_key(*story, *member).as_slice(), why)?;
+                    for (id, article) in &self.articles {
+                        articles.insert(&id.to_be_bytes(), encode(article))?;
+                        search_dirty.insert(&id.to_be_bytes(), &sequence)?;
+                        by_time.insert(time_key(article.sort_time(), *id).as_slice(), &[])?;
                     }
-                }
-                for (old, new) in &self.aliases {
-                    stories.insert(alias_key(*old).as_slice(), &new.to_be_bytes())?;
-                }
-                Ok::<_, ConflictableTransactionError<String>>(())
-            });
+                    for (url, id) in &self.urls {
+                        by_url.insert(url.as_bytes(), &id.to_be_bytes())?;
+                    }
+                    for f in self.fingerprints.iter().chain(&self.refingerprinted) {
+                        let record = encode_record(&f.signature, f.lang, self.now, &f.happening);
+                        fingerprints.insert(signature_key(f.id).as_slice(), record)?;
+                    }
+                    for (url, pending) in &self.refs {
+                        for (kind, id) in pending {
+                            refs.insert(ref_key(url, *kind, *id), &[])?;
+                        }
+                    }
+                    for (article, story) in &self.article_story {
+                        stories.insert(article_story_key(*article).as_slice(), &story.to_be_bytes())?;
+                    }
+                    for (id, story) in &self.stories {
+                        match story {
+                            Some(story) => stories.insert(story_key(*id).as_slice(), encode(story))?,
+                            None => stories.remove(story_key(*id).as_slice())?,
+                        };
+                    }
+                    for key in &self.members_dropped {
+                        stories.remove(key.as_slice())?;
+                    }
+                    for (story, members) in &self.members {
+                        for (member, reason) in members {
+                            let why = reason.as_ref().map(encode).unwrap_or_default();
+                            stories.insert(member_key(*story, *member).as_slice(), why)?;
+                        }
+                    }
+                    for (old, new) in &self.aliases {
+                        stories.insert(alias_key(*old).as_slice(), &new.to_be_bytes())?;
+                    }
+                    Ok::<_, ConflictableTransactionError<String>>(())
+                },
+            );
         result.map_err(|e| match e {
             TransactionError::Abort(message) => StoreError::Corrupt {
                 tree: "articles",

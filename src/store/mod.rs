@@ -12,6 +12,7 @@
 //! - `fingerprints`, `refs`, `stories`: near-duplicate index, links and stories (`stories`,
 //!   `ingest`, `near_dup`)
 //! - `digests`: the digest outbox (`outbox`)
+//! - `search_postings`, `search_segments`, `search_dirty`: the search index (`search_index`)
 //! - `meta`: `schema_version` → u32 BE; `digest_cursor` (`outbox`)
 //!
 //! [`StoreHandle`] is the async face of a store: the hop to the blocking pool and the gate
@@ -26,16 +27,18 @@ mod ingest;
 mod near_dup;
 mod outbox;
 mod retention;
+mod search_index;
 mod stories;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use articles::{ArticleFilter, StoreStats, UpsertCounts};
 pub use handle::StoreHandle;
 pub use outbox::{Cursor, Delivery, DeliveryState, DigestRecord};
 pub use retention::Pruned;
+pub use search_index::{Indexed, TermQuery};
 pub use stories::{JoinReason, Story};
 
 /// Bumped when stored data changes shape incompatibly.
@@ -105,6 +108,9 @@ pub struct Store {
     refs: sled::Tree,
     stories: sled::Tree,
     digests: sled::Tree,
+    search_postings: sled::Tree,
+    search_segments: sled::Tree,
+    search_dirty: sled::Tree,
     /// The directory it lives in.
     path: PathBuf,
     /// Held while articles are added: every clone shares it, so one writer decides stories at
@@ -118,6 +124,9 @@ pub struct Store {
     /// disk, while feed state can still be recorded. Tests and fault injection arm it; nothing
     /// else does.
     writes_fail: Arc<AtomicBool>,
+    /// Tells article writes apart for the search indexer: counts up from the opening time in
+    /// microseconds, so that it never repeats a value across restarts.
+    write_sequence: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -169,7 +178,7 @@ impl Store {
                 meta.insert("schema_version", &SCHEMA_VERSION.to_be_bytes())?;
             }
         }
-        Ok(Store {
+        let store = Store {
             path: path.to_path_buf(),
             meta,
             articles: db.open_tree("articles")?,
@@ -180,14 +189,20 @@ impl Store {
             refs: db.open_tree("refs")?,
             stories: db.open_tree("stories")?,
             digests: db.open_tree("digests")?,
+            search_postings: db.open_tree("search_postings")?,
+            search_segments: db.open_tree("search_segments")?,
+            search_dirty: db.open_tree("search_dirty")?,
             writer: Default::default(),
             near_dups: Default::default(),
             dedup_window_secs: Arc::new(AtomicI64::new(
                 crate::config::DEFAULT_DEDUP_WINDOW.as_secs() as i64
             )),
             writes_fail: Arc::default(),
+            write_sequence: Arc::new(AtomicU64::new(chrono::Utc::now().timestamp_micros().max(0) as u64)),
             db,
-        })
+        };
+        store.start_search_index()?;
+        Ok(store)
     }
 
     /// Sets how long an article stays findable by likeness (`[store] dedup_window`). Takes

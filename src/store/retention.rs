@@ -54,6 +54,7 @@ impl Store {
                 break;
             }
             total.stories += self.remove_articles(&batch)?;
+            self.forget_for_search(&batch.iter().map(|a| a.id).collect::<Vec<_>>())?;
             total.articles += batch.len();
             if batch.len() < PRUNE_BATCH {
                 break;

@@ -264,6 +264,86 @@ fn a_daemon_killed_between_recording_and_sending_a_digest_delivers_it_once_on_re
     );
 }
 
+#[test]
+fn digests_are_previewed_sent_and_resent_through_a_running_daemon() {
+    use crate::common::smtp::SmtpServer;
+    let feeds = crate::common::fixture_server();
+    let smtp = SmtpServer::start();
+    let ws = Workspace::new();
+    // The digest hour half a day away: only the requests below make digests.
+    let at = chrono::Utc::now() + chrono::Duration::hours(12);
+    ws.write_config(&format!(
+        "{}[digest]\ntime = \"{}\"\ntimezone = \"UTC\"\nsend_empty = false\n\n[[digest.sink]]\nkind = \"email\"\nsmtp = \"{}\"\nfrom = \"digest@example.org\"\nto = [\"desk@example.org\"]\n",
+        crate::common::good_feeds(&feeds),
+        at.format("%H:%M"),
+        smtp.url()
+    ));
+    ws.cmd().args(["poll", "--once"]).assert().success();
+    let preview = read(&ws, &["digest", "--preview", "--format", "markdown"]);
+    assert!(preview.contains("Hanoi"), "{preview}");
+
+    let daemon = Daemon::start(&ws);
+    wait_for("READY=1", || daemon.notified("READY=1"));
+    assert_eq!(
+        read(&ws, &["digest", "--preview", "--format", "markdown"]),
+        preview
+    );
+    let sent = read(&ws, &["digest", "--send"]);
+    let lines: Vec<&str> = sent.lines().collect();
+    assert_eq!(lines.len(), 2, "{sent}");
+    let id = lines[0]
+        .strip_prefix("digest ")
+        .and_then(|l| l.split_once(": "))
+        .map(|(id, _)| id.to_string())
+        .unwrap_or_else(|| panic!("{sent}"));
+    assert!(
+        lines[1].ends_with(&format!("→ desk@example.org: delivered (digest {id})")),
+        "{sent}"
+    );
+    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(
+        read(&ws, &["digest", "--send"]),
+        "nothing new since the last digest; none made (send_empty = false)\n"
+    );
+    let resent = read(&ws, &["digest", "--resend", &id]);
+    assert_eq!(resent, format!("{}\n", lines[1]));
+    let received = smtp.received();
+    assert_eq!(received.len(), 2);
+    let message_id = |data: &[u8]| {
+        let text = String::from_utf8_lossy(data).into_owned();
+        text.lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+            .map(str::to_string)
+            .unwrap()
+    };
+    assert_eq!(
+        message_id(&received[0].data),
+        message_id(&received[1].data),
+        "the same bytes again"
+    );
+    let missing = ws.cmd().args(["digest", "--resend", "99"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no digest 99"));
+    let wrong_sink = ws
+        .cmd()
+        .args(["digest", "--resend", &id, "--sink", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong_sink.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong_sink.stderr).contains("has no sink named 'nope'"));
+
+    let (status, logs) = daemon.stop();
+    assert!(status.success(), "{}", logs.join("\n"));
+    assert!(
+        logs.iter().any(|l| l.contains("digest made")),
+        "the daemon logs what it made: {logs:?}"
+    );
+    assert_eq!(logs.iter().filter(|l| l.contains("digest delivered")).count(), 2);
+    let history = read(&ws, &["digest", "--history", "--json"]);
+    assert_eq!(history.lines().count(), 1, "{history}");
+    assert!(history.contains("\"attempts\":2"), "{history}");
+}
+
 /// Runs a read command and returns its stdout, asserting it succeeded.
 fn read(ws: &Workspace, args: &[&str]) -> String {
     let out = ws.cmd().args(args).output().unwrap();
