@@ -51,6 +51,18 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut out = stdout();
     if args.json {
+        // The feed's own line first, so that a feed without entries still says what it is.
+        let feed_line = serde_json::json!({
+            "feed": {
+                "title": parsed.title,
+                "language": parsed.language,
+                "charset": decoded.encoding.name(),
+                "charset_source": format!("{:?}", decoded.source),
+                "entries": entries.len(),
+                "skipped": parsed.skipped,
+            }
+        });
+        writeln!(out, "{feed_line}")?;
         for entry in &entries {
             let line = ParsedJson {
                 article: ArticleView::parsed(entry, &args.source, fetched_at),

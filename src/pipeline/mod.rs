@@ -9,6 +9,7 @@ pub mod cite;
 pub mod decode;
 pub mod extract;
 pub mod feed;
+pub mod feed_repair;
 pub mod fetch;
 pub mod judge;
 pub mod lang;

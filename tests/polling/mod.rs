@@ -260,10 +260,12 @@ fn parse_prints_entries_without_storing() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2);
-    assert_eq!(lines[0]["feed_title"], "أخبار العالم");
-    assert_eq!(lines[0]["lang"], "ar");
-    assert!(lines[0]["id"].is_null());
+    assert_eq!(lines.len(), 3, "the feed's line, then its two entries");
+    assert_eq!(lines[0]["feed"]["title"], "أخبار العالم");
+    assert_eq!(lines[0]["feed"]["entries"], 2);
+    assert_eq!(lines[1]["feed_title"], "أخبار العالم");
+    assert_eq!(lines[1]["lang"], "ar");
+    assert!(lines[1]["id"].is_null());
     // From a file: the same decoding rules.
     let file = crate::common::fixture("feeds/rss2_vietnamese.xml");
     let out = ws
@@ -272,7 +274,7 @@ fn parse_prints_entries_without_storing() {
         .output()
         .unwrap();
     let first: Value =
-        serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().next().unwrap()).unwrap();
+        serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().nth(1).unwrap()).unwrap();
     assert_eq!(first["feed_language"], "vi-vn");
     assert_eq!(first["lang"], "vi");
     assert!(!ws.store_path().exists(), "parse must not create a store");
@@ -284,4 +286,25 @@ fn parse_prints_entries_without_storing() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a feed"));
+    // A feed without entries still prints its own line.
+    let empty = ws.dir.path().join("empty.xml");
+    std::fs::write(
+        &empty,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Quiet &amp; empty</title></channel></rss>",
+    )
+    .unwrap();
+    let out = ws
+        .cmd()
+        .args(["parse", empty.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["feed"]["title"], "Quiet & empty");
+    assert_eq!(lines[0]["feed"]["entries"], 0);
 }

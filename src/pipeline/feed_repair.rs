@@ -1,0 +1,371 @@
+//! What real feeds get wrong, mended before feed-rs reads them: feed-rs is strict where
+//! feedparser and Miniflux are lenient, and one bare `&` or one `&hellip;` costs a whole feed.
+//! Each repair is narrow and leaves a valid feed byte for byte as it was:
+//! - a bare `&` becomes `&amp;`, and HTML named entities (`&nbsp;`, `&eacute;`) become numeric
+//!   references, since XML knows only five names; CDATA sections and comments are left alone;
+//! - `<rss>` without a version, or with one feed-rs does not know (`0.93`, `2.00`, ` 2.0`), is
+//!   read as RSS 2.0, and RSS 2.0 in the Userland namespace loses that namespace;
+//! - RSS 0.90's namespace becomes RSS 1.0's (the same elements), and Atom 0.3 becomes Atom 1.0
+//!   (its namespace, and `issued`, `modified`, `tagline`, `copyright` renamed);
+//! - an Atom text construct's `type` of `text/plain`, `""` or `TEXT` is read as `text`.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
+const RSS_10: &str = "http://purl.org/rss/1.0/";
+const ATOM_03: &str = "http://purl.org/atom/ns#";
+const ATOM_10: &str = "http://www.w3.org/2005/Atom";
+
+/// The Atom 0.3 elements renamed in 1.0.
+const ATOM_03_RENAMES: [(&str, &str); 4] = [
+    ("issued", "published"),
+    ("modified", "updated"),
+    ("tagline", "subtitle"),
+    ("copyright", "rights"),
+];
+
+/// The start tag of an Atom text construct, and its attributes.
+static TEXT_CONSTRUCT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"<((?:atom:)?(?:title|subtitle|summary|content|rights))(\s[^>]*?)?(/?)>"#)
+        .expect("a valid literal pattern")
+});
+
+static TYPE_ATTRIBUTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(\stype\s*=\s*)(["'])([^"']*)(["'])"#).expect("a valid literal pattern"));
+
+static VERSION_ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(\sversion\s*=\s*)(["'])([^"']*)(["'])"#).expect("a valid literal pattern")
+});
+
+/// The feed text with what feed-rs would refuse mended; borrowed when nothing needed it.
+pub fn repair(text: &str) -> Cow<'_, str> {
+    let Some(root) = RootTag::find(text) else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(&text[..root.start]);
+    out.push_str(&root.mended(text));
+    let atom_03 = root.local_name() == "feed" && root.tag(text).contains(ATOM_03);
+    let atom = root.local_name() == "feed";
+    let rest = &text[root.end..];
+    for (markup, is_markup) in Sections::new(rest) {
+        if !is_markup {
+            out.push_str(markup);
+            continue;
+        }
+        let mut part = escape_entities(markup);
+        if atom_03 {
+            part = Cow::Owned(rename_atom_03(&part));
+        }
+        if atom || part.contains("<atom:") {
+            part = Cow::Owned(mend_text_types(&part).into_owned());
+        }
+        out.push_str(&part);
+    }
+    if out == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+/// The document's root start tag, by byte range.
+struct RootTag {
+    start: usize,
+    end: usize,
+    /// Its local name (`RDF` of `rdf:RDF`).
+    name: String,
+}
+
+impl RootTag {
+    /// Skips the prolog, comments, processing instructions and a doctype.
+    fn find(text: &str) -> Option<RootTag> {
+        let mut at = 0;
+        loop {
+            let start = at + text[at..].find('<')?;
+            let rest = &text[start..];
+            let skip_to = if rest.starts_with("<?") {
+                rest.find("?>").map(|i| i + 2)
+            } else if rest.starts_with("<!--") {
+                rest.find("-->").map(|i| i + 3)
+            } else if rest.starts_with("<!") {
+                // A doctype, with or without an internal subset.
+                match (rest.find('['), rest.find('>')) {
+                    (Some(open), Some(close)) if open < close => rest.find("]>").map(|i| i + 2),
+                    (_, close) => close.map(|i| i + 1),
+                }
+            } else {
+                let end = start + rest.find('>')? + 1;
+                let qualified: String = rest[1..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/'))
+                    .collect();
+                let name = qualified.rsplit(':').next().unwrap_or("").to_string();
+                return Some(RootTag { start, end, name });
+            };
+            at = start + skip_to?;
+        }
+    }
+
+    fn tag<'a>(&self, text: &'a str) -> &'a str {
+        &text[self.start..self.end]
+    }
+
+    fn local_name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Cut the text into markup (where entities and tags are mended) and CDATA sections and
+/// comments (copied as they are), in order.
+struct Sections<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Sections<'a> {
+    fn new(text: &'a str) -> Sections<'a> {
+        Sections { rest: text }
+    }
+}
+
+impl<'a> Iterator for Sections<'a> {
+    type Item = (&'a str, bool);
+
+    fn next(&mut self) -> Option<(&'a str, bool)> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let (open, close) = match (self.rest.find("<![CDATA["), self.rest.find("<!--")) {
+            (Some(c), Some(m)) if m < c => (m, "-->"),
+            (Some(c), _) => (c, "]]>"),
+            (None, Some(m)) => (m, "-->"),
+            (None, None) => {
+                let all = self.rest;
+                self.rest = "";
+                return Some((all, true));
+            }
+        };
+        if open > 0 {
+            let markup = &self.rest[..open];
+            self.rest = &self.rest[open..];
+            return Some((markup, true));
+        }
+        let end = self.rest.find(close).map_or(self.rest.len(), |i| i + close.len());
+        let kept = &self.rest[..end];
+        self.rest = &self.rest[end..];
+        Some((kept, false))
+    }
+}
+
+/// Bare `&` escaped, HTML named entities as numeric references; XML's own five and numeric
+/// references kept.
+fn escape_entities(markup: &str) -> Cow<'_, str> {
+    if !markup.contains('&') {
+        return Cow::Borrowed(markup);
+    }
+    let mut out = String::with_capacity(markup.len() + 16);
+    let mut rest = markup;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let name_len = after
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '#')
+            .unwrap_or(after.len());
+        let name = &after[..name_len];
+        let terminated = after[name_len..].starts_with(';');
+        let numeric = name.strip_prefix('#').is_some_and(|n| {
+            !n.is_empty()
+                && (n.chars().all(|c| c.is_ascii_digit())
+                    || n.strip_prefix(['x', 'X'])
+                        .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit())))
+        });
+        if terminated && (numeric || matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")) {
+            out.push('&');
+            out.push_str(name);
+            out.push(';');
+            rest = &after[name_len + 1..];
+            continue;
+        }
+        if terminated && !name.starts_with('#') {
+            if let Some(&(first, second)) = markup5ever::data::NAMED_ENTITIES.get(&format!("{name};")[..]) {
+                out.push_str(&format!("&#{first};"));
+                if second != 0 {
+                    out.push_str(&format!("&#{second};"));
+                }
+                rest = &after[name_len + 1..];
+                continue;
+            }
+        }
+        out.push_str("&amp;");
+        rest = after;
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+fn rename_atom_03(markup: &str) -> String {
+    let mut out = markup.to_string();
+    for (old, new) in ATOM_03_RENAMES {
+        for (from, to) in [
+            (format!("<{old}>"), format!("<{new}>")),
+            (format!("<{old} "), format!("<{new} ")),
+            (format!("</{old}>"), format!("</{new}>")),
+        ] {
+            out = out.replace(&from, &to);
+        }
+    }
+    out
+}
+
+/// `type` on Atom text constructs, in the forms feed-rs knows.
+fn mend_text_types(markup: &str) -> Cow<'_, str> {
+    TEXT_CONSTRUCT.replace_all(markup, |caps: &regex::Captures| {
+        let whole = &caps[0];
+        let Some(attrs) = caps.get(2) else {
+            return whole.to_string();
+        };
+        let mended = TYPE_ATTRIBUTE.replace(attrs.as_str(), |t: &regex::Captures| {
+            let value = t[3].trim().to_ascii_lowercase();
+            let value = match value.as_str() {
+                "" | "text/plain" | "plain" => "text".to_string(),
+                "application/xhtml+xml" => "xhtml".to_string(),
+                "text" | "html" | "xhtml" | "text/html" => value,
+                _ => t[3].to_string(),
+            };
+            format!("{}{}{}{}", &t[1], &t[2], value, &t[4])
+        });
+        format!("<{}{}{}>", &caps[1], mended, &caps[3])
+    })
+}
+
+impl RootTag {
+    /// The root tag with its version and namespace mended.
+    fn mended(&self, text: &str) -> String {
+        let tag = self.tag(text);
+        match self.local_name() {
+            "rss" => {
+                let mut tag = tag
+                    .replace("xmlns=\"http://backend.userland.com/rss2\"", "")
+                    .replace("xmlns='http://backend.userland.com/rss2'", "");
+                match VERSION_ATTRIBUTE.captures(&tag) {
+                    Some(caps) if matches!(&caps[3], "2.0" | "0.91" | "0.92") => {}
+                    Some(caps) => {
+                        let range = caps.get(0).map(|m| m.range()).unwrap_or_default();
+                        let fixed = format!("{}{}2.0{}", &caps[1], &caps[2], &caps[4]);
+                        tag.replace_range(range, &fixed);
+                    }
+                    None => {
+                        let at = "<rss".len();
+                        tag.insert_str(at, " version=\"2.0\"");
+                    }
+                }
+                tag
+            }
+            "RDF" => tag.replace(RSS_090, RSS_10),
+            "feed" => tag.replace(ATOM_03, ATOM_10),
+            _ => tag.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::feed::parse_feed;
+
+    const ITEM: &str = "<item><title>AT&T wins &hellip; caf&eacute;&nbsp;deal</title>\
+        <link>https://news.example/a</link><description>Hanoi &amp; Vienna &#8212; &#x2014;</description></item>";
+
+    fn rss(root: &str) -> String {
+        format!("<?xml version=\"1.0\"?>\n<!-- a comment -->\n{root}<channel><title>T</title>{ITEM}</channel></rss>")
+    }
+
+    /// The titles feed-rs reads from `text` once mended.
+    fn titles(text: &str) -> Vec<String> {
+        let base = url::Url::parse("https://news.example/feed").unwrap();
+        match parse_feed(text, &base, None) {
+            Ok(feed) => feed.entries.into_iter().map(|e| e.entry.title).collect(),
+            Err(e) => panic!("{e}\n{}", repair(text)),
+        }
+    }
+
+    #[test]
+    fn rss_without_a_known_version_is_read_as_rss_2() {
+        for root in [
+            "<rss>",
+            "<rss version=\"0.93\">",
+            "<rss version=\"0.94\">",
+            "<rss version=\"2.00\">",
+            "<rss version=\" 2.0\">",
+            "<rss version='2.0.1'>",
+            "<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\">",
+        ] {
+            assert_eq!(titles(&rss(root)), ["AT&T wins … café deal"], "{root}");
+        }
+    }
+
+    #[test]
+    fn entities_html_knows_and_bare_ampersands_are_read() {
+        let mended =
+            repair("<rss version=\"2.0\"><x>a & b &hellip; &amp; &#38; &#x26; &bogus; &lt;</x></rss>");
+        assert_eq!(
+            mended,
+            "<rss version=\"2.0\"><x>a &amp; b &#8230; &amp; &#38; &#x26; &amp;bogus; &lt;</x></rss>"
+        );
+    }
+
+    #[test]
+    fn cdata_and_comments_are_left_as_they_are() {
+        let text = "<rss version=\"2.0\"><channel><title>T</title><item><title><![CDATA[Keep & this &hellip;]]></title>\
+            <!-- & here too --><link>https://news.example/e</link></item></channel></rss>";
+        assert_eq!(repair(text), text);
+        assert_eq!(titles(text), ["Keep & this …"]);
+    }
+
+    #[test]
+    fn a_valid_feed_is_not_copied() {
+        let valid =
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T &amp; U</title></channel></rss>";
+        assert!(matches!(repair(valid), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn rss_090_and_atom_03_have_their_entries_read() {
+        let rss_090 = "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" \
+            xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><channel><title>T</title><link>https://news.example/</link>\
+            </channel><item><title>Old one</title><link>https://news.example/b</link></item></rdf:RDF>";
+        assert_eq!(titles(rss_090), ["Old one"]);
+        let atom_03 = "<?xml version=\"1.0\"?><feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>T</title>\
+            <tagline>Sub</tagline><entry><title type=\"text/plain\">Atom zero three</title>\
+            <link rel=\"alternate\" type=\"text/html\" href=\"https://news.example/c\"/><id>tag:x,2004:c</id>\
+            <issued>2004-07-08T23:56:58+07:00</issued><modified>2004-07-09T10:00:00Z</modified></entry></feed>";
+        let base = url::Url::parse("https://news.example/feed").unwrap();
+        let feed = parse_feed(atom_03, &base, None).unwrap();
+        assert_eq!(feed.entries.len(), 1);
+        let entry = &feed.entries[0].entry;
+        assert_eq!(entry.title, "Atom zero three");
+        assert_eq!(
+            entry.published.map(|p| p.to_rfc3339()),
+            Some("2004-07-08T16:56:58+00:00".to_string())
+        );
+    }
+
+    #[test]
+    fn atom_text_types_written_oddly_are_read() {
+        for kind in ["text/plain", "TEXT", "", " Text "] {
+            let atom = format!(
+                "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title type=\"{kind}\">T</title><entry>\
+                 <title type=\"{kind}\">Odd types</title><link href=\"https://news.example/d\"/><id>urn:d</id>\
+                 <updated>2024-01-05T10:00:00Z</updated><content type=\"{kind}\">Body</content></entry></feed>"
+            );
+            assert_eq!(titles(&atom), ["Odd types"], "type=\"{kind}\"");
+        }
+        // A media type on other elements is not touched.
+        let media =
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><content type=\"image/png\" src=\"x\"/></feed>";
+        assert_eq!(repair(media), media);
+    }
+}
