@@ -28,6 +28,17 @@ pub struct Feed {
     pub kind: SourceKind,
     /// Hosts besides the source's own whose links may be followed (pages, full text).
     pub follow_hosts: Vec<String>,
+    /// `timezone`: the zone of times it writes without one; else its language's default.
+    pub timezone: Option<jiff::tz::TimeZone>,
+}
+
+impl Feed {
+    /// The zone its times without one are read in: `timezone`, else its language's default.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        self.timezone
+            .clone()
+            .unwrap_or_else(|| crate::pipeline::dates::default_zone(self.language.as_deref()))
+    }
 }
 
 /// What a source's URL points at.

@@ -224,19 +224,24 @@ pub(crate) fn search_reading(
     let candidates = store.search_candidates(&terms)?;
     match candidates {
         Some(ids) if ids.len() <= few => {
-            let mut hits = Vec::new();
+            let mut admitted = Vec::new();
             for id in ids {
                 if let Some(article) = store.article(id)? {
-                    if filter.admits(&article) && matches(&article) {
-                        hits.push(article);
+                    if filter.admits(&article) {
+                        admitted.push(article);
                     }
                 }
             }
-            // The order of `Store::scan`: newest sort time first, then the higher id.
-            hits.sort_by_key(|a| std::cmp::Reverse((a.sort_time(), a.id)));
-            hits.truncate(limit);
-            for article in hits {
-                found.push(ArticleView::stored(&article, store.story_of(article.id)?, false));
+            // The order of `Store::scan`: newest sort time first, then the higher id. Sorted
+            // before matching, which costs most, so that a page stops at its limit.
+            admitted.sort_by_key(|a| std::cmp::Reverse((a.sort_time(), a.id)));
+            for article in admitted {
+                if found.len() == limit {
+                    break;
+                }
+                if matches(&article) {
+                    found.push(ArticleView::stored(&article, store.story_of(article.id)?, false));
+                }
             }
         }
         candidates => store.scan_where(

@@ -98,7 +98,7 @@ pub fn parse_corpus(dir: &Path, base: &str, judges: &Judges) -> Vec<(Entry, Stri
         ))
         .unwrap();
         let decoded = decode::decode(&bytes, None);
-        let parsed = feed::parse_feed(&decoded.text, &url, None).unwrap();
+        let parsed = feed::parse_feed(&decoded.text, &url, None, &jiff::tz::TimeZone::UTC).unwrap();
         for entry in parsed.entries.into_iter().map(|e| judges.judge_entry(e)) {
             let story = story_of_link
                 .get(&entry.link)

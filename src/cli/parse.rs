@@ -43,7 +43,13 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
     let judges = config.as_ref().map(Judges::from_config).unwrap_or_default();
     let loaded = super::source::load(&args.source, config.as_ref())?;
     let decoded = decode::decode(&loaded.bytes, loaded.content_type.as_deref());
-    let mut parsed = feed::parse_feed(&decoded.text, &loaded.base, args.language.as_deref())
+    // A configured feed's zone; else the language's default.
+    let zone = config
+        .as_ref()
+        .and_then(|c| c.feeds.iter().find(|f| f.url.as_str() == args.source))
+        .map(|f| f.zone())
+        .unwrap_or_else(|| crate::pipeline::dates::default_zone(args.language.as_deref()));
+    let mut parsed = feed::parse_feed(&decoded.text, &loaded.base, args.language.as_deref(), &zone)
         .with_context(|| format!("parsing {}", args.source))?;
     let entries: Vec<Entry> = std::mem::take(&mut parsed.entries)
         .into_iter()

@@ -177,6 +177,8 @@ pub(super) struct FeedFile {
     pub(super) url: Spanned<String>,
     /// Language hint (ISO 639-1), used when detection is unsure.
     pub(super) language: Option<Spanned<String>>,
+    /// The IANA zone of times the source writes without a zone.
+    pub(super) timezone: Option<Spanned<String>>,
     /// Overrides `[fetch] interval`.
     pub(super) interval: Option<Spanned<HumanDuration>>,
     /// Overrides `[fetch] adaptive`.

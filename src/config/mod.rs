@@ -486,6 +486,34 @@ mod tests {
     }
 
     #[test]
+    fn a_feeds_timezone_is_checked_at_its_line() {
+        let good = parse(
+            "[[feed]]\nname = \"vn\"\nurl = \"https://vn.example/\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            good.feeds[0].zone(),
+            jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap()
+        );
+        let default =
+            parse("[[feed]]\nname = \"ru\"\nurl = \"https://ru.example/\"\nlanguage = \"ru\"\n").unwrap();
+        assert_eq!(
+            default.feeds[0].zone(),
+            jiff::tz::TimeZone::get("Europe/Moscow").unwrap()
+        );
+        let p = problems(
+            "[[feed]]\nname = \"vn\"\nurl = \"https://vn.example/\"\ntimezone = \"Asia/Hanoi_City\"\n",
+        );
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 4);
+        assert!(
+            p[0].message.contains("'timezone' of feed 'vn'"),
+            "{}",
+            p[0].message
+        );
+    }
+
+    #[test]
     fn topics_and_languages() {
         let text = "[language]\nallow = [\"en\", \"de\"]\n\n[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\nlanguage = \"it\"\n\n[[topic]]\nname = \"t\"\nphrases = { fr = [\"traité\"] }\n";
         let c = parse(text).unwrap();

@@ -158,6 +158,19 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
         };
         let kind = source_kind(text, feed, name, &mut problems);
         let follow_hosts = follow_hosts(text, feed, name, &mut problems);
+        let timezone = feed.timezone.as_ref().and_then(|z| {
+            let found = jiff::tz::TimeZone::get(z.get_ref().trim()).ok();
+            if found.is_none() {
+                problems.push(Problem {
+                    line: line_of(text, z.span().start),
+                    message: format!(
+                        "'timezone' of feed '{name}': '{}' is not a time zone this system knows; write an IANA name such as \"Asia/Ho_Chi_Minh\"",
+                        z.get_ref()
+                    ),
+                });
+            }
+            found
+        });
         if let (Some(url), Some(kind)) = (url, kind) {
             feeds.push(Feed {
                 name: name.to_string(),
@@ -167,6 +180,7 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
                 limits,
                 kind,
                 follow_hosts,
+                timezone,
             });
         }
     }

@@ -47,8 +47,14 @@ pub enum ParseError {
 }
 
 /// Parses feed text fetched from `base` (relative links resolve against it). `hint` is the
-/// configured language, which wins over what the feed declares.
-pub fn parse_feed(text: &str, base: &Url, hint: Option<&str>) -> Result<ParsedFeed, ParseError> {
+/// configured language, which wins over what the feed declares; times written without a zone
+/// are in `zone`.
+pub fn parse_feed(
+    text: &str,
+    base: &Url,
+    hint: Option<&str>,
+    zone: &jiff::tz::TimeZone,
+) -> Result<ParsedFeed, ParseError> {
     let head = text.trim_start_matches('\u{feff}').trim_start();
     if head.is_empty() {
         return Err(ParseError::Empty);
@@ -56,8 +62,10 @@ pub fn parse_feed(text: &str, base: &Url, hint: Option<&str>) -> Result<ParsedFe
     if looks_like_html(head) {
         return Err(ParseError::Html);
     }
+    let zone = zone.clone();
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
+        .timestamp_parser(move |written| super::dates::parse_date(written, &zone))
         .build();
     // The XML parser has panicked on documents it misreads (UTF-16 bytes read as UTF-8): a
     // panic is this feed's error, not the end of the process.
@@ -228,7 +236,12 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
-        parse_feed(text, &Url::parse("https://example.org/feed.xml").unwrap(), None)
+        parse_feed(
+            text,
+            &Url::parse("https://example.org/feed.xml").unwrap(),
+            None,
+            &jiff::tz::TimeZone::UTC,
+        )
     }
 
     #[test]
@@ -249,6 +262,31 @@ mod tests {
         // A feed that is empty is not an error.
         let empty = parse("<rss version=\"2.0\"><channel><title>Quiet</title></channel></rss>").unwrap();
         assert!(empty.entries.is_empty());
+    }
+
+    #[test]
+    fn dates_without_a_zone_are_in_the_feeds_zone() {
+        let rss = "<rss version=\"2.0\"><channel><title>T</title>\
+            <item><title>A</title><link>https://vn.example/a</link><pubDate>2004-07-08 23:56:58</pubDate></item>\
+            <item><title>B</title><link>https://vn.example/b</link><pubDate>Thu, 08 Jul 2004 23:56:58 ICT</pubDate></item>\
+            <item><title>C</title><link>https://vn.example/c</link><pubDate>08/07/2004 23:56</pubDate></item>\
+            </channel></rss>";
+        let base = Url::parse("https://vn.example/rss").unwrap();
+        let hanoi = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap();
+        let feed = parse_feed(rss, &base, Some("vi"), &hanoi).unwrap();
+        let published: Vec<String> = feed
+            .entries
+            .iter()
+            .map(|e| e.entry.published.unwrap().to_rfc3339())
+            .collect();
+        assert_eq!(
+            published,
+            [
+                "2004-07-08T16:56:58+00:00",
+                "2004-07-08T16:56:58+00:00",
+                "2004-07-08T16:56:00+00:00"
+            ]
+        );
     }
 
     #[test]

@@ -286,7 +286,7 @@ mod tests {
     /// The titles feed-rs reads from `text` once mended.
     fn titles(text: &str) -> Vec<String> {
         let base = url::Url::parse("https://news.example/feed").unwrap();
-        match parse_feed(text, &base, None) {
+        match parse_feed(text, &base, None, &jiff::tz::TimeZone::UTC) {
             Ok(feed) => feed.entries.into_iter().map(|e| e.entry.title).collect(),
             Err(e) => panic!("{e}\n{}", repair(text)),
         }
@@ -343,7 +343,7 @@ mod tests {
             <link rel=\"alternate\" type=\"text/html\" href=\"https://news.example/c\"/><id>tag:x,2004:c</id>\
             <issued>2004-07-08T23:56:58+07:00</issued><modified>2004-07-09T10:00:00Z</modified></entry></feed>";
         let base = url::Url::parse("https://news.example/feed").unwrap();
-        let feed = parse_feed(atom_03, &base, None).unwrap();
+        let feed = parse_feed(atom_03, &base, None, &jiff::tz::TimeZone::UTC).unwrap();
         assert_eq!(feed.entries.len(), 1);
         let entry = &feed.entries[0].entry;
         assert_eq!(entry.title, "Atom zero three");

@@ -6,6 +6,7 @@
 
 mod article_pages;
 pub mod cite;
+pub mod dates;
 pub mod decode;
 pub mod extract;
 pub mod feed;
@@ -336,6 +337,7 @@ impl Pipeline {
     async fn parse(&self, feed: &Feed, fetched: Fetched) -> Result<ParsedFeed, RefreshError> {
         let hint = feed.language.clone();
         let name = feed.name.clone();
+        let zone = feed.zone();
         let parsed = tokio::task::spawn_blocking(move || {
             let decoded = decode::decode(&fetched.body, fetched.content_type.as_deref());
             if decoded.source == decode::CharsetSource::Guessed || decoded.lossy {
@@ -346,7 +348,7 @@ impl Pipeline {
                     "charset undeclared or wrong; decoded by best guess"
                 );
             }
-            feed::parse_feed(&decoded.text, &fetched.final_url, hint.as_deref())
+            feed::parse_feed(&decoded.text, &fetched.final_url, hint.as_deref(), &zone)
         })
         .await
         .map_err(|e| ParseError::Malformed(format!("parser crashed: {e}")))??;

@@ -312,8 +312,13 @@ fn byline(document: &Html) -> Option<String> {
 }
 
 /// Times as pages write them for machines: RFC 3339 (with or without the offset's colon or
-/// seconds), RFC 2822, a date and time without a zone (taken as UTC), or a date alone.
+/// seconds), RFC 2822, a date and time without a zone (taken as UTC), or a date alone; then
+/// every form [`crate::pipeline::dates`] reads.
 pub(super) fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
+    machine_time(raw).or_else(|| crate::pipeline::dates::parse_date(raw, &jiff::tz::TimeZone::UTC))
+}
+
+fn machine_time(raw: &str) -> Option<DateTime<Utc>> {
     let s = raw.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
