@@ -62,6 +62,7 @@ pub fn parse_feed(
     if looks_like_html(head) {
         return Err(ParseError::Html);
     }
+    let zone_for_extras = zone.clone();
     let zone = zone.clone();
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
@@ -84,14 +85,44 @@ pub fn parse_feed(
             )));
         }
     };
-    let feed_language = feed.language.clone();
+    let extras = (feed.feed_type != feed_rs::model::FeedType::Atom
+        && feed.feed_type != feed_rs::model::FeedType::JSON)
+        .then(|| rss_extras(&repaired))
+        .flatten()
+        .filter(|x| x.items.len() == feed.entries.len())
+        .unwrap_or_default();
+    let feed_language = feed.language.clone().or(extras.language);
     let mut entries = Vec::with_capacity(feed.entries.len());
     let mut skipped = 0;
-    for item in feed.entries {
+    let mut item_extras = extras.items.into_iter();
+    for mut item in feed.entries {
+        let more = item_extras.next().unwrap_or_default();
+        if item.published.is_none() {
+            item.published = more
+                .published
+                .and_then(|d| super::dates::parse_date(&d, &zone_for_extras));
+        }
+        // feed-rs copies `pubDate` into `updated` when nothing else says it: a modification
+        // date the item writes says more.
+        if item.updated.is_none() || item.updated == item.published {
+            if let Some(updated) = more
+                .updated
+                .and_then(|d| super::dates::parse_date(&d, &zone_for_extras))
+            {
+                item.updated = Some(updated);
+            }
+        }
         let item_language = item.language.clone();
         let lang_hint = hint.or(item_language.as_deref()).or(feed_language.as_deref());
         match to_entry(item, base, lang_hint) {
-            Some(entry) => entries.push(entry),
+            Some(mut entry) => {
+                if entry.entry.title.trim().is_empty() {
+                    if let Some(title) = more.title {
+                        entry.entry.title = html_to_text(&title);
+                    }
+                }
+                entries.push(entry)
+            }
             None => skipped += 1,
         }
     }
@@ -111,6 +142,100 @@ pub fn parse_feed(
         entries,
         skipped,
     })
+}
+
+/// What feed-rs leaves unread in RSS and uses no fallback for: Dublin Core and Atom elements
+/// that many feeds write instead of (or besides) RSS's own.
+#[derive(Debug, Default)]
+struct RssExtras {
+    /// The channel's `dc:language`.
+    language: Option<String>,
+    /// Per `<item>`, in document order.
+    items: Vec<ItemExtras>,
+}
+
+#[derive(Debug, Default)]
+struct ItemExtras {
+    /// `dc:title`.
+    title: Option<String>,
+    /// `dcterms:issued`, `dcterms:created` or `atom:published`.
+    published: Option<String>,
+    /// `dcterms:modified` or `atom:updated`.
+    updated: Option<String>,
+}
+
+/// Reads [`RssExtras`] from an RSS document (already mended); `None` for anything else or a
+/// document the reader cannot follow (feed-rs has read it already, so nothing is lost).
+fn rss_extras(text: &str) -> Option<RssExtras> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut extras = RssExtras::default();
+    let mut in_item = false;
+    // The element whose text is being read, and the text so far.
+    let mut reading: Option<(String, String)> = None;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) => {
+                let name = e.name().into_inner().to_string();
+                if name == "item" {
+                    in_item = true;
+                    extras.items.push(ItemExtras::default());
+                } else if matches!(
+                    name.as_str(),
+                    "dc:title"
+                        | "dc:language"
+                        | "dcterms:issued"
+                        | "dcterms:created"
+                        | "dcterms:modified"
+                        | "atom:published"
+                        | "atom:updated"
+                ) {
+                    reading = Some((name, String::new()));
+                }
+            }
+            Event::Text(t) => {
+                if let Some((_, text)) = &mut reading {
+                    text.push_str(&t.into_inner());
+                }
+            }
+            Event::CData(t) => {
+                if let Some((_, text)) = &mut reading {
+                    text.push_str(&t.into_inner());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some((_, text)) = &mut reading {
+                    let name = r.into_inner();
+                    let resolved = quick_xml::escape::unescape(&format!("&{name};"))
+                        .map(|c| c.into_owned())
+                        .unwrap_or_default();
+                    text.push_str(&resolved);
+                }
+            }
+            Event::End(e) => {
+                let name = e.name().into_inner().to_string();
+                if name == "item" {
+                    in_item = false;
+                }
+                if let Some((element, value)) = reading.take_if(|(element, _)| *element == name) {
+                    let value = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+                    match (in_item, extras.items.last_mut(), element.as_str()) {
+                        (false, _, "dc:language") => extras.language = extras.language.take().or(value),
+                        (true, Some(item), "dc:title") => item.title = item.title.take().or(value),
+                        (true, Some(item), "dcterms:issued" | "dcterms:created" | "atom:published") => {
+                            item.published = item.published.take().or(value)
+                        }
+                        (true, Some(item), "dcterms:modified" | "atom:updated") => {
+                            item.updated = item.updated.take().or(value)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Event::Eof => return Some(extras),
+            _ => {}
+        }
+    }
 }
 
 /// How many `<item>` or `<entry>` elements (with any prefix) a document has.
@@ -262,6 +387,51 @@ mod tests {
         // A feed that is empty is not an error.
         let empty = parse("<rss version=\"2.0\"><channel><title>Quiet</title></channel></rss>").unwrap();
         assert!(empty.entries.is_empty());
+    }
+
+    #[test]
+    fn dublin_core_and_atom_elements_fill_what_rss_leaves_out() {
+        let rss = r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:atom="http://www.w3.org/2005/Atom">
+<channel><title>T</title><dc:language>ru</dc:language>
+<item><dc:title>Только &amp; dc</dc:title><link>https://ru.example/a</link><dcterms:issued>2024-01-05T10:00:00Z</dcterms:issued></item>
+<item><title>Own title</title><dc:title>Not this</dc:title><link>https://ru.example/b</link><atom:published>2024-01-06T10:00:00Z</atom:published></item>
+<item><title>C</title><link>https://ru.example/c</link><pubDate>Sun, 07 Jan 2024 10:00:00 GMT</pubDate><dcterms:modified>2024-01-08T10:00:00Z</dcterms:modified></item>
+</channel></rss>"#;
+        let feed = parse(rss).unwrap();
+        assert_eq!(feed.language.as_deref(), Some("ru"));
+        let seen: Vec<(String, String, Option<String>)> = feed
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.entry.title.clone(),
+                    e.entry.published.unwrap().to_rfc3339(),
+                    e.entry.updated.map(|u| u.to_rfc3339()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "Только & dc".to_string(),
+                    "2024-01-05T10:00:00+00:00".to_string(),
+                    None
+                ),
+                (
+                    "Own title".to_string(),
+                    "2024-01-06T10:00:00+00:00".to_string(),
+                    None
+                ),
+                (
+                    "C".to_string(),
+                    "2024-01-07T10:00:00+00:00".to_string(),
+                    Some("2024-01-08T10:00:00+00:00".to_string())
+                ),
+            ]
+        );
+        assert_eq!(feed.entries[0].lang_hint.as_deref(), Some("ru"));
     }
 
     #[test]
