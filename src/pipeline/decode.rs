@@ -23,6 +23,10 @@ pub enum CharsetSource {
     Document,
     /// Nothing was declared and the bytes are valid UTF-8.
     Utf8Default,
+    /// A legacy charset was declared, but the bytes are valid UTF-8 with characters beyond
+    /// ASCII: pages copied into a UTF-8 CMS keep their old `gb2312` or `iso-8859-15`
+    /// declaration, and legacy text almost never forms valid UTF-8 by chance.
+    Utf8Bytes,
     /// Nothing usable was declared and the bytes are not UTF-8: a statistical guess.
     Guessed,
 }
@@ -55,6 +59,9 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
         .and_then(charset_param)
         .and_then(|l| Encoding::for_label(l.as_bytes()));
     let declared = document_charset(body);
+    if http.or(declared).is_some_and(|e| e != UTF_8) && is_utf8_beyond_ascii(body) {
+        return finish(body, UTF_8, CharsetSource::Utf8Bytes);
+    }
     if let Some(http) = http {
         let clean = decodes_cleanly(http, body);
         if clean || declared.is_none_or(|d| d == http || !decodes_cleanly(d, body)) {
@@ -81,6 +88,10 @@ fn finish(body: &[u8], encoding: &'static Encoding, source: CharsetSource) -> De
         source,
         lossy,
     }
+}
+
+fn is_utf8_beyond_ascii(body: &[u8]) -> bool {
+    !body.is_ascii() && std::str::from_utf8(body).is_ok()
 }
 
 fn decodes_cleanly(encoding: &'static Encoding, body: &[u8]) -> bool {
@@ -294,6 +305,29 @@ mod tests {
         assert_eq!(d.source, CharsetSource::Guessed);
         assert_eq!(d.encoding, encoding_rs::WINDOWS_1256);
         assert_eq!(d.text, text);
+    }
+
+    #[test]
+    fn utf8_bytes_under_a_legacy_declaration_are_read_as_utf8() {
+        for declared in ["gb2312", "iso-8859-15", "windows-1252"] {
+            let page = format!(
+                "<html><head><meta charset=\"{declared}\"></head><body>网络犯罪公约 — Công ước — Конвенция</body></html>"
+            );
+            let d = decode(page.as_bytes(), None);
+            assert_eq!(d.source, CharsetSource::Utf8Bytes, "{declared}");
+            assert!(
+                d.text.contains("网络犯罪公约 — Công ước — Конвенция"),
+                "{declared}"
+            );
+            let served = decode(page.as_bytes(), Some(&format!("text/html; charset={declared}")));
+            assert_eq!(served.source, CharsetSource::Utf8Bytes, "{declared} over HTTP");
+        }
+        // Real legacy bytes stay legacy: ISO-8859-15 "é€" is not valid UTF-8.
+        let mut legacy = b"<html><head><meta charset=\"iso-8859-15\"></head><body>caf".to_vec();
+        legacy.extend([0xE9, 0x20, 0xA4]);
+        let d = decode(&legacy, None);
+        assert_eq!(d.source, CharsetSource::Document);
+        assert!(d.text.ends_with("café €"), "{}", d.text);
     }
 
     #[test]
