@@ -51,6 +51,45 @@ fn is_tracking(key: &str) -> bool {
     TRACKING_PARAMS.contains(&key.as_str()) || TRACKING_PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
+/// The article a redirect wrapper points at: Google's `/url?q=` or `?url=`, Bing News's
+/// `apiclick.aspx?url=`, Facebook's `l.php?u=`; other URLs as they are. Alert and news-search
+/// feeds link through these, and the article must be the one its own outlet's feed brings.
+/// (FeedBurner's `~r/` links and `t.co` need a request to resolve: FeedBurner items carry
+/// `feedburner:origLink`, read instead; `t.co` links stay as they are.)
+pub fn unwrap_redirect(url: &Url) -> Url {
+    let mut current = url.clone();
+    // Wrappers of wrappers exist (an alert of a shared link); a few levels are plenty.
+    for _ in 0..3 {
+        let host = current
+            .host_str()
+            .unwrap_or("")
+            .trim_start_matches("www.")
+            .to_ascii_lowercase();
+        let path = current.path();
+        let keys: &[&str] = if (host.starts_with("google.") || host.contains(".google.")) && path == "/url" {
+            &["url", "q"]
+        } else if (host == "bing.com" || host.ends_with(".bing.com")) && path.ends_with("/apiclick.aspx") {
+            &["url"]
+        } else if (host == "l.facebook.com" || host == "lm.facebook.com") && path == "/l.php" {
+            &["u"]
+        } else {
+            return current;
+        };
+        let target = keys.iter().find_map(|key| {
+            current
+                .query_pairs()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, v)| Url::parse(&v).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        });
+        match target {
+            Some(target) => current = target,
+            None => return current,
+        }
+    }
+    current
+}
+
 /// The canonical form of an article URL: lower-case scheme and host (done by `Url`), no default
 /// port, no fragment, no tracking parameters, the remaining query sorted by key so that the same
 /// page reached through differently ordered links has one identity.
@@ -191,6 +230,29 @@ pub fn is_public(ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirect_wrappers_unwrap_to_the_article() {
+        let unwrapped = |u: &str| unwrap_redirect(&Url::parse(u).unwrap()).to_string();
+        let article = "https://www.outlet.example/world/hanoi-convention-signed?id=7";
+        for wrapped in [
+            "https://www.google.com/url?rct=j&sa=t&url=https%3A%2F%2Fwww.outlet.example%2Fworld%2Fhanoi-convention-signed%3Fid%3D7&ct=ga&cd=1",
+            "https://www.google.co.uk/url?q=https://www.outlet.example/world/hanoi-convention-signed?id%3D7&sa=U",
+            "https://www.bing.com/news/apiclick.aspx?ref=FexRss&aid=&tid=1&url=https%3a%2f%2fwww.outlet.example%2fworld%2fhanoi-convention-signed%3fid%3d7&c=1",
+            "https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.google.com%2Furl%3Furl%3Dhttps%253A%252F%252Fwww.outlet.example%252Fworld%252Fhanoi-convention-signed%253Fid%253D7",
+        ] {
+            assert_eq!(unwrapped(wrapped), article, "{wrapped}");
+        }
+        // Not wrappers, or wrappers of nothing usable: left alone.
+        for kept in [
+            "https://www.google.com/search?q=hanoi",
+            "https://www.google.com/url?url=javascript:alert(1)",
+            "https://www.outlet.example/url?url=https://elsewhere.example/",
+            "https://t.co/abc123",
+        ] {
+            assert_eq!(unwrapped(kept), kept);
+        }
+    }
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()

@@ -114,7 +114,7 @@ pub fn parse_feed(
         }
         let item_language = item.language.clone();
         let lang_hint = hint.or(item_language.as_deref()).or(feed_language.as_deref());
-        match to_entry(item, base, lang_hint) {
+        match to_entry(item, base, lang_hint, more.original.as_deref()) {
             Some(mut entry) => {
                 if entry.entry.title.trim().is_empty() {
                     if let Some(title) = more.title {
@@ -162,6 +162,8 @@ struct ItemExtras {
     published: Option<String>,
     /// `dcterms:modified` or `atom:updated`.
     updated: Option<String>,
+    /// `feedburner:origLink`: the article behind FeedBurner's redirecting link.
+    original: Option<String>,
 }
 
 /// Reads [`RssExtras`] from an RSS document (already mended); `None` for anything else or a
@@ -189,6 +191,7 @@ fn rss_extras(text: &str) -> Option<RssExtras> {
                         | "dcterms:modified"
                         | "atom:published"
                         | "atom:updated"
+                        | "feedburner:origLink"
                 ) {
                     reading = Some((name, String::new()));
                 }
@@ -227,6 +230,9 @@ fn rss_extras(text: &str) -> Option<RssExtras> {
                         }
                         (true, Some(item), "dcterms:modified" | "atom:updated") => {
                             item.updated = item.updated.take().or(value)
+                        }
+                        (true, Some(item), "feedburner:origLink") => {
+                            item.original = item.original.take().or(value)
                         }
                         _ => {}
                     }
@@ -306,8 +312,12 @@ fn text_and_refs(raw_body: &str, base: &Url) -> (String, super::cite::Refs) {
     (text, refs)
 }
 
-fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>) -> Option<Unjudged> {
-    let link = article_link(&item.links, &item.id, base)?;
+fn to_entry(item: FeedEntry, base: &Url, hint: Option<&str>, original: Option<&str>) -> Option<Unjudged> {
+    let original = original
+        .and_then(|o| Url::parse(o.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    let link =
+        crate::links::unwrap_redirect(&original.or_else(|| article_link(&item.links, &item.id, base))?);
     let title = item.title.map(|t| html_to_text(&t.content)).unwrap_or_default();
     let raw_body = item
         .content
@@ -432,6 +442,21 @@ mod tests {
             ]
         );
         assert_eq!(feed.entries[0].lang_hint.as_deref(), Some("ru"));
+    }
+
+    #[test]
+    fn alert_and_feedburner_links_become_the_articles_own() {
+        let alert = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Google Alert - Hanoi Convention</title>
+<entry><id>tag:google.com,2013:googlealerts/feed:1</id><title type="html">UN &lt;b&gt;cybercrime&lt;/b&gt; convention signed</title>
+<link href="https://www.google.com/url?rct=j&amp;sa=t&amp;url=https://www.outlet.example/a%3Fref%3Drss&amp;ct=ga"/>
+<updated>2025-10-25T10:00:00Z</updated></entry></feed>"#;
+        let feed = parse(alert).unwrap();
+        assert_eq!(feed.entries[0].entry.url, "https://www.outlet.example/a?ref=rss");
+        let feedburner = r#"<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel><title>T</title>
+<item><title>Signed</title><link>https://feeds.feedburner.example/~r/outlet/~3/xyz/</link>
+<feedburner:origLink>https://www.outlet.example/b</feedburner:origLink></item></channel></rss>"#;
+        let feed = parse(feedburner).unwrap();
+        assert_eq!(feed.entries[0].entry.url, "https://www.outlet.example/b");
     }
 
     #[test]
