@@ -32,15 +32,6 @@ pub struct Feed {
     pub timezone: Option<jiff::tz::TimeZone>,
 }
 
-impl Feed {
-    /// The zone its times without one are read in: `timezone`, else its language's default.
-    pub fn zone(&self) -> jiff::tz::TimeZone {
-        self.timezone
-            .clone()
-            .unwrap_or_else(|| crate::pipeline::dates::default_zone(self.language.as_deref()))
-    }
-}
-
 /// What a source's URL points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceKind {

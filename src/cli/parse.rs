@@ -47,7 +47,7 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
     let zone = config
         .as_ref()
         .and_then(|c| c.feeds.iter().find(|f| f.url.as_str() == args.source))
-        .map(|f| f.zone())
+        .map(crate::pipeline::dates::feed_zone)
         .unwrap_or_else(|| crate::pipeline::dates::default_zone(args.language.as_deref()));
     let mut parsed = feed::parse_feed(&decoded.text, &loaded.base, args.language.as_deref(), &zone)
         .with_context(|| format!("parsing {}", args.source))?;

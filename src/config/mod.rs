@@ -492,13 +492,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            good.feeds[0].zone(),
+            crate::pipeline::dates::feed_zone(&good.feeds[0]),
             jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh").unwrap()
         );
         let default =
             parse("[[feed]]\nname = \"ru\"\nurl = \"https://ru.example/\"\nlanguage = \"ru\"\n").unwrap();
         assert_eq!(
-            default.feeds[0].zone(),
+            crate::pipeline::dates::feed_zone(&default.feeds[0]),
             jiff::tz::TimeZone::get("Europe/Moscow").unwrap()
         );
         let p = problems(

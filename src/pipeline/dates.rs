@@ -197,6 +197,13 @@ pub fn default_zone(lang: Option<&str>) -> TimeZone {
     TimeZone::get(name).unwrap_or(TimeZone::UTC)
 }
 
+/// The zone `feed`'s times without one are read in: its `timezone`, else its language's.
+pub fn feed_zone(feed: &crate::model::Feed) -> TimeZone {
+    feed.timezone
+        .clone()
+        .unwrap_or_else(|| default_zone(feed.language.as_deref()))
+}
+
 /// The instant `raw` names, reading a time without a zone in `zone`.
 pub fn parse_date(raw: &str, zone: &TimeZone) -> Option<DateTime<Utc>> {
     let s = raw.trim();

@@ -337,7 +337,7 @@ impl Pipeline {
     async fn parse(&self, feed: &Feed, fetched: Fetched) -> Result<ParsedFeed, RefreshError> {
         let hint = feed.language.clone();
         let name = feed.name.clone();
-        let zone = feed.zone();
+        let zone = dates::feed_zone(feed);
         let parsed = tokio::task::spawn_blocking(move || {
             let decoded = decode::decode(&fetched.body, fetched.content_type.as_deref());
             if decoded.source == decode::CharsetSource::Guessed || decoded.lossy {
