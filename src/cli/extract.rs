@@ -43,7 +43,7 @@ pub fn run(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let line = ExtractJson {
             extracted: &extracted,
-            charset: decoded.encoding.name(),
+            charset: decoded.charset,
         };
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
         out.flush()?;
@@ -64,12 +64,7 @@ pub fn run(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
     writeln!(out, "author:    {}", or_none(extracted.author.clone()))?;
     writeln!(out, "canonical: {}", or_none(extracted.canonical.clone()))?;
     writeln!(out, "language:  {}", or_none(extracted.lang_hint.clone()))?;
-    writeln!(
-        out,
-        "charset:   {} ({:?})",
-        decoded.encoding.name(),
-        decoded.source
-    )?;
+    writeln!(out, "charset:   {} ({:?})", decoded.charset, decoded.source)?;
     for cited in &extracted.cited {
         writeln!(out, "cited:     {cited}")?;
     }

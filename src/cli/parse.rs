@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
             "feed": {
                 "title": parsed.title,
                 "language": parsed.language,
-                "charset": decoded.encoding.name(),
+                "charset": decoded.charset,
                 "charset_source": format!("{:?}", decoded.source),
                 "entries": entries.len(),
                 "skipped": parsed.skipped,
@@ -83,7 +83,7 @@ pub fn run(cli: &Cli, args: &ParseArgs) -> anyhow::Result<ExitCode> {
             "feed: {} (language: {}, charset: {} from {:?}, {} entries, {} skipped without a link)",
             parsed.title.as_deref().unwrap_or("untitled"),
             parsed.language.as_deref().unwrap_or("undeclared"),
-            decoded.encoding.name(),
+            decoded.charset,
             decoded.source,
             entries.len(),
             parsed.skipped,

@@ -36,8 +36,11 @@ pub enum CharsetSource {
 pub struct Decoded {
     /// The text, with any XML prolog's `encoding` rewritten to UTF-8.
     pub text: String,
-    /// The charset the bytes were decoded from.
+    /// The charset the bytes were decoded from (UTF-8 for UTF-32, which encoding_rs lacks;
+    /// `charset` names it).
     pub encoding: &'static Encoding,
+    /// The charset's name.
+    pub charset: &'static str,
     /// What decided it.
     pub source: CharsetSource,
     /// Whether some bytes did not decode and were replaced (U+FFFD).
@@ -46,6 +49,10 @@ pub struct Decoded {
 
 /// Decodes a fetched body given its HTTP `Content-Type` (if any).
 pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
+    // Before the UTF-16 BOM: UTF-32LE's BOM starts with it.
+    if let Some(decoded) = utf32(body) {
+        return decoded;
+    }
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         return finish(&body[bom_len..], encoding, CharsetSource::Bom);
     }
@@ -80,11 +87,48 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     finish(body, guessed, CharsetSource::Guessed)
 }
 
+/// UTF-32 by its BOM or by the bytes of `<` (XML 1.0, appendix F); `None` for anything else.
+fn utf32(body: &[u8]) -> Option<Decoded> {
+    let (big_endian, skip, source) = match body {
+        [0, 0, 0xFE, 0xFF, ..] => (true, 4, CharsetSource::Bom),
+        [0xFF, 0xFE, 0, 0, ..] => (false, 4, CharsetSource::Bom),
+        [0, 0, 0, b'<', ..] => (true, 0, CharsetSource::XmlPattern),
+        [b'<', 0, 0, 0, ..] => (false, 0, CharsetSource::XmlPattern),
+        _ => return None,
+    };
+    let mut lossy = false;
+    let text: String = body[skip..]
+        .chunks(4)
+        .map(|unit| {
+            let bytes: [u8; 4] = unit.try_into().unwrap_or([0, 0, 0xFF, 0xFD]);
+            let value = if big_endian {
+                u32::from_be_bytes(bytes)
+            } else {
+                u32::from_le_bytes(bytes)
+            };
+            char::from_u32(value)
+                .filter(|_| unit.len() == 4)
+                .unwrap_or_else(|| {
+                    lossy = true;
+                    char::REPLACEMENT_CHARACTER
+                })
+        })
+        .collect();
+    Some(Decoded {
+        text: rewrite_xml_prolog(text),
+        encoding: UTF_8,
+        charset: if big_endian { "UTF-32BE" } else { "UTF-32LE" },
+        source,
+        lossy,
+    })
+}
+
 fn finish(body: &[u8], encoding: &'static Encoding, source: CharsetSource) -> Decoded {
     let (text, lossy) = encoding.decode_without_bom_handling(body);
     Decoded {
         text: rewrite_xml_prolog(text.into_owned()),
         encoding,
+        charset: encoding.name(),
         source,
         lossy,
     }
@@ -328,6 +372,35 @@ mod tests {
         let d = decode(&legacy, None);
         assert_eq!(d.source, CharsetSource::Document);
         assert!(d.text.ends_with("café €"), "{}", d.text);
+    }
+
+    #[test]
+    fn utf32_with_or_without_a_bom_is_decoded() {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-32\"?><rss><title>Hà Nội 网络</title></rss>";
+        let be: Vec<u8> = xml.chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
+        let le: Vec<u8> = xml.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
+        let mut le_bom = vec![0xFF, 0xFE, 0, 0];
+        le_bom.extend(&le);
+        for (bytes, charset, source) in [
+            (be.clone(), "UTF-32BE", CharsetSource::XmlPattern),
+            (le, "UTF-32LE", CharsetSource::XmlPattern),
+            (le_bom, "UTF-32LE", CharsetSource::Bom),
+        ] {
+            let d = decode(&bytes, None);
+            assert_eq!((d.charset, d.source, d.lossy), (charset, source, false));
+            assert!(d.text.contains("<title>Hà Nội 网络</title>"), "{}", d.text);
+            assert!(
+                d.text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+                "{}",
+                d.text
+            );
+        }
+        let mut cut = be;
+        cut.pop();
+        assert!(
+            decode(&cut, None).lossy,
+            "a truncated last unit is replaced, not dropped"
+        );
     }
 
     #[test]

@@ -343,7 +343,7 @@ impl Pipeline {
             if decoded.source == decode::CharsetSource::Guessed || decoded.lossy {
                 tracing::warn!(
                     feed = %name,
-                    encoding = decoded.encoding.name(),
+                    encoding = decoded.charset,
                     lossy = decoded.lossy,
                     "charset undeclared or wrong; decoded by best guess"
                 );
