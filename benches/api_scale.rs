@@ -20,35 +20,7 @@ use treatywatch::store::{ArticleFilter, Store, StoreHandle};
 #[path = "support/mod.rs"]
 mod support;
 
-const WORDS: &[&str] = &[
-    "government",
-    "minister",
-    "ceremony",
-    "signed",
-    "treaty",
-    "cooperation",
-    "evidence",
-    "police",
-    "court",
-    "network",
-    "citizens",
-    "report",
-    "council",
-    "budget",
-    "harvest",
-    "weather",
-    "election",
-    "market",
-    "trade",
-    "energy",
-    "health",
-    "school",
-    "transport",
-    "football",
-    "festival",
-];
-
-/// Distinct words beyond [`WORDS`]: each article has [`TAIL`] of them, so that, as in real
+/// Distinct words beyond [`support::WORDS`]: each article has [`TAIL`] of them, so that, as in real
 /// text, most of an article's index terms are rare (each is in about 1,500 of a million).
 const VOCABULARY: usize = 100_000;
 const TAIL: usize = 150;
@@ -66,7 +38,9 @@ fn vocabulary_word(mut i: usize) -> String {
 }
 
 fn entry(n: usize) -> Entry {
-    let words: Vec<&str> = (0..60).map(|i| WORDS[(n * 7 + i * 13) % WORDS.len()]).collect();
+    let words: Vec<&str> = (0..60)
+        .map(|i| support::WORDS[(n * 7 + i * 13) % support::WORDS.len()])
+        .collect();
     let about = n % 10 == 0;
     let mut text = words.join(" ");
     for i in 0..TAIL {

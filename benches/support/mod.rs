@@ -109,3 +109,32 @@ pub fn parse_corpus(dir: &Path, base: &str, judges: &Judges) -> Vec<(Entry, Stri
     }
     out
 }
+
+/// Everyday news words the synthetic benches (`api_scale`, `retention`) write articles from.
+pub const WORDS: &[&str] = &[
+    "government",
+    "minister",
+    "ceremony",
+    "signed",
+    "treaty",
+    "cooperation",
+    "evidence",
+    "police",
+    "court",
+    "network",
+    "citizens",
+    "report",
+    "council",
+    "budget",
+    "harvest",
+    "weather",
+    "election",
+    "market",
+    "trade",
+    "energy",
+    "health",
+    "school",
+    "transport",
+    "football",
+    "festival",
+];

@@ -12,9 +12,9 @@ use jiff::tz::TimeZone;
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
-/// Zone abbreviations feeds write, with their offsets in minutes. Only those that name one
-/// offset: `IST` (India, Israel, Ireland) and `CST` (China or the US) are left out... except
-/// `CST`, which RFC 822 defines as US Central and feeds use so.
+/// Zone abbreviations feeds write, with their offsets in minutes east of UTC. Ambiguous ones
+/// are left out (`IST`: India, Israel or Ireland), except `CST`, which RFC 822 defines as US
+/// Central and feeds use so.
 const NAMED_ZONES: &[(&str, i32)] = &[
     ("ut", 0),
     ("utc", 0),

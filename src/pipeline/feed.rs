@@ -62,11 +62,10 @@ pub fn parse_feed(
     if looks_like_html(head) {
         return Err(ParseError::Html);
     }
-    let zone_for_extras = zone.clone();
-    let zone = zone.clone();
+    let parser_zone = zone.clone();
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
-        .timestamp_parser(move |written| super::dates::parse_date(written, &zone))
+        .timestamp_parser(move |written| super::dates::parse_date(written, &parser_zone))
         .build();
     // The XML parser has panicked on documents it misreads (UTF-16 bytes read as UTF-8): a
     // panic is this feed's error, not the end of the process.
@@ -98,17 +97,12 @@ pub fn parse_feed(
     for mut item in feed.entries {
         let more = item_extras.next().unwrap_or_default();
         if item.published.is_none() {
-            item.published = more
-                .published
-                .and_then(|d| super::dates::parse_date(&d, &zone_for_extras));
+            item.published = more.published.and_then(|d| super::dates::parse_date(&d, zone));
         }
         // feed-rs copies `pubDate` into `updated` when nothing else says it: a modification
         // date the item writes says more.
         if item.updated.is_none() || item.updated == item.published {
-            if let Some(updated) = more
-                .updated
-                .and_then(|d| super::dates::parse_date(&d, &zone_for_extras))
-            {
+            if let Some(updated) = more.updated.and_then(|d| super::dates::parse_date(&d, zone)) {
                 item.updated = Some(updated);
             }
         }
@@ -170,6 +164,19 @@ struct ItemExtras {
 /// document the reader cannot follow (feed-rs has read it already, so nothing is lost).
 fn rss_extras(text: &str) -> Option<RssExtras> {
     use quick_xml::events::Event;
+    // A second pass over every feed only for the feeds that have something for it.
+    if ![
+        "<dc:",
+        "<dcterms:",
+        "<atom:published",
+        "<atom:updated",
+        "<feedburner:origLink",
+    ]
+    .iter()
+    .any(|prefix| text.contains(prefix))
+    {
+        return None;
+    }
     let mut reader = quick_xml::Reader::from_str(text);
     let mut extras = RssExtras::default();
     let mut in_item = false;
