@@ -349,6 +349,18 @@ fn main() {
             .take(16)
         {
             println!("WRONG\n   {}\n   {}", show(*a), show(*b));
+            let story = story_of[*a];
+            for (member, reason) in store.join_reasons(story).unwrap() {
+                let title = store
+                    .article(member)
+                    .unwrap()
+                    .map(|m| m.entry.title)
+                    .unwrap_or_default();
+                println!(
+                    "      member {member} {title:?}: {}",
+                    serde_json::to_string(&reason).unwrap()
+                );
+            }
         }
     }
     let mut lookalike_pairs = 0usize;

@@ -193,7 +193,7 @@ pub struct Event {
 }
 
 /// Sentences of a text whose shape is kept at most.
-pub const MAX_SHAPE: usize = 24;
+pub const MAX_SHAPE: usize = 40;
 
 /// The shape of a text: each sentence's share of its characters, in 255ths. A sentence ends at
 /// `.`, `!`, `?` (and their Arabic and Chinese forms) before a space or the end, or at a line
@@ -227,6 +227,58 @@ fn shape(text: &str) -> Vec<u8> {
         .iter()
         .map(|l| ((l * 255 + total / 2) / total).min(255) as u8)
         .collect()
+}
+
+/// Sentences two texts have at least for their shapes to be aligned with merges.
+pub const ALIGNED_SHAPE: usize = 8;
+
+/// Merged or split sentences an alignment of two shapes has at most.
+pub const MAX_SHAPE_MERGES: usize = 2;
+
+/// What one merged or split sentence adds to an aligned shapes' distance, in 255ths.
+pub const SHAPE_MERGE_COST: u32 = 5;
+
+/// The least summed length difference (in 255ths) of an alignment of two shapes by beads of
+/// one to one, two to one and one to two sentences, with at most [`MAX_SHAPE_MERGES`] of the
+/// latter; `None` when none aligns them.
+fn aligned_distance(a: &[u8], b: &[u8]) -> Option<u32> {
+    const NONE: u32 = u32::MAX;
+    let (n, m) = (a.len(), b.len());
+    // cost[merges][i][j]: the best alignment of a[..i] and b[..j] with `merges` merges.
+    let mut cost = vec![vec![vec![NONE; m + 1]; n + 1]; MAX_SHAPE_MERGES + 1];
+    cost[0][0][0] = 0;
+    let at = |s: &[u8], i: usize| u32::from(s[i]);
+    for merges in 0..=MAX_SHAPE_MERGES {
+        for i in 0..=n {
+            for j in 0..=m {
+                let here = cost[merges][i][j];
+                if here == NONE {
+                    continue;
+                }
+                if i < n && j < m {
+                    let c = here + at(a, i).abs_diff(at(b, j));
+                    let slot = &mut cost[merges][i + 1][j + 1];
+                    *slot = (*slot).min(c);
+                }
+                if merges < MAX_SHAPE_MERGES {
+                    if i + 1 < n && j < m {
+                        let c = here + (at(a, i) + at(a, i + 1)).abs_diff(at(b, j)) + SHAPE_MERGE_COST;
+                        let slot = &mut cost[merges + 1][i + 2][j + 1];
+                        *slot = (*slot).min(c);
+                    }
+                    if i < n && j + 1 < m {
+                        let c = here + at(a, i).abs_diff(at(b, j) + at(b, j + 1)) + SHAPE_MERGE_COST;
+                        let slot = &mut cost[merges + 1][i + 1][j + 2];
+                        *slot = (*slot).min(c);
+                    }
+                }
+            }
+        }
+    }
+    (0..=MAX_SHAPE_MERGES)
+        .map(|k| cost[k][n][m])
+        .filter(|c| *c != NONE)
+        .min()
 }
 
 /// Characters of a text read for its details at most.
@@ -807,18 +859,24 @@ impl Event {
     }
 
     /// How far apart two texts' shapes are, from 0 (sentence for sentence alike in length) to
-    /// 2; `None` when they do not have the same number of sentences (at least two).
+    /// 2; `None` when they do not have the same number of sentences (at least two). Long
+    /// texts ([`ALIGNED_SHAPE`] sentences and more) may differ by [`MAX_SHAPE_MERGES`]
+    /// sentences: a translator joins two sentences or splits one, and the two are aligned as
+    /// sentence aligners do (Gale and Church's beads of one to one, two to one and one to
+    /// two), each merge costing [`SHAPE_MERGE_COST`].
     pub fn shape_distance(&self, other: &Event) -> Option<f64> {
-        if self.shape.len() < 2 || self.shape.len() != other.shape.len() {
+        let (a, b) = (&self.shape, &other.shape);
+        if a.len() < 2 || b.len() < 2 {
             return None;
         }
-        let sum: u32 = self
-            .shape
-            .iter()
-            .zip(&other.shape)
-            .map(|(a, b)| u32::from(a.abs_diff(*b)))
-            .sum();
-        Some(f64::from(sum) / 255.0)
+        if a.len() == b.len() && (a.len() < ALIGNED_SHAPE || a == b) {
+            let sum: u32 = a.iter().zip(b).map(|(x, y)| u32::from(x.abs_diff(*y))).sum();
+            return Some(f64::from(sum) / 255.0);
+        }
+        if a.len().min(b.len()) < ALIGNED_SHAPE || a.len().abs_diff(b.len()) > MAX_SHAPE_MERGES {
+            return None;
+        }
+        aligned_distance(a, b).map(|d| f64::from(d) / 255.0)
     }
 
     /// Whether a detail is evidence a report in any language gives the same way: places,
@@ -841,7 +899,7 @@ impl Event {
     }
 
     /// Whether this report's headline names something `other` could say and never does.
-    fn names_more_than(&self, other: &Event) -> bool {
+    pub fn names_more_than(&self, other: &Event) -> bool {
         self.headline.iter().any(|k| {
             Event::comparable(*k) && !other.says(*k) && !(is_city(*k) && self.country_said_by(other))
         })
@@ -953,6 +1011,29 @@ mod tests {
         assert!(values("", "秘书长安东尼奥·古特雷斯出席", "zh")
             .iter()
             .any(|v| v.starts_with("name:")));
+    }
+
+    #[test]
+    fn a_long_translation_aligns_across_a_merged_sentence() {
+        let with_shape = |shape: &[u8]| Event {
+            shape: shape.to_vec(),
+            ..Event::default()
+        };
+        let original = with_shape(&[20, 30, 25, 35, 30, 40, 25, 30, 20]);
+        // The translator joined the third and fourth sentences (25 + 35).
+        let joined = with_shape(&[21, 29, 61, 29, 41, 24, 30, 20]);
+        let d = original.shape_distance(&joined).expect("aligned");
+        assert!(d <= 0.1, "{d}");
+        // Its reverse, and itself, align alike.
+        assert_eq!(joined.shape_distance(&original), Some(d));
+        assert_eq!(original.shape_distance(&original), Some(0.0));
+        // Another text of as many sentences in another order does not come close.
+        let other = with_shape(&[60, 20, 20, 25, 20, 30, 25, 35]);
+        assert!(original.shape_distance(&other).is_none_or(|d| d > 0.2));
+        // Three merges are more than a translation makes; short texts align only one to one.
+        assert_eq!(original.shape_distance(&with_shape(&[50, 60, 70, 75])), None);
+        let short = with_shape(&[40, 60, 70, 85]);
+        assert_eq!(short.shape_distance(&with_shape(&[100, 70, 85])), None);
     }
 
     #[test]

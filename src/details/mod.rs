@@ -136,21 +136,38 @@ fn uncased_words(title: &str) -> Vec<String> {
 /// says: two reports of one event may open on different facts, but a headline about another
 /// person is about another event, however alike the rest.
 pub fn title_names_differ(one: (&str, &str), other: (&str, &str), lang: Option<&str>) -> bool {
-    let names_more = |(title, _): (&str, &str), (other_title, other_text): (&str, &str)| {
-        let names = title_names(title, lang);
-        if names.is_empty() {
-            return false;
-        }
-        let said = format!("{other_title}\n{other_text}");
-        let words: std::collections::HashSet<String> =
-            gazetteer::words(&said).map(gazetteer::fold_word).collect();
-        names.iter().any(|(kind, name)| match kind {
-            // A Chinese name's second part, as written after its dot.
-            event::Kind::HanName => name.split('·').nth(1).is_some_and(|last| !said.contains(last)),
-            _ => !words.contains(name),
-        })
+    title_names_more(one, other, lang) && title_names_more(other, one, lang)
+}
+
+/// Whether two reports in one language each headline something the other never says, a
+/// name in the title on one side being as good as a place, number or date on the other:
+/// "Chen Jing signs for Senegal" and "Senegal's parliament to vote on 29 November" share
+/// their country and their topic, and are two events.
+pub fn headlines_differ(
+    one: (&str, &str, &event::Event),
+    other: (&str, &str, &event::Event),
+    lang: Option<&str>,
+) -> bool {
+    let more = |a: (&str, &str, &event::Event), b: (&str, &str, &event::Event)| {
+        a.2.names_more_than(b.2) || title_names_more((a.0, a.1), (b.0, b.1), lang)
     };
-    names_more(one, other) && names_more(other, one)
+    more(one, other) && more(other, one)
+}
+
+/// Whether a report's title names a person or body (places aside) that `other` never says.
+fn title_names_more(one: (&str, &str), other: (&str, &str), lang: Option<&str>) -> bool {
+    let names = title_names(one.0, lang);
+    if names.is_empty() {
+        return false;
+    }
+    let said = format!("{}\n{}", other.0, other.1);
+    let words: std::collections::HashSet<String> =
+        gazetteer::words(&said).map(gazetteer::fold_word).collect();
+    names.iter().any(|(kind, name)| match kind {
+        // A Chinese name's second part, as written after its dot.
+        event::Kind::HanName => name.split('·').nth(1).is_some_and(|last| !said.contains(last)),
+        _ => !words.contains(name),
+    })
 }
 
 /// Whether two titles in one language are one template with a word swapped: in the same
@@ -347,6 +364,36 @@ mod tests {
             "Kenya signs the convention",
             "UPDATE: Kenya signs the convention"
         ));
+    }
+
+    #[test]
+    fn a_name_on_one_side_and_a_date_on_the_other_differ() {
+        let en = Some("en");
+        let report = |title: &'static str, text: &'static str| {
+            let published = "2025-11-20T09:00:00Z".parse().ok();
+            (title, text, event::Event::of(title, text, en, published))
+        };
+        let differ = |a: &(&str, &str, event::Event), b: &(&str, &str, event::Event)| {
+            headlines_differ((a.0, a.1, &a.2), (b.0, b.1, &b.2), en)
+        };
+        let signs = report(
+            "Chen Jing signs the cybercrime convention on behalf of Senegal",
+            "Senegal signed the convention at a ceremony on Thursday.",
+        );
+        let vote = report(
+            "Senegal's parliament to vote on the cybercrime convention on 29 November",
+            "Lawmakers will vote on ratification next week.",
+        );
+        assert!(differ(&signs, &vote));
+        // Places, numbers and dates alone do not tell them apart: the signing says none.
+        assert!(!signs.2.conflicts_with(&vote.2));
+        // Another report of the signing names what the first says: one event.
+        let again = report(
+            "Senegal signs UN cybercrime treaty",
+            "Ambassador Chen Jing signed for Senegal on Thursday.",
+        );
+        assert!(!differ(&signs, &again));
+        assert!(!differ(&again, &signs));
     }
 
     #[test]

@@ -412,6 +412,89 @@ mod tests {
     }
 
     #[test]
+    fn a_long_translation_joins_its_original_by_its_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let en = judged(
+            "https://harbour.example/depot",
+            "Old tram depot stays open",
+            "The city council voted late last night to keep the old tram depot open. \
+             Residents had gathered outside for hours. \
+             Councillor Lindqvist said the building would become a workshop for young carpenters, \
+             a library and a small museum about the tram line that served the harbour district for almost a century. \
+             Critics called the plan expensive. \
+             The depot was built from red brick and still has its original iron roof. \
+             Work should start next spring. \
+             Local shops expect more visitors once the museum opens its doors. \
+             A public meeting will follow. \
+             The vote passed by a wide margin after a long and sometimes heated debate that lasted well past midnight.",
+            "en",
+        );
+        // Translated with the third sentence split in two; it names nothing rare but the
+        // councillor.
+        let fr = judged(
+            "https://quotidien.example/depot",
+            "Le vieux dépôt de tramways reste ouvert",
+            "Le conseil municipal a voté tard hier soir pour garder ouvert le vieux dépôt de tramways. \
+             Des habitants attendaient dehors depuis des heures. \
+             La conseillère Lindqvist a dit que le bâtiment abriterait un atelier pour jeunes charpentiers et une bibliothèque. \
+             Il accueillera aussi un petit musée de la ligne de tramway qui a desservi le port pendant près d'un siècle. \
+             Les critiques jugent le projet coûteux. \
+             Le dépôt, en brique rouge, garde encore son toit de fer d'origine. \
+             Les travaux commenceront au printemps. \
+             Les commerces du quartier attendent plus de visiteurs après l'ouverture du musée. \
+             Une réunion publique suivra. \
+             Le vote a été acquis à une large majorité après un débat long et parfois vif qui a duré bien après minuit.",
+            "fr",
+        );
+        // Another text naming her, as long, its sentences in another order of lengths.
+        let es = judged(
+            "https://diario.example/puerto",
+            "El puerto amplía su terminal",
+            "La autoridad portuaria presentó ayer un plan para ampliar la terminal de pasajeros con dos muelles nuevos y un edificio de llegadas. \
+             Costará mucho. \
+             La arquitecta Lindqvist dirigirá el proyecto. \
+             Las obras durarán tres años y empezarán en cuanto el gobierno regional apruebe la financiación prevista. \
+             Habrá más ferris. \
+             Los vecinos temen más tráfico en las calles cercanas al puerto durante los meses de verano. \
+             Nadie votó en contra. \
+             El alcalde dijo que la terminal atraerá a más cruceros y creará empleo en el barrio. \
+             Fin del plan.",
+            "es",
+        );
+        assert_eq!(en.event.shape.len() + 1, fr.event.shape.len());
+        for (feed, e) in [("harbour", &en), ("quotidien", &fr), ("diario", &es)] {
+            store
+                .upsert_entries(feed, std::slice::from_ref(e), now())
+                .unwrap();
+        }
+        let story = |url: &str| {
+            let id = store.article_by_url(url).unwrap().unwrap().id;
+            store.story_of(id).unwrap()
+        };
+        assert_eq!(
+            story(&fr.url),
+            story(&en.url),
+            "{:?}",
+            en.event.shape_distance(&fr.event)
+        );
+        assert_ne!(story(&es.url), story(&en.url));
+        let fr_id = store.article_by_url(&fr.url).unwrap().unwrap().id;
+        let reasons = store.join_reasons(story(&en.url)).unwrap();
+        let (_, why) = reasons.iter().find(|(m, _)| *m == fr_id).expect("a member");
+        assert!(
+            matches!(
+                why,
+                Some(super::super::JoinReason::Details {
+                    translation: true,
+                    ..
+                })
+            ),
+            "{why:?}"
+        );
+    }
+
+    #[test]
     fn a_translation_joins_its_original_and_a_look_alike_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();

@@ -17,7 +17,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::details::event::{Event, Script};
+use crate::details::event::{Event, Script, MAX_SHAPE_MERGES};
 use crate::fingerprint::{Signature, BANDS, SIGNATURE_LEN};
 
 /// Article slots one bucket keeps: its newest. Copies of one text sit in one story, so the
@@ -36,6 +36,15 @@ const MIN_POPULATION: u32 = 1000;
 
 /// Article slots one pair of event details keeps: its newest.
 pub const EVENT_SLOTS: usize = 8;
+
+/// Article slots one shape (a number of sentences) keeps: its newest. A long text's
+/// translation keeps its sentences, so texts of as many sentences are its candidates; a
+/// translation appears within hours, which the newest few dozen of each length cover.
+pub const SHAPE_SLOTS: usize = 48;
+
+/// Sentences a text has at least for its shape alone to find its translations: the shapes
+/// of a few sentences are alike by chance.
+pub const LONG_SHAPE: usize = 8;
 
 /// The rarest details of a lead that are indexed and looked up in pairs. One detail alone
 /// ("Jakarta", "1,200") is in too many articles for its newest few to be the right ones; two
@@ -78,6 +87,8 @@ pub(super) struct NearDupIndex {
     event_first: u32,
     /// The newest articles naming each pair of rare event details in their lead.
     events: HashMap<u64, [u32; EVENT_SLOTS]>,
+    /// The newest articles of each long shape (by its number of sentences).
+    shapes: HashMap<u8, [u32; SHAPE_SLOTS]>,
     /// How many articles in the event window say each detail.
     counts: HashMap<u32, u32>,
     /// Slots evicted since the buckets were last swept of them.
@@ -95,6 +106,7 @@ impl NearDupIndex {
             first: 0,
             buckets: HashMap::new(),
             events: HashMap::new(),
+            shapes: HashMap::new(),
             counts: HashMap::new(),
             stale: 0,
         }
@@ -125,6 +137,11 @@ impl NearDupIndex {
         if let Some(h) = &happening {
             for key in self.pair_keys(&h.event) {
                 let slots = self.events.entry(key).or_insert([EMPTY; EVENT_SLOTS]);
+                slots.rotate_right(1);
+                slots[0] = slot;
+            }
+            if let Some(len) = long_shape(&h.event) {
+                let slots = self.shapes.entry(len).or_insert([EMPTY; SHAPE_SLOTS]);
                 slots.rotate_right(1);
                 slots[0] = slot;
             }
@@ -165,6 +182,13 @@ impl NearDupIndex {
         if in_events {
             for key in self.pair_keys(&happening.event) {
                 let slots = self.events.entry(key).or_insert([EMPTY; EVENT_SLOTS]);
+                if !slots.contains(&slot) {
+                    slots.rotate_right(1);
+                    slots[0] = slot;
+                }
+            }
+            if let Some(len) = long_shape(&happening.event) {
+                let slots = self.shapes.entry(len).or_insert([EMPTY; SHAPE_SLOTS]);
                 if !slots.contains(&slot) {
                     slots.rotate_right(1);
                     slots[0] = slot;
@@ -217,14 +241,16 @@ impl NearDupIndex {
     }
 
     /// Indexed articles of any language naming two of the rarest details of `event`'s lead,
-    /// reported within `window` of `at`, newest first per pair; each at most once, and at
+    /// reported within `window` of `at`, newest first per pair, then those in another
+    /// language whose long shape is a translation's of `event`'s; each at most once, and at
     /// most `limit`.
     pub(super) fn event_candidates(
         &self,
         event: &Event,
+        lang: LangCode,
         at: DateTime<Utc>,
         window: Duration,
-        limit: usize,
+        (limit, shape_distance): (usize, f64),
     ) -> Vec<(u64, &Happening)> {
         let mut out: Vec<(u64, &Happening)> = Vec::new();
         for key in self.pair_keys(event) {
@@ -248,6 +274,35 @@ impl NearDupIndex {
                 if out.len() >= limit {
                     return out;
                 }
+            }
+        }
+        let Some(len) = long_shape(event) else {
+            return out;
+        };
+        // A translation may have merged or split a sentence or two.
+        let lengths = len.saturating_sub(MAX_SHAPE_MERGES as u8)..=len.saturating_add(MAX_SHAPE_MERGES as u8);
+        let slots = lengths.filter_map(|l| self.shapes.get(&l)).flatten();
+        for &slot in slots {
+            if !self.in_event_window(slot) {
+                continue;
+            }
+            let Some(record) = self.record(slot) else {
+                continue;
+            };
+            let Some(happening) = &record.happening else {
+                continue;
+            };
+            let translated = lang != record.lang
+                && event
+                    .shape_distance(&happening.event)
+                    .is_some_and(|d| d <= shape_distance);
+            if !translated || (happening.at - at).abs() > window || out.iter().any(|(id, _)| *id == record.id)
+            {
+                continue;
+            }
+            out.push((record.id, happening));
+            if out.len() >= limit {
+                break;
             }
         }
         out
@@ -368,9 +423,22 @@ impl NearDupIndex {
                 slots.iter().any(|s| *s != EMPTY)
             });
             self.events.shrink_to_fit();
+            self.shapes.retain(|_, slots| {
+                for slot in slots.iter_mut() {
+                    if !in_events(*slot) {
+                        *slot = EMPTY;
+                    }
+                }
+                slots.iter().any(|s| *s != EMPTY)
+            });
             self.stale = 0;
         }
     }
+}
+
+/// The number of sentences of a shape long enough to find translations by.
+fn long_shape(event: &Event) -> Option<u8> {
+    (event.shape.len() >= LONG_SHAPE).then_some(event.shape.len() as u8)
 }
 
 /// The details of a lead that are looked up: small numbers are everywhere.

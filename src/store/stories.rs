@@ -151,26 +151,25 @@ impl Store {
     /// Stories with an article matching `filter`, newest activity first, each with all its
     /// articles; `filter.limit` counts stories.
     pub fn stories_of(&self, filter: &ArticleFilter) -> Result<Vec<(u64, Vec<Article>)>, StoreError> {
+        // The listing index is by time, so walking it newest first meets each story at its
+        // newest article: the walk is the index by last activity, and it stops at the page.
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for article in self.list(&ArticleFilter {
-            limit: None,
-            ..filter.clone()
-        })? {
-            if filter.limit.is_some_and(|l| out.len() >= l) {
-                break;
-            }
-            let story = self.story_of(article.id)?;
-            if !seen.insert(story) {
-                continue;
-            }
-            let members = self
-                .story_members(story)?
-                .into_iter()
-                .filter_map(|id| self.article(id).transpose())
-                .collect::<Result<Vec<_>, _>>()?;
-            out.push((story, members));
+        if filter.limit == Some(0) {
+            return Ok(out);
         }
+        self.scan(filter, |article| {
+            let story = self.story_of(article.id)?;
+            if seen.insert(story) {
+                let members = self
+                    .story_members(story)?
+                    .into_iter()
+                    .filter_map(|id| self.article(id).transpose())
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.push((story, members));
+            }
+            Ok(filter.limit.is_none_or(|l| out.len() < l))
+        })?;
         Ok(out)
     }
 }
