@@ -346,7 +346,12 @@ fn main() {
         for (a, b) in predicted
             .difference(&truth)
             .filter(|(a, b)| (lang_of(*a) == lang_of(*b)) == std::env::var("DEDUP_CROSS").is_err())
-            .take(16)
+            .take(
+                std::env::var("DEDUP_SHOW")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(16),
+            )
         {
             println!("WRONG\n   {}\n   {}", show(*a), show(*b));
             let story = story_of[*a];

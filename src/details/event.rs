@@ -176,6 +176,9 @@ pub fn marked(title: &str, text: &str, lang: Option<&str>, published: Option<Dat
 /// those anywhere in it (what it says).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
+    /// Keys of the title's details, sorted, with the countries its cities are in: two
+    /// titles naming figures, dates or places and none alike are of two events.
+    pub title: Vec<u32>,
     /// Keys of the details of the title and the text's first sentence, sorted: what the
     /// event is. Two reports conflict by these.
     pub headline: Vec<u32>,
@@ -467,7 +470,9 @@ fn lookup(tokens: &[Tok<'_>], at: usize) -> Option<(Meaning, usize)> {
 /// Where in a report a detail is first said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Part {
-    /// The title or the text's first sentence: what the event is.
+    /// The title: what the event is, in a few words.
+    Title,
+    /// The text's first sentence: what the event is, told.
     Headline,
     /// The rest of the lead (the text's first [`LEAD_CHARS`] characters).
     Lead,
@@ -479,6 +484,7 @@ impl Part {
     /// How the explanations and benches mark it: `**` headline, `*` lead, nothing further on.
     pub fn mark(self) -> &'static str {
         match self {
+            Part::Title => "***",
             Part::Headline => "**",
             Part::Lead => "*",
             Part::Body => "",
@@ -503,6 +509,7 @@ pub fn read(
         None => text,
     };
     let full = format!("{title}\n{text}");
+    let title_end = title.len();
     let headline_end = title.len() + 1 + first_sentence_end(text);
     let lead_end = title.len()
         + 1
@@ -516,7 +523,9 @@ pub fn read(
     // Where each detail is in `out`: a long text names hundreds.
     let mut seen: rustc_hash::FxHashMap<(Kind, String), usize> = Default::default();
     let mut push = |kind: Kind, value: String, at: usize| {
-        let part = if at < headline_end {
+        let part = if at < title_end {
+            Part::Title
+        } else if at < headline_end {
             Part::Headline
         } else if at < lead_end {
             Part::Lead
@@ -549,7 +558,7 @@ pub fn read(
         _ => None,
     };
     // The countries of the cities named: "Sydney" says "Australia" already.
-    let mut cities_in: Vec<String> = Vec::new();
+    let mut cities_in: Vec<(String, usize)> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         let tok = &toks[i];
@@ -650,7 +659,7 @@ pub fn read(
                         let to = chars.get(at + len).map(|c| c.0).unwrap_or(run.len());
                         if let Some(Meaning::Place(p)) = g.get(&run[from..to]) {
                             push(Kind::Place, p.code(), tok.start + from);
-                            cities_in.extend(city_country(p));
+                            cities_in.extend(city_country(p).map(|c| (c, tok.start + from)));
                             matched = len;
                             break;
                         }
@@ -691,7 +700,7 @@ pub fn read(
                 match lookup(&toks, i) {
                     Some((Meaning::Place(p), n)) if cased || !has_case => {
                         push(Kind::Place, p.code(), tok.start);
-                        cities_in.extend(city_country(p));
+                        cities_in.extend(city_country(p).map(|c| (c, tok.start)));
                         i += n;
                         continue;
                     }
@@ -743,17 +752,19 @@ pub fn read(
     }
     // A city's country is said, not named: a report naming Beirut says Lebanon, and one
     // naming Lebanon conflicts with it in nothing; only the city is evidence of its own.
-    out.retain(|(d, _)| !(d.kind == Kind::Place && cities_in.contains(&d.value)));
+    out.retain(|(d, _)| !(d.kind == Kind::Place && cities_in.iter().any(|(c, _)| *c == d.value)));
+    // A title's city says its country in the title: "Sydney" and "Australia" agree there.
     cities_in.sort_unstable();
-    cities_in.dedup();
-    out.extend(cities_in.into_iter().map(|country| {
+    cities_in.dedup_by(|later, first| later.0 == first.0);
+    out.extend(cities_in.into_iter().map(|(country, at)| {
         let value = format!("{IMPLIED}{country}");
+        let part = if at < title_end { Part::Title } else { Part::Body };
         (
             Detail {
                 kind: Kind::Place,
                 value,
             },
-            Part::Body,
+            part,
         )
     }));
     out
@@ -825,20 +836,30 @@ impl Event {
     /// The event details of a report, as keys.
     pub fn of(title: &str, text: &str, lang: Option<&str>, published: Option<DateTime<Utc>>) -> Event {
         let details = read(title, text, lang, published);
+        // The countries a title's cities imply are for comparing titles only.
+        let named = |d: &Detail| !is_implied(d.key());
         let mut lead: Vec<u32> = details
             .iter()
-            .filter(|(_, part)| *part <= Part::Lead)
+            .filter(|(d, part)| *part <= Part::Lead && named(d))
             .map(|(d, _)| d.key())
             .take(MAX_LEAD_DETAILS)
             .collect();
         let mut headline: Vec<u32> = details
             .iter()
-            .filter(|(_, part)| *part == Part::Headline)
+            .filter(|(d, part)| *part <= Part::Headline && named(d))
             .map(|(d, _)| d.key())
             .take(MAX_LEAD_DETAILS)
             .collect();
         headline.sort_unstable();
         headline.dedup();
+        let mut title: Vec<u32> = details
+            .iter()
+            .filter(|(_, part)| *part == Part::Title)
+            .map(|(d, _)| d.key())
+            .take(MAX_LEAD_DETAILS)
+            .collect();
+        title.sort_unstable();
+        title.dedup();
         let mut said: Vec<u32> = details
             .iter()
             .map(|(d, _)| d.key())
@@ -850,6 +871,7 @@ impl Event {
         said.sort_unstable();
         said.dedup();
         Event {
+            title,
             headline,
             lead,
             said,
@@ -920,10 +942,29 @@ impl Event {
     }
 
     /// Whether the two reports tell different events: each headline names something (a
-    /// number, a place, a date) that the other never says. What an event is, every report
-    /// says first; the background after it each outlet picks for itself.
+    /// number, a place, a date) that the other never says, or their titles name figures,
+    /// dates, cities or countries and none alike ("190 cyclists start the Tour of Nigeria" and
+    /// "150 riders …"). What an event is, every report says first; the background after it
+    /// each outlet picks for itself.
     pub fn conflicts_with(&self, other: &Event) -> bool {
-        self.names_more_than(other) && other.names_more_than(self)
+        (self.names_more_than(other) && other.names_more_than(self)) || self.titles_conflict(other)
+    }
+
+    /// Whether both titles name details of one sort (figures, dates, cities, countries) and
+    /// share none of them.
+    pub fn titles_conflict(&self, other: &Event) -> bool {
+        let sorts: [fn(u32) -> Option<u32>; 4] = [
+            |k| (Kind::of_key(k) == Kind::Number).then_some(k),
+            |k| (Kind::of_key(k) == Kind::Date).then_some(k),
+            |k| is_city(k).then_some(k),
+            // A country named, or implied by a city (its key with the low bit set).
+            |k| (Kind::of_key(k) == Kind::Place && !is_city(k)).then_some(k & !1),
+        ];
+        sorts.iter().any(|sort| {
+            let mine: Vec<u32> = self.title.iter().filter_map(|k| sort(*k)).collect();
+            let theirs: Vec<u32> = other.title.iter().filter_map(|k| sort(*k)).collect();
+            !mine.is_empty() && !theirs.is_empty() && !mine.iter().any(|k| theirs.contains(k))
+        })
     }
 
     /// The details both reports say, anywhere.

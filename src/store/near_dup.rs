@@ -520,6 +520,11 @@ pub(super) fn encode_record(
     for key in headline {
         v.extend_from_slice(&key.to_be_bytes());
     }
+    let title = &event.title[..event.title.len().min(255)];
+    v.push(title.len() as u8);
+    for key in title {
+        v.extend_from_slice(&key.to_be_bytes());
+    }
     v
 }
 
@@ -547,23 +552,32 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
                     .collect()
             };
             // Records of the first version with details have no shape, those of the second
-            // no headline: their lead stands for it.
-            let (shape, headline) = match shape {
-                [] => (Vec::new(), None),
+            // no headline: their lead stands for it; those of the third no title, whose
+            // details are then unknown (no title conflicts with theirs).
+            let (shape, headline, title) = match shape {
+                [] => (Vec::new(), None, Vec::new()),
                 [n, rest @ ..] => {
                     let (shape, rest) = rest.split_at_checked(usize::from(*n))?;
-                    let headline = match rest {
-                        [] => None,
-                        [h, keys @ ..] if keys.len() == 4 * usize::from(*h) => Some(decode(keys)),
-                        _ => return None,
+                    let (headline, title) = match rest {
+                        [] => (None, Vec::new()),
+                        [h, rest @ ..] => {
+                            let (keys, rest) = rest.split_at_checked(4 * usize::from(*h))?;
+                            let title = match rest {
+                                [] => Vec::new(),
+                                [t, keys @ ..] if keys.len() == 4 * usize::from(*t) => decode(keys),
+                                _ => return None,
+                            };
+                            (Some(decode(keys)), title)
+                        }
                     };
-                    (shape.to_vec(), headline)
+                    (shape.to_vec(), headline, title)
                 }
             };
             let mut keys = decode(keys);
             let said = keys.split_off(lead_n);
             Some(Happening {
                 event: Event {
+                    title,
                     headline: headline.unwrap_or_else(|| keys.clone()),
                     lead: keys,
                     said,
@@ -656,8 +670,15 @@ mod tests {
             (signature(5), *b"vi\0", t(3))
         );
         assert_eq!(record.happening, Some(happening.clone()));
+        assert!(!happening.event.title.is_empty(), "72 and Hanoi with its country");
+        // Records written before the title was stored read no title.
+        let title_bytes = 1 + 4 * happening.event.title.len();
+        let untitled = decode_record(&bytes[..bytes.len() - title_bytes]).expect("a record");
+        let untitled = untitled.happening.expect("its event");
+        assert!(untitled.event.title.is_empty());
+        assert_eq!(untitled.event.headline, happening.event.headline);
         // Records written before the headline was stored read their lead as it.
-        let headline_bytes = 1 + 4 * happening.event.headline.len();
+        let headline_bytes = 1 + 4 * happening.event.headline.len() + title_bytes;
         let older = decode_record(&bytes[..bytes.len() - headline_bytes]).expect("a record");
         let older = older.happening.expect("its event");
         assert_eq!(older.event.headline, happening.event.lead);
