@@ -201,6 +201,7 @@ pub(crate) fn search_reading(
             .map(|lang| (lang.to_string(), vec![text.to_string()]))
             .collect(),
         exclude: Default::default(),
+        actors: Default::default(),
         min_score: 1.0,
         max_gap: 2,
     };

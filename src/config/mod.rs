@@ -527,6 +527,15 @@ mod tests {
         assert!(p[1].message.contains("no phrases"));
         assert!(p[2].message.contains("duplicate topic name"));
         assert!(p[3].message.contains("'qq'"));
+
+        // A topic's actors: each needs a spelling.
+        let text = "[[topic]]\nname = \"t\"\nphrases = { en = [\"treaty\"] }\nactors = { waly = [\"Ghada Waly\", \"غادة والي\"] }\n";
+        assert_eq!(parse(text).unwrap().topics[0].actors["waly"].len(), 2);
+        let p =
+            problems("[[topic]]\nname = \"t\"\nphrases = { en = [\"treaty\"] }\nactors = { waly = [] }\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].line, 1);
+        assert!(p[0].message.contains("actor 'waly'"), "{}", p[0].message);
     }
 
     #[test]

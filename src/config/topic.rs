@@ -17,6 +17,10 @@ pub struct TopicConfig {
     /// Phrases that mean "this is about something else", by language code; any one vetoes.
     #[serde(default)]
     pub exclude: BTreeMap<String, Vec<String>>,
+    /// The people and bodies its news names, each by an id with its spellings in any
+    /// language: a report naming one says the same in every language.
+    #[serde(default)]
+    pub actors: BTreeMap<String, Vec<String>>,
     /// Score needed to match: 1 is one phrase in the body (a phrase in the title scores 2).
     #[serde(default = "default_min_score")]
     pub min_score: f64,
@@ -133,7 +137,100 @@ pub fn builtin_topic() -> TopicConfig {
             .map(|(lang, phrases)| (lang.to_string(), phrases.iter().map(|p| p.to_string()).collect()))
             .collect(),
         exclude: BTreeMap::new(),
+        actors: builtin_actors(),
         min_score: default_min_score(),
         max_gap: default_max_gap(),
     }
+}
+
+/// The convention's actors, for the built-in topic: its secretariat and head, the
+/// Secretary-General, the host country's leaders, the venue of its signing.
+pub fn builtin_actors() -> BTreeMap<String, Vec<String>> {
+    let actors: [(&str, &[&str]); 8] = [
+        (
+            "guterres",
+            &[
+                "António Guterres",
+                "Antonio Guterres",
+                "Guterres",
+                "Гутерриш",
+                "Гутерреш",
+                "古特雷斯",
+                "غوتيريش",
+                "غوتيريس",
+            ],
+        ),
+        (
+            "unodc",
+            &[
+                "UNODC",
+                "ONUDC",
+                "UNODOC",
+                "UNDOC",
+                "УНП ООН",
+                "联合国毒品和犯罪问题办公室",
+                "毒罪办",
+                "مكتب الأمم المتحدة المعني بالمخدرات والجريمة",
+            ],
+        ),
+        (
+            "ghada-waly",
+            &[
+                "Ghada Waly",
+                "Waly",
+                "Гада Вали",
+                "加达·瓦利",
+                "瓦利",
+                "غادة والي",
+            ],
+        ),
+        (
+            "luong-cuong",
+            &["Lương Cường", "Luong Cuong", "Лыонг Кыонг", "梁强", "لوونغ كوونغ"],
+        ),
+        (
+            "pham-minh-chinh",
+            &[
+                "Phạm Minh Chính",
+                "Pham Minh Chinh",
+                "Фам Минь Тинь",
+                "Фам Минь Чинь",
+                "范明政",
+                "فام مينه تشينه",
+            ],
+        ),
+        (
+            "luong-tam-quang",
+            &["Lương Tam Quang", "Luong Tam Quang", "Лыонг Там Куанг", "梁三光"],
+        ),
+        (
+            "ad-hoc-committee",
+            &[
+                "Ad Hoc Committee",
+                "Comité spécial",
+                "Comité Especial",
+                "Специальный комитет",
+                "Ủy ban đặc biệt",
+                "特设委员会",
+                "اللجنة المخصصة",
+            ],
+        ),
+        (
+            "national-convention-center",
+            &[
+                "National Convention Center",
+                "National Convention Centre",
+                "Trung tâm Hội nghị Quốc gia",
+                "Centre national des congrès",
+                "Centro Nacional de Convenciones",
+                "Национальный конференц-центр",
+                "国家会议中心",
+                "المركز الوطني للمؤتمرات",
+            ],
+        ),
+    ];
+    actors
+        .iter()
+        .map(|(id, names)| (id.to_string(), names.iter().map(|n| n.to_string()).collect()))
+        .collect()
 }

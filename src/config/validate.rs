@@ -228,6 +228,17 @@ pub(super) fn validate(file: FileConfig, text: &str, path: &Path) -> Result<Conf
                 message: format!("topic '{}' has no phrases", topic.name),
             });
         }
+        for (actor, spellings) in &topic.actors {
+            if actor.trim().is_empty() || spellings.iter().all(|s| s.trim().is_empty()) {
+                problems.push(Problem {
+                    line,
+                    message: format!(
+                        "topic '{}': actor '{actor}' in 'actors' needs an id and at least one spelling",
+                        topic.name
+                    ),
+                });
+            }
+        }
         for lang in topic.phrases.keys().chain(topic.exclude.keys()) {
             match lang_of_code(lang) {
                 Some(_) => languages.push(lang.clone()),

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 
+use super::actors::Actors;
 use super::digit_value;
 use super::gazetteer::{arabic_stems, fold_word, gazetteer, is_han, Meaning, MAX_HAN_NAME, MAX_NAME_WORDS};
 use super::LEAD_CHARS;
@@ -133,6 +134,7 @@ impl Detail {
         // one a city from a country.
         match kind {
             Kind::Place if value.starts_with(CITY) => (key & !3) | 2,
+            Kind::Place if value.starts_with(ACTOR) => key | 3,
             Kind::Place => key & !3,
             _ => key,
         }
@@ -144,7 +146,15 @@ const IMPLIED: &str = "in:";
 
 /// Whether a key is of a country a city implies: it is said, never evidence of its own.
 fn is_implied(key: u32) -> bool {
-    Kind::of_key(key) == Kind::Place && key & 1 == 1
+    Kind::of_key(key) == Kind::Place && key & 3 == 1
+}
+
+/// The prefix of an actor's value (`actor:guterres`).
+const ACTOR: &str = "actor:";
+
+/// Whether a key is of an actor (a place key's two low bits set).
+fn is_actor(key: u32) -> bool {
+    Kind::of_key(key) == Kind::Place && key & 3 == 3
 }
 
 /// The prefix of a city's value.
@@ -152,12 +162,15 @@ const CITY: &str = "geonames:";
 
 /// Whether a key is of a city.
 fn is_city(key: u32) -> bool {
-    Kind::of_key(key) == Kind::Place && key & 2 == 2
+    Kind::of_key(key) == Kind::Place && key & 3 == 2
 }
 
 impl std::fmt::Display for Detail {
     /// `kind:value`, as explanations show it (`place:VN`, `number:72`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.value.starts_with(ACTOR) {
+            return write!(f, "{}", self.value);
+        }
         write!(f, "{}:{}", self.kind.label(), self.value)
     }
 }
@@ -243,45 +256,73 @@ pub const SHAPE_MERGE_COST: u32 = 5;
 
 /// The least summed length difference (in 255ths) of an alignment of two shapes by beads of
 /// one to one, two to one and one to two sentences, with at most [`MAX_SHAPE_MERGES`] of the
-/// latter; `None` when none aligns them.
-fn aligned_distance(a: &[u8], b: &[u8]) -> Option<u32> {
+/// latter; `None` when none aligns them within `limit`. With so few merges an alignment stays
+/// within a band of the diagonal, so only that band is computed, three rows at a time.
+fn aligned_distance(a: &[u8], b: &[u8], limit: u32) -> Option<u32> {
     const NONE: u32 = u32::MAX;
+    const BAND: usize = 2 * MAX_SHAPE_MERGES + 1;
     let (n, m) = (a.len(), b.len());
-    // cost[merges][i][j]: the best alignment of a[..i] and b[..j] with `merges` merges.
-    let mut cost = vec![vec![vec![NONE; m + 1]; n + 1]; MAX_SHAPE_MERGES + 1];
-    cost[0][0][0] = 0;
+    if n > MAX_SHAPE || m > MAX_SHAPE || n.abs_diff(m) > MAX_SHAPE_MERGES {
+        return None;
+    }
+    // cost[merges][i % 3][j + MAX_SHAPE_MERGES - i]: the best alignment of a[..i] and b[..j].
+    // A row is written from the two before it only, so three rows are kept, reused in turn.
+    let mut cost = [[[NONE; BAND]; 3]; MAX_SHAPE_MERGES + 1];
+    let band = |i: usize, j: usize| (j + MAX_SHAPE_MERGES).checked_sub(i).filter(|d| *d < BAND);
+    cost[0][0][MAX_SHAPE_MERGES] = 0;
     let at = |s: &[u8], i: usize| u32::from(s[i]);
-    for merges in 0..=MAX_SHAPE_MERGES {
-        for i in 0..=n {
-            for j in 0..=m {
-                let here = cost[merges][i][j];
-                if here == NONE {
+    let mut previous_row_open = true;
+    for i in 0..=n {
+        if i == n {
+            let d = band(n, m)?;
+            return (0..=MAX_SHAPE_MERGES)
+                .map(|k| cost[k][n % 3][d])
+                .filter(|c| *c <= limit)
+                .min();
+        }
+        let mut row_open = false;
+        for d in 0..BAND {
+            let Some(j) = (i + d).checked_sub(MAX_SHAPE_MERGES).filter(|j| *j <= m) else {
+                continue;
+            };
+            for merges in 0..=MAX_SHAPE_MERGES {
+                let here = cost[merges][i % 3][d];
+                if here > limit {
                     continue;
                 }
-                if i < n && j < m {
-                    let c = here + at(a, i).abs_diff(at(b, j));
-                    let slot = &mut cost[merges][i + 1][j + 1];
-                    *slot = (*slot).min(c);
+                row_open = true;
+                let mut relax = |merges: usize, i: usize, j: usize, c: u32| {
+                    if let Some(d) = band(i, j).filter(|_| i <= n && j <= m && c <= limit) {
+                        let slot = &mut cost[merges][i % 3][d];
+                        *slot = (*slot).min(c);
+                    }
+                };
+                if j < m {
+                    relax(merges, i + 1, j + 1, here + at(a, i).abs_diff(at(b, j)));
                 }
                 if merges < MAX_SHAPE_MERGES {
                     if i + 1 < n && j < m {
                         let c = here + (at(a, i) + at(a, i + 1)).abs_diff(at(b, j)) + SHAPE_MERGE_COST;
-                        let slot = &mut cost[merges + 1][i + 2][j + 1];
-                        *slot = (*slot).min(c);
+                        relax(merges + 1, i + 2, j + 1, c);
                     }
-                    if i < n && j + 1 < m {
+                    if j + 1 < m {
                         let c = here + at(a, i).abs_diff(at(b, j) + at(b, j + 1)) + SHAPE_MERGE_COST;
-                        let slot = &mut cost[merges + 1][i + 1][j + 2];
-                        *slot = (*slot).min(c);
+                        relax(merges + 1, i + 1, j + 2, c);
                     }
                 }
             }
         }
+        // A row is reached from the two before it: two closed rows close the rest.
+        if !row_open && !previous_row_open {
+            return None;
+        }
+        previous_row_open = row_open;
+        // This row's buffer becomes row i + 3's.
+        for layer in cost.iter_mut() {
+            layer[i % 3] = [NONE; BAND];
+        }
     }
-    (0..=MAX_SHAPE_MERGES)
-        .map(|k| cost[k][n][m])
-        .filter(|c| *c != NONE)
-        .min()
+    None
 }
 
 /// Characters of a text read for its details at most.
@@ -428,6 +469,42 @@ fn number_value(n: f64) -> String {
 }
 
 /// What the words `words[..n]` mean together, for the longest `n` that means something.
+/// The actor whose spelling begins at token `at`, and how many tokens it takes.
+fn actor_at(actors: &Actors, tokens: &[Tok<'_>], at: usize) -> Option<(u32, usize)> {
+    if actors.is_empty() {
+        return None;
+    }
+    let mut key = String::new();
+    let mut best = None;
+    for n in 0..super::actors::MAX_ACTOR_WORDS {
+        let Some(tok) = tokens.get(at + n) else { break };
+        let Token::Word(_) = tok.token else { break };
+        if n > 0 {
+            if !tok.gap.chars().all(|c| c == ' ' || c == '-' || c == '\u{a0}') {
+                break;
+            }
+            key.push(' ');
+        }
+        key.push_str(&tok.folded);
+        let (actor, longer) = actors.look_up(&key);
+        if let Some(a) = actor {
+            best = Some((a, n + 1));
+        }
+        if !longer {
+            break;
+        }
+    }
+    if best.is_none() {
+        if let Token::Word(word) = tokens[at].token {
+            // An Arabic word with its proclitics: "وغوتيريش".
+            best = arabic_stems(word)
+                .find_map(|stem| actors.look_up(&fold_word(stem)).0)
+                .map(|a| (a, 1));
+        }
+    }
+    best
+}
+
 fn lookup(tokens: &[Tok<'_>], at: usize) -> Option<(Meaning, usize)> {
     let g = gazetteer();
     let mut key = String::new();
@@ -495,6 +572,17 @@ impl Part {
 /// Reads the event details of a report: its title, its text and when it was published
 /// (weekdays name the day of that week).
 pub fn read(
+    title: &str,
+    text: &str,
+    lang: Option<&str>,
+    published: Option<DateTime<Utc>>,
+) -> Vec<(Detail, Part)> {
+    read_with(Actors::none(), title, text, lang, published)
+}
+
+/// [`read`], knowing the topics' actors.
+pub fn read_with(
+    actors: &Actors,
     title: &str,
     text: &str,
     lang: Option<&str>,
@@ -666,6 +754,9 @@ pub fn read(
                     }
                     at += matched.max(1);
                 }
+                for actor in actors.in_han_run(run) {
+                    push(Kind::Place, format!("{ACTOR}{}", actors.id(actor)), tok.start);
+                }
                 if let Some(Token::Han(next)) = toks.get(i + 1).map(|t| &t.token) {
                     if toks[i + 1].gap == "·" || toks[i + 1].gap == "・" {
                         let first: String = run
@@ -694,6 +785,13 @@ pub fn read(
                     if let Some(v) = date(f64::from(m), *d) {
                         push(Kind::Date, v, tok.start);
                         i += 2;
+                        continue;
+                    }
+                }
+                if cased || !has_case {
+                    if let Some((actor, n)) = actor_at(actors, &toks, i) {
+                        push(Kind::Place, format!("{ACTOR}{}", actors.id(actor)), tok.start);
+                        i += n;
                         continue;
                     }
                 }
@@ -835,7 +933,18 @@ fn city_country(place: super::gazetteer::Place) -> Option<String> {
 impl Event {
     /// The event details of a report, as keys.
     pub fn of(title: &str, text: &str, lang: Option<&str>, published: Option<DateTime<Utc>>) -> Event {
-        let details = read(title, text, lang, published);
+        Event::of_with(Actors::none(), title, text, lang, published)
+    }
+
+    /// [`Event::of`], knowing the topics' actors.
+    pub fn of_with(
+        actors: &Actors,
+        title: &str,
+        text: &str,
+        lang: Option<&str>,
+        published: Option<DateTime<Utc>>,
+    ) -> Event {
+        let details = read_with(actors, title, text, lang, published);
         // The countries a title's cities imply are for comparing titles only.
         let named = |d: &Detail| !is_implied(d.key());
         let mut lead: Vec<u32> = details
@@ -887,20 +996,34 @@ impl Event {
     /// sentence aligners do (Gale and Church's beads of one to one, two to one and one to
     /// two), each merge costing [`SHAPE_MERGE_COST`].
     pub fn shape_distance(&self, other: &Event) -> Option<f64> {
+        self.shape_within(other, f64::INFINITY)
+    }
+
+    /// [`Event::shape_distance`] when it is at most `max`, else `None`: the comparison stops
+    /// as soon as it is certain to exceed it, which for unlike shapes is after a sentence or
+    /// two (the event index compares every new long text with dozens).
+    pub fn shape_within(&self, other: &Event, max: f64) -> Option<f64> {
         let (a, b) = (&self.shape, &other.shape);
         if a.len() < 2 || b.len() < 2 {
             return None;
         }
-        if a.len() == b.len() && (a.len() < ALIGNED_SHAPE || a == b) {
-            let sum: u32 = a.iter().zip(b).map(|(x, y)| u32::from(x.abs_diff(*y))).sum();
-            return Some(f64::from(sum) / 255.0);
-        }
-        if a.len().min(b.len()) < ALIGNED_SHAPE || a.len().abs_diff(b.len()) > MAX_SHAPE_MERGES {
+        let limit = (max * 255.0).floor().min(f64::from(u32::MAX - 1)) as u32;
+        let distance = if a.len() == b.len() && a.len() < ALIGNED_SHAPE {
+            let mut sum = 0u32;
+            for (x, y) in a.iter().zip(b) {
+                sum += u32::from(x.abs_diff(*y));
+                if sum > limit {
+                    return None;
+                }
+            }
+            sum
+        } else if a.len().min(b.len()) < ALIGNED_SHAPE || a.len().abs_diff(b.len()) > MAX_SHAPE_MERGES {
             return None;
-        }
-        aligned_distance(a, b).map(|d| f64::from(d) / 255.0)
+        } else {
+            aligned_distance(a, b, limit)?
+        };
+        Some(f64::from(distance) / 255.0)
     }
-
     /// Whether a detail is evidence a report in any language gives the same way: places,
     /// dates and numbers. Small numbers are as often words; a weekday is read against each
     /// report's own publication; a country a city implies is no evidence of its own; names
@@ -958,7 +1081,7 @@ impl Event {
             |k| (Kind::of_key(k) == Kind::Date).then_some(k),
             |k| is_city(k).then_some(k),
             // A country named, or implied by a city (its key with the low bit set).
-            |k| (Kind::of_key(k) == Kind::Place && !is_city(k)).then_some(k & !1),
+            |k| (Kind::of_key(k) == Kind::Place && !is_city(k) && !is_actor(k)).then_some(k & !1),
         ];
         sorts.iter().any(|sort| {
             let mine: Vec<u32> = self.title.iter().filter_map(|k| sort(*k)).collect();
@@ -1075,6 +1198,178 @@ mod tests {
         assert_eq!(original.shape_distance(&with_shape(&[50, 60, 70, 75])), None);
         let short = with_shape(&[40, 60, 70, 85]);
         assert_eq!(short.shape_distance(&with_shape(&[100, 70, 85])), None);
+    }
+
+    #[test]
+    fn an_actor_is_one_detail_in_every_script() {
+        let actors = Actors::of_config(&[]);
+        let at = "2025-10-25T09:00:00Z".parse().ok();
+        let values = |title: &str, text: &str, lang: &str| -> Vec<String> {
+            read_with(&actors, title, text, Some(lang), at)
+                .into_iter()
+                .map(|(d, _)| d.to_string())
+                .collect()
+        };
+        for (title, text, lang) in [
+            ("Guterres hails the UN Convention against Cybercrime", "", "en"),
+            (
+                "Гутерриш приветствовал Конвенцию ООН против киберпреступности",
+                "",
+                "ru",
+            ),
+            ("古特雷斯欢迎《联合国打击网络犯罪公约》", "", "zh"),
+            (
+                "وغوتيريش يرحب باتفاقية الأمم المتحدة لمكافحة الجرائم الإلكترونية",
+                "",
+                "ar",
+            ),
+            (
+                "La UNODC y António Guterres celebran la Convención de Hanói",
+                "",
+                "es",
+            ),
+        ] {
+            let found = values(title, text, lang);
+            assert!(found.contains(&"actor:guterres".to_string()), "{lang}: {found:?}");
+        }
+        assert!(values(
+            "La UNODC y António Guterres celebran la Convención de Hanói",
+            "",
+            "es"
+        )
+        .contains(&"actor:unodc".to_string()));
+        // Without the topic, Guterres is a name.
+        let plain: Vec<String> = read(
+            "Secretary-General Guterres hails the Convention",
+            "",
+            Some("en"),
+            at,
+        )
+        .into_iter()
+        .map(|(d, _)| d.to_string())
+        .collect();
+        assert!(plain.contains(&"name:guterres".to_string()), "{plain:?}");
+        // An actor's key is neither a country nor a city.
+        let key = Detail {
+            kind: Kind::Place,
+            value: "actor:guterres".into(),
+        }
+        .key();
+        assert!(is_actor(key) && !is_city(key) && !is_implied(key));
+    }
+
+    #[test]
+    fn titles_naming_other_figures_or_places_conflict() {
+        let at = "2025-11-20T09:00:00Z".parse().ok();
+        let of = |title: &str, text: &str, lang: &str| Event::of(title, text, Some(lang), at);
+        // Each text names the other's count, so only the titles tell them apart.
+        let en = of(
+            "190 cyclists start the Tour of Nigeria in Lagos",
+            "The race has 190 riders; last year 150 started.",
+            "en",
+        );
+        let fr = of(
+            "150 coureurs au départ du Tour du Nigeria à Lagos",
+            "La course réunit 150 coureurs, contre 190 l'an dernier.",
+            "fr",
+        );
+        assert!(en.titles_conflict(&fr) && fr.titles_conflict(&en));
+        assert!(en.conflicts_with(&fr));
+        // A city says its country; a title naming no figure conflicts with none.
+        let hanoi = of("72 countries sign the convention in Hanoi", "", "en");
+        let vietnam = of("Vietnam: 72 États signent la convention", "", "fr");
+        let quiet = of("Le Vietnam accueille la cérémonie", "", "fr");
+        let sydney = of("72 countries sign the convention in Sydney", "", "en");
+        assert!(!hanoi.titles_conflict(&vietnam) && !vietnam.titles_conflict(&hanoi));
+        assert!(!hanoi.titles_conflict(&quiet));
+        assert!(
+            hanoi.titles_conflict(&sydney),
+            "{:?} {:?}",
+            hanoi.title,
+            sydney.title
+        );
+        assert!(vietnam.titles_conflict(&sydney));
+    }
+
+    /// The alignment over every cell, unbounded: what the banded one must agree with.
+    fn aligned_everywhere(a: &[u8], b: &[u8]) -> Option<u32> {
+        const NONE: u32 = u32::MAX;
+        let (n, m) = (a.len(), b.len());
+        let mut cost = vec![vec![vec![NONE; m + 1]; n + 1]; MAX_SHAPE_MERGES + 1];
+        cost[0][0][0] = 0;
+        let at = |s: &[u8], i: usize| u32::from(s[i]);
+        for i in 0..=n {
+            for j in 0..=m {
+                for k in 0..=MAX_SHAPE_MERGES {
+                    let here = cost[k][i][j];
+                    if here == NONE {
+                        continue;
+                    }
+                    if i < n && j < m {
+                        let c = here + at(a, i).abs_diff(at(b, j));
+                        cost[k][i + 1][j + 1] = cost[k][i + 1][j + 1].min(c);
+                    }
+                    if k < MAX_SHAPE_MERGES && i + 1 < n && j < m {
+                        let c = here + (at(a, i) + at(a, i + 1)).abs_diff(at(b, j)) + SHAPE_MERGE_COST;
+                        cost[k + 1][i + 2][j + 1] = cost[k + 1][i + 2][j + 1].min(c);
+                    }
+                    if k < MAX_SHAPE_MERGES && i < n && j + 1 < m {
+                        let c = here + at(a, i).abs_diff(at(b, j) + at(b, j + 1)) + SHAPE_MERGE_COST;
+                        cost[k + 1][i + 1][j + 2] = cost[k + 1][i + 1][j + 2].min(c);
+                    }
+                }
+            }
+        }
+        (0..=MAX_SHAPE_MERGES)
+            .map(|k| cost[k][n][m])
+            .filter(|c| *c != NONE)
+            .min()
+    }
+
+    #[test]
+    fn the_banded_alignment_agrees_with_the_full_one() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        let mut compared = 0;
+        for _ in 0..3000 {
+            let n = 8 + next(12) as usize;
+            let m = n + next(5) as usize - 2;
+            let a: Vec<u8> = (0..n).map(|_| 5 + next(40) as u8).collect();
+            // Half are near copies (a sentence joined here and there), half unrelated.
+            let b: Vec<u8> = if next(2) == 0 {
+                (0..m).map(|_| 5 + next(40) as u8).collect()
+            } else {
+                let mut b = a.clone();
+                while b.len() > m {
+                    let at = next(b.len() as u64 - 1) as usize;
+                    let joined = b[at].saturating_add(b[at + 1]);
+                    b.splice(at..at + 2, [joined]);
+                }
+                while b.len() < m {
+                    let at = next(b.len() as u64) as usize;
+                    let half = b[at] / 2;
+                    b.splice(at..at + 1, [half, b[at] - half]);
+                }
+                b.iter().map(|x| x.saturating_add(next(3) as u8)).collect()
+            };
+            let full = aligned_everywhere(&a, &b);
+            assert_eq!(aligned_distance(&a, &b, u32::MAX - 1), full, "{a:?} {b:?}");
+            for limit in [0, 20, 51, 120] {
+                let want = full.filter(|d| *d <= limit);
+                assert_eq!(
+                    aligned_distance(&a, &b, limit),
+                    want,
+                    "{a:?} {b:?} within {limit}"
+                );
+            }
+            compared += usize::from(full.is_some_and(|d| d <= 51));
+        }
+        assert!(compared > 300, "near copies align: {compared}");
     }
 
     #[test]

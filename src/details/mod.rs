@@ -3,6 +3,7 @@
 //! same things; a look-alike (another country signing, another city, another count) names other
 //! ones. Stories use this to keep look-alikes apart however alike their words.
 
+pub mod actors;
 pub mod event;
 pub mod gazetteer;
 

@@ -49,7 +49,8 @@ impl Judges {
         let Unjudged { mut entry, lang_hint } = item;
         let judged = self.judge(&entry.title, &entry.text, lang_hint.as_deref());
         (entry.lang, entry.topics, entry.fingerprint) = (judged.lang, judged.topics, judged.fingerprint);
-        entry.event = Event::of(
+        entry.event = Event::of_with(
+            self.topics.actors(),
             &entry.title,
             &entry.text,
             entry.lang.lang.as_deref(),

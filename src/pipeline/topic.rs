@@ -11,6 +11,7 @@ use aho_corasick::AhoCorasick;
 use rust_stemmers::{Algorithm, Stemmer};
 
 use crate::config::topic::{builtin_topic, TopicConfig};
+use crate::details::actors::Actors;
 pub use crate::model::TopicMatch;
 use crate::normalize::{is_word_char, normalize};
 
@@ -49,6 +50,8 @@ pub struct Topics {
     /// One anchor per positive phrase: text no phrase's anchor occurs in matches nothing, and
     /// most articles are ruled out by this one pass before any word is stemmed.
     anchors: AhoCorasick,
+    /// The topics' actors, for reading event details.
+    actors: std::sync::Arc<Actors>,
 }
 
 impl Default for Topics {
@@ -116,11 +119,17 @@ impl Topics {
             })
             .collect();
         Topics {
+            actors: std::sync::Arc::new(Actors::of_topics(configs)),
             // Invariant: anchors are plain strings; building the automaton cannot fail for them.
             anchors: AhoCorasick::new(anchors).expect("anchors build an automaton"),
             topics,
             stem_starts,
         }
+    }
+
+    /// The topics' actors.
+    pub fn actors(&self) -> &std::sync::Arc<Actors> {
+        &self.actors
     }
 
     /// The topics' names, in config order.
@@ -550,6 +559,7 @@ mod tests {
                 vec!["Hanoi Convention".into(), "cybercrime treaty".into()],
             )]),
             exclude: BTreeMap::from([("en".into(), vec!["football".into()])]),
+            actors: BTreeMap::new(),
             min_score: 2.0,
             max_gap: 0,
         }]);

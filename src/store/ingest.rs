@@ -68,8 +68,8 @@ fn long_translation(one: &Happening, other: &Happening) -> bool {
         && one.event.shape.len() >= LONG_SHAPE
         && one
             .event
-            .shape_distance(&other.event)
-            .is_some_and(|d| d <= TRANSLATION_MAX_SHAPE_DISTANCE)
+            .shape_within(&other.event, TRANSLATION_MAX_SHAPE_DISTANCE)
+            .is_some()
 }
 
 /// The share of the weight of what two reports say (places, numbers, dates) that both say.
@@ -118,6 +118,8 @@ pub(super) struct Ingest<'a> {
     /// Updated articles' new fingerprints, to store and to put in the index in place of the
     /// old ones.
     refingerprinted: Vec<Fingerprinted>,
+    /// The topics' actors.
+    actors: std::sync::Arc<crate::details::actors::Actors>,
 }
 
 impl<'a> Ingest<'a> {
@@ -138,6 +140,7 @@ impl<'a> Ingest<'a> {
             aliases: HashMap::new(),
             counts: UpsertCounts::default(),
             refingerprinted: Vec::new(),
+            actors: store.actors(),
         }
     }
 
@@ -548,7 +551,8 @@ impl<'a> Ingest<'a> {
         let other = self.happening_of(with)?.unwrap_or_else(|| happening.clone());
         let shared: BTreeSet<u32> = happening.event.said_both(&other.event).collect();
         let round = |x: f64| (x * 100.0).round() / 100.0;
-        let labelled = crate::details::event::read(&entry.title, &entry.text, lang, entry.published);
+        let labelled =
+            crate::details::event::read_with(&self.actors, &entry.title, &entry.text, lang, entry.published);
         let mut details: Vec<(String, f64)> = labelled
             .into_iter()
             .filter(|(d, _)| shared.contains(&d.key()))
@@ -561,8 +565,8 @@ impl<'a> Ingest<'a> {
             score: round(score),
             translation: happening
                 .event
-                .shape_distance(&other.event)
-                .is_some_and(|d| d <= TRANSLATION_MAX_SHAPE_DISTANCE),
+                .shape_within(&other.event, TRANSLATION_MAX_SHAPE_DISTANCE)
+                .is_some(),
             shared: details,
         })
     }
@@ -638,8 +642,8 @@ impl<'a> Ingest<'a> {
         let translated = one.lang != other.lang
             && one
                 .event
-                .shape_distance(&other.event)
-                .is_some_and(|d| d <= TRANSLATION_MAX_SHAPE_DISTANCE);
+                .shape_within(&other.event, TRANSLATION_MAX_SHAPE_DISTANCE)
+                .is_some();
         // A long text of the same shape is a translation by its shape alone (as many
         // sentences, at least eight, of like lengths: by chance, 4 pairs in 90,000 of
         // NTREX's documents): one shared detail and no conflict are enough.

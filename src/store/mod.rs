@@ -127,6 +127,9 @@ pub struct Store {
     /// Tells article writes apart for the search indexer: counts up from the opening time in
     /// microseconds, so that it never repeats a value across restarts.
     write_sequence: Arc<AtomicU64>,
+    /// The topics' actors, to name them in the explanations of stories (see
+    /// [`Store::set_actors`]).
+    actors: Arc<Mutex<Arc<crate::details::actors::Actors>>>,
 }
 
 impl Store {
@@ -199,6 +202,9 @@ impl Store {
             )),
             writes_fail: Arc::default(),
             write_sequence: Arc::new(AtomicU64::new(chrono::Utc::now().timestamp_micros().max(0) as u64)),
+            actors: Arc::new(Mutex::new(Arc::new(crate::details::actors::Actors::of_config(
+                &[],
+            )))),
             db,
         };
         store.start_search_index()?;
@@ -210,6 +216,17 @@ impl Store {
     pub fn set_dedup_window(&self, window: chrono::Duration) {
         self.dedup_window_secs
             .store(window.num_seconds(), Ordering::Relaxed);
+    }
+
+    /// Sets the topics' actors (the built-in topic's until set), which a story's explanation
+    /// names ("actor:guterres").
+    pub fn set_actors(&self, actors: Arc<crate::details::actors::Actors>) {
+        *self.actors.lock().unwrap_or_else(|e| e.into_inner()) = actors;
+    }
+
+    /// The topics' actors.
+    pub(crate) fn actors(&self) -> Arc<crate::details::actors::Actors> {
+        self.actors.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// How long an article stays findable by likeness.

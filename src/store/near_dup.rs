@@ -292,10 +292,8 @@ impl NearDupIndex {
             let Some(happening) = &record.happening else {
                 continue;
             };
-            let translated = lang != record.lang
-                && event
-                    .shape_distance(&happening.event)
-                    .is_some_and(|d| d <= shape_distance);
+            let translated =
+                lang != record.lang && event.shape_within(&happening.event, shape_distance).is_some();
             if !translated || (happening.at - at).abs() > window || out.iter().any(|(id, _)| *id == record.id)
             {
                 continue;
