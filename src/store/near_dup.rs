@@ -39,8 +39,8 @@ pub const EVENT_SLOTS: usize = 8;
 
 /// Article slots one shape (a number of sentences) keeps: its newest. A long text's
 /// translation keeps its sentences, so texts of as many sentences are its candidates; a
-/// translation appears within hours, which the newest few dozen of each length cover.
-pub const SHAPE_SLOTS: usize = 48;
+/// translation appears within hours, and one version of it among the newest of its length is enough (a story is joined once).
+pub const SHAPE_SLOTS: usize = 16;
 
 /// Sentences a text has at least for its shape alone to find its translations: the shapes
 /// of a few sentences are alike by chance.
