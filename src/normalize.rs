@@ -91,3 +91,40 @@ mod tests {
         assert_eq!(normalize("أُمَمٌ"), "امم");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::normalize;
+
+    /// Text as our seven languages write it, with the variants writers mix: Arabic with
+    /// diacritics, tatweel and alef forms, Vietnamese precomposed and decomposed, Russian ё,
+    /// full-width and compatibility forms, typographic apostrophes; and anything else.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Zàáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ \u{300}\u{301}\u{303}\u{309}\u{323}]{0,40}",
+            "[ابتثجحخدذرسشصضطظعغفقكلمنهويءآأإةىـ \u{64b}-\u{652}\u{670}]{0,40}",
+            "[а-яА-ЯёЁ ]{0,40}",
+            "[网络犯罪公约联合国河内 ０-９Ａ-Ｚ]{0,20}",
+            "['’‘ʼﬁﬂ²½ⅣＡ-Ｚ a-z]{0,30}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(raw in text()) {
+            let once = normalize(&raw);
+            prop_assert_eq!(normalize(&once), once);
+        }
+
+        #[test]
+        fn decomposed_and_precomposed_text_normalise_alike(raw in text()) {
+            use unicode_normalization::UnicodeNormalization;
+            let composed: String = raw.nfc().collect();
+            let decomposed: String = raw.nfd().collect();
+            prop_assert_eq!(normalize(&composed), normalize(&decomposed));
+        }
+    }
+}

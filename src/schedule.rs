@@ -272,3 +272,109 @@ mod tests {
         assert!(values.iter().any(|v| *v != values[0]));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn schedule() -> impl Strategy<Value = Schedule> {
+        (60u64..86_400, any::<bool>(), 60u64..3_600, 3_600u64..172_800).prop_map(
+            |(interval, adaptive, min, max)| Schedule {
+                interval: Duration::from_secs(interval),
+                adaptive,
+                min_interval: Duration::from_secs(min),
+                max_interval: Duration::from_secs(max),
+            },
+        )
+    }
+
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        (1_500_000_000i64..2_500_000_000).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
+    }
+
+    /// An optional time within a year either side of `now`'s range: servers send the past and
+    /// absurd futures.
+    fn server_time() -> impl Strategy<Value = Option<DateTime<Utc>>> {
+        prop::option::of(
+            (1_450_000_000i64..2_600_000_000).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap()),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn a_success_waits_the_interval_give_or_take_the_jitter(
+            schedule in schedule(),
+            now in instant(),
+            jitter in -1.5f64..1.5,
+            adaptive in prop::option::of(60u64..200_000),
+            not_before in server_time(),
+        ) {
+            let adaptive_interval = adaptive.map(Duration::from_secs);
+            let result = PollResult::Success { adaptive_interval, not_before };
+            let due = next_poll(&schedule, &result, now, jitter);
+            let interval = adaptive_interval.filter(|_| schedule.adaptive).unwrap_or(schedule.interval);
+            let earliest = now + to_chrono(interval.mul_f64(1.0 - JITTER)) - chrono::Duration::milliseconds(1);
+            let latest = (now + to_chrono(interval.mul_f64(1.0 + JITTER))).max(now + to_chrono(MAX_SERVER_DELAY));
+            prop_assert!(due > now);
+            prop_assert!(due >= earliest && due <= latest, "{} not in {}..{}", due, earliest, latest);
+            if let (Some(t), true) = (not_before, schedule.adaptive) {
+                prop_assert!(due >= t.min(now + to_chrono(MAX_SERVER_DELAY)));
+            }
+        }
+
+        #[test]
+        fn failures_back_off_never_shorter_and_within_bounds(
+            schedule in schedule(),
+            now in instant(),
+            jitter in -1.0f64..1.0,
+            failures in 1u32..80,
+            retry_after in server_time(),
+        ) {
+            let wait = backoff(schedule.interval, failures);
+            prop_assert!(wait >= schedule.interval);
+            prop_assert!(wait <= MAX_BACKOFF.max(schedule.interval));
+            prop_assert!(backoff(schedule.interval, failures + 1) >= wait);
+            let result = PollResult::Failure { consecutive: failures, retry_after };
+            let due = next_poll(&schedule, &result, now, jitter);
+            let ceiling = now + to_chrono(MAX_SERVER_DELAY);
+            prop_assert!(due > now);
+            prop_assert!(due <= (now + to_chrono(wait.mul_f64(1.0 + JITTER))).max(ceiling));
+            if let Some(t) = retry_after {
+                prop_assert!(due >= t.min(ceiling));
+            }
+        }
+
+        #[test]
+        fn the_adaptive_interval_stays_within_its_bounds(
+            schedule in schedule(),
+            gaps in prop::collection::vec(0i64..400_000, 0..30),
+            start in instant(),
+        ) {
+            let mut at = start;
+            let published: Vec<DateTime<Utc>> = gaps
+                .iter()
+                .map(|g| {
+                    at -= chrono::Duration::seconds(*g);
+                    at
+                })
+                .collect();
+            match adaptive_interval(&schedule, &published) {
+                Some(d) => {
+                    prop_assert!(d >= schedule.min_interval.min(schedule.max_interval));
+                    prop_assert!(d <= schedule.max_interval.max(schedule.min_interval));
+                }
+                None => {
+                    let mut distinct = published.clone();
+                    distinct.sort();
+                    distinct.dedup();
+                    prop_assert!(distinct.len() < 3);
+                }
+            }
+        }
+    }
+}

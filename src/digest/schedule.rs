@@ -162,3 +162,52 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use chrono::{DateTime, Utc};
+    use jiff::tz::TimeZone;
+    use proptest::prelude::*;
+
+    use super::DigestTime;
+
+    /// Zones our users live in, with and without daylight saving, and odd offsets.
+    const ZONES: [&str; 8] = [
+        "Asia/Ho_Chi_Minh",
+        "Europe/Vienna",
+        "America/New_York",
+        "Asia/Riyadh",
+        "Asia/Kathmandu",
+        "Australia/Lord_Howe",
+        "Pacific/Chatham",
+        "UTC",
+    ];
+
+    proptest! {
+        #[test]
+        fn every_digest_time_comes_once_a_local_day_after_now(
+            zone in prop::sample::select(ZONES.to_vec()),
+            hour in 0i8..24,
+            minute in 0i8..60,
+            seconds in 1_600_000_000i64..2_100_000_000,
+        ) {
+            let zone = TimeZone::get(zone).expect("the tz database has our users' zones");
+            let digest = DigestTime {
+                time: jiff::civil::Time::new(hour, minute, 0, 0).unwrap(),
+                zone,
+            };
+            let now = DateTime::<Utc>::from_timestamp(seconds, 0).unwrap();
+            let next = digest.next_after(now);
+            prop_assert!(next > now);
+            // At most a day and the largest DST shift away, and the day after comes next.
+            prop_assert!(next - now <= chrono::Duration::hours(26), "{now} -> {next}");
+            let after = digest.next_after(next);
+            prop_assert!(after > next);
+            prop_assert!(after - next >= chrono::Duration::hours(22) && after - next <= chrono::Duration::hours(26));
+            prop_assert_ne!(digest.local_date(next), digest.local_date(after));
+            // The digest made then answers for it, and one made a moment before for the last.
+            prop_assert_eq!(digest.last_at_or_before(next), next);
+            prop_assert!(digest.last_at_or_before(next - chrono::Duration::seconds(1)) < next);
+        }
+    }
+}
