@@ -387,6 +387,31 @@ mod tests {
     }
 
     #[test]
+    fn declared_entities_are_never_expanded_nor_files_read() {
+        // A billion laughs (ten to the ninth "lol"s if expanded) and an external entity.
+        let mut dtd = String::from("<!ENTITY lol0 \"lol\">\n");
+        for n in 1..10 {
+            let refs = format!("&lol{};", n - 1).repeat(10);
+            dtd.push_str(&format!("<!ENTITY lol{n} \"{refs}\">\n"));
+        }
+        dtd.push_str("<!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n");
+        let feed = format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n{dtd}]>\n<rss version=\"2.0\"><channel><title>Laughs</title>\
+             <item><title>Laugh &lol9; now</title><link>https://a.example/1</link>\
+             <description>Read &xxe; here</description></item></channel></rss>"
+        );
+        // Read, with the references left as written: nothing expanded, nothing fetched.
+        let parsed = parse(&feed).expect("a feed with a DTD is still a feed");
+        assert_eq!(parsed.entries.len(), 1);
+        let e = &parsed.entries[0].entry;
+        assert_eq!(e.title, "Laugh &lol9; now");
+        let said = format!("{} {} {:?}", e.title, e.text, e.summary);
+        assert!(said.len() < 500, "expanded: {} bytes", said.len());
+        assert!(!said.contains("root:"), "a file was read: {said}");
+        assert!(!said.contains("lollol"), "an entity was expanded: {said}");
+    }
+
+    #[test]
     fn items_that_cannot_be_read_are_an_error_not_an_empty_feed() {
         // Items in a namespace no feed format has: RSS 0.90 and Atom 0.3 are read since they
         // are mended first (`feed_repair`), but this is read by nothing.
