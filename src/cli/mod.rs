@@ -212,9 +212,11 @@ impl Cli {
         let store = open_store_at(&path)?;
         if let Some(config) = config {
             store.set_dedup_window(crate::schedule::to_chrono(config.dedup_window));
-            store.set_actors(std::sync::Arc::new(crate::details::actors::Actors::of_config(
-                &config.topics,
-            )));
+            store.set_actors(
+                crate::pipeline::topic::Topics::new(&config.topics)
+                    .actors()
+                    .clone(),
+            );
         }
         Ok(store)
     }

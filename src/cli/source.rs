@@ -25,7 +25,9 @@ pub fn load(source: &str, config: Option<&Config>) -> anyhow::Result<Loaded> {
     if source.starts_with("http://") || source.starts_with("https://") {
         let url = Url::parse(source).with_context(|| format!("'{source}' is not a valid URL"))?;
         let fetch = config.map(|c| c.fetch.clone()).unwrap_or_default();
-        let client = HttpClient::new(&fetch)?;
+        // The source named on the command line is the user's own: it may be on their LAN.
+        let hosts = url.host_str().map(str::to_string);
+        let client = HttpClient::new(&fetch, crate::pipeline::resolve::GuardedResolver::new(hosts))?;
         let limits = RequestLimits {
             timeout: fetch.timeout,
             max_body: fetch.max_body,

@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 
 use super::gazetteer::{fold_word, is_han, words};
-use crate::config::topic::TopicConfig;
 
 /// The actors of a set of topics.
 #[derive(Debug, Default, Clone)]
@@ -32,33 +31,22 @@ impl Actors {
         NONE.get_or_init(Actors::default)
     }
 
-    /// The actors of a config's topics: the built-in topic's when it has none.
-    pub fn of_config(topics: &[TopicConfig]) -> Actors {
-        if topics.is_empty() {
-            Actors::of_topics(&[crate::config::topic::builtin_topic()])
-        } else {
-            Actors::of_topics(topics)
-        }
-    }
-
-    /// The actors of `topics`.
-    pub fn of_topics(topics: &[TopicConfig]) -> Actors {
-        let mut actors = Actors::default();
-        for topic in topics {
-            for (id, spellings) in &topic.actors {
-                let index = match actors.ids.iter().position(|i| i == id) {
-                    Some(i) => i as u32,
-                    None => {
-                        actors.ids.push(id.clone());
-                        (actors.ids.len() - 1) as u32
-                    }
-                };
-                for spelling in spellings {
-                    actors.add(spelling, index);
+    /// Actors by id, each with its spellings.
+    pub fn new<'a>(actors: impl IntoIterator<Item = (&'a String, &'a Vec<String>)>) -> Actors {
+        let mut out = Actors::default();
+        for (id, spellings) in actors {
+            let index = match out.ids.iter().position(|i| i == id) {
+                Some(i) => i as u32,
+                None => {
+                    out.ids.push(id.clone());
+                    (out.ids.len() - 1) as u32
                 }
+            };
+            for spelling in spellings {
+                out.add(spelling, index);
             }
         }
-        actors
+        out
     }
 
     fn add(&mut self, spelling: &str, index: u32) {
@@ -113,7 +101,20 @@ mod tests {
 
     #[test]
     fn spellings_in_every_script_are_one_actor() {
-        let actors = Actors::of_topics(&[crate::config::topic::builtin_topic()]);
+        let spellings = std::collections::BTreeMap::from([
+            (
+                "guterres".to_string(),
+                ["Guterres", "Гутерриш", "古特雷斯", "غوتيريش"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            (
+                "venue".to_string(),
+                vec!["National Convention Center".to_string()],
+            ),
+            ("pham-minh-chinh".to_string(), vec!["Phạm Minh Chính".to_string()]),
+        ]);
+        let actors = Actors::new(&spellings);
         let (guterres, longer) = actors.look_up("guterres");
         assert!(guterres.is_some() && !longer);
         assert_eq!(actors.look_up(&fold_word("Гутерриш")).0, guterres);
@@ -128,6 +129,6 @@ mod tests {
             actors.id(actors.look_up("pham minh chinh").0.unwrap()),
             "pham-minh-chinh"
         );
-        assert!(Actors::none().is_empty());
+        assert!(Actors::none().is_empty() && !actors.is_empty());
     }
 }

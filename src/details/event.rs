@@ -1202,7 +1202,15 @@ mod tests {
 
     #[test]
     fn an_actor_is_one_detail_in_every_script() {
-        let actors = Actors::of_config(&[]);
+        let actors = Actors::new(&std::collections::BTreeMap::from([
+            (
+                "guterres".to_string(),
+                ["António Guterres", "Guterres", "Гутерриш", "古特雷斯", "غوتيريش"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            ("unodc".to_string(), vec!["UNODC".to_string()]),
+        ]));
         let at = "2025-10-25T09:00:00Z".parse().ok();
         let values = |title: &str, text: &str, lang: &str| -> Vec<String> {
             read_with(&actors, title, text, Some(lang), at)

@@ -10,6 +10,7 @@ use reqwest::header::{self, HeaderMap};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
+use super::resolve::GuardedResolver;
 use crate::config::FetchConfig;
 use crate::model::RequestLimits;
 
@@ -131,11 +132,12 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// Builds a client from the `[fetch]` settings.
-    pub fn new(config: &FetchConfig) -> Result<HttpClient, FetchError> {
+    /// Builds a client from the `[fetch]` settings, resolving names with `resolver`.
+    pub fn new(config: &FetchConfig, resolver: GuardedResolver) -> Result<HttpClient, FetchError> {
         install_crypto_provider();
         let client = reqwest::Client::builder()
             .user_agent(user_agent())
+            .dns_resolver(resolver)
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
                 if attempt.previous().len() >= MAX_REDIRECTS {
@@ -398,6 +400,54 @@ mod tests {
         );
         assert_eq!(parse_max_age("max-age=600, no-cache"), None);
         assert_eq!(parse_max_age("private"), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_canary_on_127_0_0_2_behind_a_name_sees_no_request() {
+        let canary = Arc::new(tiny_http::Server::http("127.0.0.2:0").expect("127.0.0.2 is loopback"));
+        let port = canary.server_addr().to_ip().unwrap().port();
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (server, counter) = (canary.clone(), seen.clone());
+        std::thread::spawn(move || {
+            for request in server.incoming_requests() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = request.respond(tiny_http::Response::from_string("<rss/>"));
+            }
+        });
+        // Every name resolves to the canary, as a hostile DNS answer would have it.
+        let to_canary: crate::pipeline::resolve::Lookup = Arc::new(move |_host: String| {
+            Box::pin(async move { Ok(vec![std::net::SocketAddr::from(([127, 0, 0, 2], 0))]) })
+        });
+        let limits = RequestLimits {
+            timeout: Duration::from_secs(10),
+            max_body: 1 << 20,
+        };
+        let url = Url::parse(&format!("http://canary.example:{port}/feed")).unwrap();
+        let guarded = HttpClient::new(
+            &FetchConfig::default(),
+            GuardedResolver::with_lookup(["feeds.example".to_string()], to_canary.clone()),
+        )
+        .unwrap();
+        let refused = guarded
+            .get(&url, &Validators::default(), &limits)
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("internal addresses"), "{refused}");
+        assert_eq!(
+            seen.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "the canary saw a request"
+        );
+        // Named as a source, the same host is fetched: the refusal above was the guard's.
+        let trusting = HttpClient::new(
+            &FetchConfig::default(),
+            GuardedResolver::with_lookup(["canary.example".to_string()], to_canary),
+        )
+        .unwrap();
+        let fetched = trusting.get(&url, &Validators::default(), &limits).await.unwrap();
+        assert_eq!(fetched.body, b"<rss/>");
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+        canary.unblock();
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod judge;
 pub mod lang;
 pub mod page;
+pub mod resolve;
 pub mod text;
 pub mod topic;
 
@@ -111,6 +112,22 @@ pub struct Pipeline {
     pub judges: Arc<Judges>,
 }
 
+/// The hosts the config names as sources (feeds, pages and the hosts they may follow): the
+/// only names allowed to resolve inside the machine's networks.
+pub fn source_hosts(config: &Config) -> Vec<String> {
+    config
+        .feeds
+        .iter()
+        .flat_map(|f| {
+            f.url
+                .host_str()
+                .map(str::to_string)
+                .into_iter()
+                .chain(f.follow_hosts.iter().cloned())
+        })
+        .collect()
+}
+
 impl Pipeline {
     /// A pipeline over one client, store and set of judges.
     pub fn new(http: HttpClient, store: StoreHandle, judges: Arc<Judges>) -> Pipeline {
@@ -120,7 +137,7 @@ impl Pipeline {
     /// The pipeline a config asks for, over `store`: what `run` and `poll` both refresh with.
     pub fn from_config(config: &Config, store: StoreHandle) -> Result<Pipeline, FetchError> {
         Ok(Pipeline::new(
-            HttpClient::new(&config.fetch)?,
+            HttpClient::new(&config.fetch, resolve::GuardedResolver::new(source_hosts(config)))?,
             store,
             Arc::new(Judges::from_config(config)),
         ))

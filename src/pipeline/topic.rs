@@ -119,7 +119,7 @@ impl Topics {
             })
             .collect();
         Topics {
-            actors: std::sync::Arc::new(Actors::of_topics(configs)),
+            actors: std::sync::Arc::new(Actors::new(configs.iter().flat_map(|c| &c.actors))),
             // Invariant: anchors are plain strings; building the automaton cannot fail for them.
             anchors: AhoCorasick::new(anchors).expect("anchors build an automaton"),
             topics,

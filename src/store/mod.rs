@@ -202,8 +202,8 @@ impl Store {
             )),
             writes_fail: Arc::default(),
             write_sequence: Arc::new(AtomicU64::new(chrono::Utc::now().timestamp_micros().max(0) as u64)),
-            actors: Arc::new(Mutex::new(Arc::new(crate::details::actors::Actors::of_config(
-                &[],
+            actors: Arc::new(Mutex::new(Arc::new(crate::details::actors::Actors::new(
+                &crate::config::topic::builtin_actors(),
             )))),
             db,
         };
