@@ -59,7 +59,9 @@ fn ground_truth(dir: &Path) -> serde_json::Map<String, Value> {
 /// marks and U+200D.
 fn tokens(text: &str) -> Vec<&str> {
     let is_word = |c: char| {
-        (c.is_alphanumeric() || c == '_') && !unicode_normalization::char::is_combining_mark(c) && c != '\u{200d}'
+        (c.is_alphanumeric() || c == '_')
+            && !unicode_normalization::char::is_combining_mark(c)
+            && c != '\u{200d}'
     };
     let mut out = Vec::new();
     let mut start = None;
@@ -165,7 +167,10 @@ fn trafilatura(dir: &Path) {
         worst.push((found as f64 / with.len().max(1) as f64, id.clone()));
         if let Some(title) = record.get("title").and_then(Value::as_str) {
             titles += 1;
-            titles_right += usize::from(got.as_ref().is_some_and(|e| collapsed(&e.title) == collapsed(title)));
+            titles_right += usize::from(
+                got.as_ref()
+                    .is_some_and(|e| collapsed(&e.title) == collapsed(title)),
+            );
         }
         if let Some(date) = record.get("date").and_then(Value::as_str) {
             dates += 1;

@@ -248,6 +248,36 @@ struct Paragraph<'a> {
 
 /// Finds the main text of a parsed page.
 pub(super) fn main_text(document: &Html, base: &Url) -> MainText {
+    let strict = main_text_with(document, base, Rules::Strict);
+    // Class and id words mislead on some sites (Drupal's `field-label-hidden` on the body,
+    // WordPress's `tag-…` on the post, ASP.NET's page-wide `<form>`): when the rules leave
+    // little, the page is read again without them, and the longer reading wins if it is
+    // clearly longer. A rule must not empty a page a person sees an article on.
+    if weight(&strict.text) >= LENIENT_BELOW {
+        return strict;
+    }
+    let lenient = main_text_with(document, base, Rules::Lenient);
+    if weight(&lenient.text) > weight(&strict.text) * 2 {
+        lenient
+    } else {
+        strict
+    }
+}
+
+/// Below this weight of text (about 300 words), a page is read again without the class and id
+/// rules.
+const LENIENT_BELOW: usize = 1500;
+
+/// Which furniture rules a reading applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    /// Tags, roles, and class and id words.
+    Strict,
+    /// Tags and roles only, and a `<form>` may hold the article.
+    Lenient,
+}
+
+fn main_text_with(document: &Html, base: &Url, rules: Rules) -> MainText {
     let root = document.root_element();
     let body = root
         .children()
@@ -257,7 +287,7 @@ pub(super) fn main_text(document: &Html, base: &Url) -> MainText {
 
     let mut paragraphs = Vec::new();
     let mut heading = None;
-    collect(body, &mut paragraphs, &mut heading, false);
+    collect(body, &mut paragraphs, &mut heading, false, rules);
 
     // Score containers.
     // Keyed by node id (ego_tree's, which scraper does not re-export).
@@ -382,12 +412,17 @@ fn collect<'a>(
     out: &mut Vec<Paragraph<'a>>,
     heading: &mut Option<String>,
     in_article: bool,
+    rules: Rules,
 ) {
     let name = element.value().name();
     if SKIPPED.contains(&name) || is_hidden(element) {
         return;
     }
-    if UNLIKELY_TAGS.contains(&name) || (name == "header" && !in_article) || is_negative(element) {
+    let unlikely = match rules {
+        Rules::Strict => UNLIKELY_TAGS.contains(&name) || is_negative(element),
+        Rules::Lenient => UNLIKELY_TAGS.contains(&name) && name != "form",
+    };
+    if unlikely || (name == "header" && !in_article) {
         return;
     }
     let in_article = in_article || name == "article" || name == "main";
@@ -422,7 +457,7 @@ fn collect<'a>(
         _ => {}
     }
     for child in element.children().filter_map(ElementRef::wrap) {
-        collect(child, out, heading, in_article);
+        collect(child, out, heading, in_article, rules);
     }
     // Text written straight into a container between its blocks ("<div>text<br>text<p>…").
     if matches!(name, "div" | "section" | "article" | "td") {
@@ -614,6 +649,52 @@ fn is_furniture(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn body_of(html: &str) -> String {
+        let document = Html::parse_document(html);
+        main_text(&document, &Url::parse("https://news.example/a").unwrap()).text
+    }
+
+    /// Six paragraphs of an article, about 900 characters in all.
+    fn article_paragraphs() -> String {
+        (1..=6)
+            .map(|n| {
+                format!(
+                    "<p>Paragraph {n} of the council report says that the harbour tram depot, built in brick \
+                     a century ago, will stay open as a workshop, a library and a museum, after a long vote.</p>"
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_body_a_class_word_would_drop_is_read_anyway() {
+        let paragraphs = article_paragraphs();
+        // Drupal's body field, a WordPress post tagged "tag-…", a page-wide ASP.NET form.
+        for wrapped in [
+            format!("<div class=\"field field-name-body field-label-hidden\"><div class=\"field-items\">{paragraphs}</div></div>"),
+            format!("<article class=\"post type-post tag-harbour tag-trams\">{paragraphs}</article>"),
+            format!("<form id=\"aspnetForm\" method=\"post\"><div class=\"page\">{paragraphs}</div></form>"),
+        ] {
+            let html = format!(
+                "<html><body><nav><a href=\"/\">Home</a></nav>{wrapped}\
+                 <div class=\"sidebar\"><p>Most read: a list of other stories, each one a link.</p></div></body></html>"
+            );
+            let text = body_of(&html);
+            assert!(text.contains("Paragraph 1 of") && text.contains("Paragraph 6 of"), "{wrapped}: {text:?}");
+            assert!(!text.contains("Most read"), "{text:?}");
+        }
+        // Where the rules leave the article whole, they stand: the tagged box is dropped.
+        let html = format!(
+            "<html><body><article class=\"story\">{paragraphs}{paragraphs}</article>\
+             <div class=\"tags\"><p>Tags: harbour, trams, council, museum, library, workshop, brick</p></div></body></html>"
+        );
+        let text = body_of(&html);
+        assert!(
+            text.contains("Paragraph 6 of") && !text.contains("Tags:"),
+            "{text:?}"
+        );
+    }
 
     #[test]
     fn furniture_lines() {
