@@ -10,7 +10,8 @@
 //!   (else a false negative), each `without` segment found a false positive; precision, recall
 //!   and F1 over all segments, and the title and date right where the set gives them.
 //!
-//! `EXTRACT_DEBUG=1` lists the pages with the lowest recall.
+//! `EXTRACT_DEBUG=1` lists the pages with the lowest recall; `EXTRACT_SHOW=ID` prints what a Zyte
+//! page gave.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -106,6 +107,9 @@ fn zyte(dir: &Path) {
         let url = record["url"].as_str().unwrap_or_default();
         let expected = record["articleBody"].as_str().unwrap_or_default();
         let got = extracted(dir, id, url).map(|e| e.text).unwrap_or_default();
+        if std::env::var("EXTRACT_SHOW").is_ok_and(|show| *id == show) {
+            println!("{id}:\n{got}");
+        }
         let (want, have) = (shingles(expected), shingles(&got));
         let mut tp = 0usize;
         for (s, n) in &have {
