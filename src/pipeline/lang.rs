@@ -21,6 +21,12 @@ pub const DEFAULT_ALLOWLIST: &[Lang] = &[
 /// Fewer letters than this and whatlang's verdict is not trusted without a hint agreeing.
 const MIN_LETTERS: usize = 12;
 
+/// A guess this confident decides a text of at least [`CLEAR_LETTERS`] letters.
+const CLEAR_CONFIDENCE: f64 = 0.2;
+
+/// Letters a text has for a clear guess to decide it: a sentence, not a title's few words.
+const CLEAR_LETTERS: usize = 25;
+
 /// A language detector built once from an allowlist.
 pub struct LangDetector {
     detector: Detector,
@@ -71,7 +77,16 @@ impl LangDetector {
         }
         let info = (letters > 0).then(|| self.detector.detect(text)).flatten();
         if let Some(info) = &info {
-            if info.is_reliable() && letters >= MIN_LETTERS {
+            // whatlang calls a guess reliable only far ahead of the next; on a sentence or more
+            // a clear lead is right as often (`cargo bench --bench langid_dev`: English
+            // sentences 84 % right and 16 % unsaid, with it 94 % right and 0.6 % wrong).
+            let clear = info.confidence() >= CLEAR_CONFIDENCE
+                && text
+                    .chars()
+                    .filter(|c| c.is_alphabetic())
+                    .nth(CLEAR_LETTERS)
+                    .is_some();
+            if (info.is_reliable() || clear) && letters >= MIN_LETTERS {
                 return guess(Some(code(info.lang())), info.confidence(), LangMethod::Text);
             }
             if let Some(lang) = self.only_language_of(info.script()) {
@@ -141,6 +156,24 @@ mod tests {
     fn detect(text: &str, hint: Option<&str>) -> (Option<String>, LangMethod) {
         let g = LangDetector::default().detect(text, hint);
         (g.lang, g.method)
+    }
+
+    #[test]
+    fn a_clear_lead_decides_a_sentence_but_not_a_few_words() {
+        // whatlang calls these unreliable, with a clear lead for English.
+        for sentence in [
+            "The minister said the vote would take place next week.",
+            "Talks will resume in Vienna after the summer break.",
+        ] {
+            assert_eq!(
+                detect(sentence, None),
+                (Some("en".into()), LangMethod::Text),
+                "{sentence}"
+            );
+        }
+        // A few words stay undecided, and a hint decides them.
+        assert_eq!(detect("Prices rose again", None).0, None);
+        assert_eq!(detect("Prices rose again", Some("en")).0.as_deref(), Some("en"));
     }
 
     #[test]
