@@ -468,15 +468,19 @@ fn number_value(n: f64) -> String {
     }
 }
 
-/// What the words `words[..n]` mean together, for the longest `n` that means something.
-/// The actor whose spelling begins at token `at`, and how many tokens it takes.
-fn actor_at(actors: &Actors, tokens: &[Tok<'_>], at: usize) -> Option<(u32, usize)> {
-    if actors.is_empty() {
-        return None;
-    }
+/// The longest name `look_up` knows that begins at token `at` (its words folded and joined by
+/// one space; a lone Arabic word also without its proclitics: "بمرسيليا", "والرياض"), and how
+/// many tokens it takes. `look_up` says what a name means and whether a longer one begins with
+/// it, so that the reader stops when none can follow.
+fn longest_name<T>(
+    tokens: &[Tok<'_>],
+    at: usize,
+    max_words: usize,
+    look_up: impl Fn(&str) -> (Option<T>, bool),
+) -> Option<(T, usize)> {
     let mut key = String::new();
     let mut best = None;
-    for n in 0..super::actors::MAX_ACTOR_WORDS {
+    for n in 0..max_words {
         let Some(tok) = tokens.get(at + n) else { break };
         let Token::Word(_) = tok.token else { break };
         if n > 0 {
@@ -486,62 +490,39 @@ fn actor_at(actors: &Actors, tokens: &[Tok<'_>], at: usize) -> Option<(u32, usiz
             key.push(' ');
         }
         key.push_str(&tok.folded);
-        let (actor, longer) = actors.look_up(&key);
-        if let Some(a) = actor {
-            best = Some((a, n + 1));
+        let (meaning, longer) = look_up(&key);
+        if let Some(m) = meaning {
+            best = Some((m, n + 1));
         }
         if !longer {
             break;
         }
     }
     if best.is_none() {
-        if let Token::Word(word) = tokens[at].token {
-            // An Arabic word with its proclitics: "وغوتيريش".
+        if let Some(Token::Word(word)) = tokens.get(at).map(|t| &t.token) {
             best = arabic_stems(word)
-                .find_map(|stem| actors.look_up(&fold_word(stem)).0)
-                .map(|a| (a, 1));
+                .find_map(|stem| look_up(&fold_word(stem)).0)
+                .map(|m| (m, 1));
         }
     }
     best
 }
 
+/// The actor whose spelling begins at token `at`, and how many tokens it takes.
+fn actor_at(actors: &Actors, tokens: &[Tok<'_>], at: usize) -> Option<(u32, usize)> {
+    if actors.is_empty() {
+        return None;
+    }
+    longest_name(tokens, at, super::actors::MAX_ACTOR_WORDS, |key| {
+        actors.look_up(key)
+    })
+}
+
+/// The place, month, weekday or number word that begins at token `at`, and how many tokens it
+/// takes.
 fn lookup(tokens: &[Tok<'_>], at: usize) -> Option<(Meaning, usize)> {
     let g = gazetteer();
-    let mut key = String::new();
-    let mut best = None;
-    let mut first = None;
-    for n in 0..MAX_NAME_WORDS {
-        let Some(tok) = tokens.get(at + n) else { break };
-        let Token::Word(word) = tok.token else { break };
-        if n > 0 {
-            if !tok.gap.chars().all(|c| c == ' ' || c == '-' || c == '\u{a0}') {
-                break;
-            }
-            key.push(' ');
-        }
-        key.push_str(&tok.folded);
-        first.get_or_insert(word);
-        let (meaning, longer) = g.look_up(&key);
-        if let Some(m) = meaning {
-            best = Some((m, n + 1));
-        }
-        // No longer name starts with these words: stop looking.
-        if !longer {
-            break;
-        }
-    }
-    if best.is_none() {
-        if let Some(word) = first {
-            // An Arabic word with its proclitics: "بمرسيليا", "والرياض".
-            for stem in arabic_stems(word) {
-                if let Some(m) = g.get(&fold_word(stem)) {
-                    best = Some((m, 1));
-                    break;
-                }
-            }
-        }
-    }
-    best
+    longest_name(tokens, at, MAX_NAME_WORDS, |key| g.look_up(key))
 }
 
 /// Where in a report a detail is first said.

@@ -411,6 +411,19 @@ mod tests {
         assert!(found.iter().any(|(id, _)| *id == paper), "{found:?}");
     }
 
+    /// Stores each entry from its own feed, in turn; then the story of a URL.
+    fn store_each<'a>(store: &'a Store, entries: &[(&str, &Entry)]) -> impl Fn(&str) -> u64 + 'a {
+        for (feed, e) in entries {
+            store
+                .upsert_entries(feed, std::slice::from_ref(*e), now())
+                .unwrap();
+        }
+        move |url: &str| {
+            let id = store.article_by_url(url).unwrap().unwrap().id;
+            store.story_of(id).unwrap()
+        }
+    }
+
     #[test]
     fn a_long_translation_joins_its_original_by_its_shape() {
         let dir = tempfile::tempdir().unwrap();
@@ -463,15 +476,7 @@ mod tests {
             "es",
         );
         assert_eq!(en.event.shape.len() + 1, fr.event.shape.len());
-        for (feed, e) in [("harbour", &en), ("quotidien", &fr), ("diario", &es)] {
-            store
-                .upsert_entries(feed, std::slice::from_ref(e), now())
-                .unwrap();
-        }
-        let story = |url: &str| {
-            let id = store.article_by_url(url).unwrap().unwrap().id;
-            store.story_of(id).unwrap()
-        };
+        let story = store_each(&store, &[("harbour", &en), ("quotidien", &fr), ("diario", &es)]);
         assert_eq!(
             story(&fr.url),
             story(&en.url),
@@ -523,15 +528,7 @@ mod tests {
              Los incendios obligaron a 900 vecinos a abandonar sus casas el 12 de noviembre.",
             "es",
         );
-        for (feed, e) in [("wire", &en), ("journal", &fr), ("diario", &other)] {
-            store
-                .upsert_entries(feed, std::slice::from_ref(e), now())
-                .unwrap();
-        }
-        let story = |url: &str| {
-            let id = store.article_by_url(url).unwrap().unwrap().id;
-            store.story_of(id).unwrap()
-        };
+        let story = store_each(&store, &[("wire", &en), ("journal", &fr), ("diario", &other)]);
         assert_eq!(story(&fr.url), story(&en.url));
         assert_ne!(story(&other.url), story(&en.url));
         // Why: the details both say, each with its weight.

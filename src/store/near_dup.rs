@@ -258,13 +258,7 @@ impl NearDupIndex {
                 continue;
             };
             for &slot in slots {
-                if !self.in_event_window(slot) {
-                    continue;
-                }
-                let Some(record) = self.record(slot) else {
-                    continue;
-                };
-                let Some(happening) = &record.happening else {
+                let Some((record, happening)) = self.in_events(slot) else {
                     continue;
                 };
                 if (happening.at - at).abs() > window || out.iter().any(|(id, _)| *id == record.id) {
@@ -283,13 +277,7 @@ impl NearDupIndex {
         let lengths = len.saturating_sub(MAX_SHAPE_MERGES as u8)..=len.saturating_add(MAX_SHAPE_MERGES as u8);
         let slots = lengths.filter_map(|l| self.shapes.get(&l)).flatten();
         for &slot in slots {
-            if !self.in_event_window(slot) {
-                continue;
-            }
-            let Some(record) = self.record(slot) else {
-                continue;
-            };
-            let Some(happening) = &record.happening else {
+            let Some((record, happening)) = self.in_events(slot) else {
                 continue;
             };
             let translated =
@@ -319,6 +307,15 @@ impl NearDupIndex {
                 }
             }
         }
+    }
+
+    /// The record of a slot still in the event index, with its details.
+    fn in_events(&self, slot: u32) -> Option<(&Record, &Happening)> {
+        if !self.in_event_window(slot) {
+            return None;
+        }
+        let record = self.record(slot)?;
+        Some((record, record.happening.as_ref()?))
     }
 
     /// Whether a slot is of an article still in the event index.
