@@ -520,7 +520,7 @@ fn walk_text(element: ElementRef, out: &mut String, link_chars: &mut usize, in_l
                 let Some(child) = ElementRef::wrap(child) else {
                     continue;
                 };
-                if SKIPPED.contains(&name) || is_hidden(child) || is_negative(child) {
+                if SKIPPED.contains(&name) || is_hidden(child) || is_negative(child) || is_card(child) {
                     continue;
                 }
                 walk_text(child, out, link_chars, in_link || name == "a");
@@ -547,6 +547,28 @@ fn has_block_child(element: ElementRef) -> bool {
         .children()
         .filter_map(ElementRef::wrap)
         .any(|c| BLOCKS.contains(&c.value().name()))
+}
+
+/// Whether an element inside a sentence is a card shown on hover (a portrait, then links to a
+/// person's page and other stories, as some sites put after every name): an image before any
+/// link, and two links or more. The name the sentence shows is a link before the card, so the
+/// element that holds both is not one. The card's text would make the paragraph read as a
+/// link list, and is not the article's.
+fn is_card(element: ElementRef) -> bool {
+    // Inside a sentence; a figure or a list of teasers is judged as a block.
+    if element.value().name() != "span" {
+        return false;
+    }
+    let mut links = 0usize;
+    let mut image_first = false;
+    for e in element.descendants().filter_map(ElementRef::wrap) {
+        match e.value().name() {
+            "img" | "picture" if links == 0 => image_first = true,
+            "a" => links += 1,
+            _ => {}
+        }
+    }
+    image_first && links >= 2
 }
 
 fn is_hidden(element: ElementRef) -> bool {
@@ -692,6 +714,28 @@ mod tests {
         let text = body_of(&html);
         assert!(
             text.contains("Paragraph 6 of") && !text.contains("Tags:"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_card_shown_on_hover_is_not_part_of_the_sentence() {
+        let card = "<span class=\"person\"><a href=\"/people/lindqvist\">Maria Lindqvist</a>\
+            <span class=\"card\"><img src=\"/p.jpg\" alt=\"\"><a href=\"/people/lindqvist\">Maria Lindqvist</a>\
+            <a href=\"/s/1\">Depot vote delayed again after a long night of debate in the council</a>\
+            <a href=\"/s/2\">Council backs museum plan for the harbour district and its old trams</a></span></span>";
+        let paragraphs: String = (1..=5)
+            .map(|n| format!("<p>In part {n}, councillor {card} said the depot, built in brick a century ago, will stay open as a workshop and museum.</p>"))
+            .collect();
+        let text = body_of(&format!(
+            "<html><body><article>{paragraphs}</article></body></html>"
+        ));
+        assert!(
+            text.contains("In part 1, councillor Maria Lindqvist said the depot"),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("In part 5,") && !text.contains("Depot vote delayed"),
             "{text:?}"
         );
     }
