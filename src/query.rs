@@ -598,7 +598,6 @@ pub fn undelivered(store: &Store) -> Result<Vec<UndeliveredView>, StoreError> {
 mod tests {
     use super::*;
     use crate::model::{LangGuess, StoreFailure};
-    use crate::pipeline::Judges;
 
     const WIRE: &str =
         "More than sixty countries signed the United Nations Convention against Cybercrime at a \
@@ -609,22 +608,11 @@ mod tests {
     }
 
     fn judged(url: &str, title: &str, text: &str, lang: &str, published: &str) -> Entry {
-        let judged = Judges::default().judge(title, text, Some(lang));
+        let published = Some(published.parse().unwrap());
         Entry {
-            url: url.into(),
             link: format!("{url}?utm_source=rss"),
-            title: title.into(),
-            text: text.into(),
-            summary: None,
-            published: Some(published.parse().unwrap()),
-            updated: None,
             authors: vec!["A. Writer".into()],
-            lang: judged.lang,
-            topics: judged.topics,
-            links: vec![],
-            cited: vec![],
-            fingerprint: judged.fingerprint,
-            event: Default::default(),
+            ..crate::pipeline::judge::judged_for_test(url, title, text, Some(lang), published)
         }
     }
 

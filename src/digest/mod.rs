@@ -401,7 +401,6 @@ pub(crate) mod tests {
     use super::*;
     use crate::config::DigestFormat;
     use crate::model::{Entry, FeedState};
-    use crate::pipeline::Judges;
     use render::Renderer;
 
     pub(crate) fn now() -> DateTime<Utc> {
@@ -417,22 +416,9 @@ pub(crate) mod tests {
 
     /// An entry as the pipeline stores it: judged by the default judges.
     pub(crate) fn judged(url: &str, title: &str, text: &str, cited: &[&str]) -> Entry {
-        let judged = Judges::default().judge(title, text, None);
         Entry {
-            url: url.into(),
-            link: url.into(),
-            title: title.into(),
-            text: text.into(),
-            summary: None,
-            published: None,
-            updated: None,
-            authors: vec![],
-            lang: judged.lang,
-            topics: judged.topics,
-            links: vec![],
             cited: cited.iter().map(|c| c.to_string()).collect(),
-            fingerprint: judged.fingerprint,
-            event: Default::default(),
+            ..crate::pipeline::judge::judged_for_test(url, title, text, None, None)
         }
     }
 

@@ -67,3 +67,32 @@ impl Judges {
         }
     }
 }
+
+/// An entry as a feed brings it, judged by the default judges (language, topics,
+/// fingerprint; its event details left to the store's caller): for tests across the crate.
+#[cfg(test)]
+pub(crate) fn judged_for_test(
+    url: &str,
+    title: &str,
+    text: &str,
+    lang: Option<&str>,
+    published: Option<chrono::DateTime<chrono::Utc>>,
+) -> Entry {
+    let judged = Judges::default().judge(title, text, lang);
+    Entry {
+        url: url.into(),
+        link: url.into(),
+        title: title.into(),
+        text: text.into(),
+        summary: None,
+        published,
+        updated: None,
+        authors: vec![],
+        lang: judged.lang,
+        topics: judged.topics,
+        links: vec![],
+        cited: vec![],
+        fingerprint: judged.fingerprint,
+        event: Default::default(),
+    }
+}

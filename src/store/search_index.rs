@@ -436,23 +436,7 @@ mod tests {
     }
 
     fn judged(url: &str, title: &str, text: &str, lang: &str, hours: i64) -> Entry {
-        let judged = crate::pipeline::Judges::default().judge(title, text, Some(lang));
-        Entry {
-            url: url.into(),
-            link: url.into(),
-            title: title.into(),
-            text: text.into(),
-            summary: None,
-            published: Some(at(hours)),
-            updated: None,
-            authors: vec![],
-            lang: judged.lang,
-            topics: judged.topics,
-            links: vec![],
-            cited: vec![],
-            fingerprint: judged.fingerprint,
-            event: Default::default(),
-        }
+        crate::pipeline::judge::judged_for_test(url, title, text, Some(lang), Some(at(hours)))
     }
 
     /// Articles in six languages and scripts, each fetched an hour after the one before.

@@ -249,17 +249,7 @@ fn parse_prints_entries_without_storing() {
     let ws = Workspace::new();
     ws.write_config("");
     // From a URL: the HTTP path.
-    let out = ws
-        .cmd()
-        .args(["parse", &server.url("/ar.rss"), "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = parse_json(&ws, &server.url("/ar.rss"));
     assert_eq!(lines.len(), 3, "the feed's line, then its two entries");
     assert_eq!(lines[0]["feed"]["title"], "أخبار العالم");
     assert_eq!(lines[0]["feed"]["entries"], 2);
@@ -293,18 +283,19 @@ fn parse_prints_entries_without_storing() {
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Quiet &amp; empty</title></channel></rss>",
     )
     .unwrap();
-    let out = ws
-        .cmd()
-        .args(["parse", empty.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = parse_json(&ws, empty.to_str().unwrap());
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["feed"]["title"], "Quiet & empty");
     assert_eq!(lines[0]["feed"]["entries"], 0);
+}
+
+/// The lines `parse SOURCE --json` prints, which must succeed.
+fn parse_json(ws: &Workspace, source: &str) -> Vec<Value> {
+    let out = ws.cmd().args(["parse", source, "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
