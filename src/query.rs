@@ -569,6 +569,11 @@ pub fn stats(store: &Store) -> Result<crate::store::StoreStats, StoreError> {
     store.stats()
 }
 
+/// The store's consistency: every article by URL, time and story, every story's records.
+pub fn check(store: &Store) -> Result<crate::store::StoreCheck, StoreError> {
+    store.check()
+}
+
 /// Every digest copy that failed and is not delivered yet, newest digest first.
 pub fn undelivered(store: &Store) -> Result<Vec<UndeliveredView>, StoreError> {
     let mut out = Vec::new();

@@ -306,6 +306,11 @@ impl ApiClient {
         self.get("/v1/stats", None)
     }
 
+    /// `query::check`, from the daemon.
+    pub fn check(&self) -> Result<crate::store::StoreCheck, ClientError> {
+        self.get("/v1/check", None)
+    }
+
     /// `query::undelivered`, from the daemon.
     pub fn undelivered(&self) -> Result<Vec<UndeliveredView>, ClientError> {
         self.get("/v1/undelivered", None)

@@ -130,6 +130,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/feeds", get(feeds))
         .route("/v1/undelivered", get(undelivered))
         .route("/v1/stats", get(stats))
+        .route("/v1/check", get(check))
         .route("/v1/search", get(search))
         .route("/v1/export", get(export))
         .route("/v1/poll", post(poll))
@@ -441,6 +442,10 @@ async fn digests(State(state): State<ApiState>) -> Result<Json<Vec<crate::store:
 
 async fn stats(State(state): State<ApiState>) -> Result<Json<crate::store::StoreStats>, Failure> {
     Ok(Json(state.store.call(query::stats).await?))
+}
+
+async fn check(State(state): State<ApiState>) -> Result<Json<crate::store::StoreCheck>, Failure> {
+    Ok(Json(state.store.call(query::check).await?))
 }
 
 async fn undelivered(State(state): State<ApiState>) -> Result<Json<Vec<query::UndeliveredView>>, Failure> {

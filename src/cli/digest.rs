@@ -54,6 +54,9 @@ struct HistoryJson<'a> {
     created: String,
     window_start: Option<String>,
     window_end: String,
+    /// The article ids it covered: from `articles_from` up to, not including, `articles_to`.
+    articles_from: u64,
+    articles_to: u64,
     subject: &'a str,
     stories: usize,
     sinks: Vec<SinkJson<'a>>,
@@ -204,6 +207,8 @@ fn history(out: &mut impl Write, records: &[crate::store::DigestRecord], json: b
                 created: rfc3339(r.created),
                 window_start: r.window_start.map(rfc3339),
                 window_end: rfc3339(r.window_end),
+                articles_from: r.articles_from,
+                articles_to: r.articles_to,
                 subject: &r.subject,
                 stories: r.stories.len(),
                 sinks: r

@@ -3,6 +3,7 @@
 
 mod backup;
 mod check_config;
+mod check_store;
 mod classify;
 mod completions;
 mod digest;
@@ -84,6 +85,8 @@ pub enum Command {
     Digest(digest::DigestArgs),
     /// Validate the config and print it as the daemon runs it (defaults filled in, secrets masked)
     CheckConfig(check_config::CheckConfigArgs),
+    /// Check that the store holds together: every article by URL, time and story
+    CheckStore(check_store::CheckStoreArgs),
     /// Write every article in full as JSON Lines or CSV
     Export(export::ExportArgs),
     /// Count what the store holds: articles per language, feed and day, stories, size
@@ -170,6 +173,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => stats::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),
         Command::CheckConfig(args) => check_config::run(&cli, args),
+        Command::CheckStore(args) => check_store::run(&cli, args),
         Command::Opml(args) => opml::run(&cli, args),
         Command::Prune(args) => prune::run(&cli, args),
         Command::Backup(args) => backup::backup(&cli, args),

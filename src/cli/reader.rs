@@ -134,6 +134,14 @@ impl Reader {
         })
     }
 
+    /// The store's consistency.
+    pub fn check(&self) -> anyhow::Result<crate::store::StoreCheck> {
+        Ok(match self {
+            Reader::Store(store) => query::check(store)?,
+            Reader::Daemon(api) => api.check()?,
+        })
+    }
+
     /// Digest copies not delivered.
     pub fn undelivered(&self) -> anyhow::Result<Vec<UndeliveredView>> {
         Ok(match self {

@@ -20,6 +20,7 @@
 
 mod articles;
 pub mod backup;
+mod check;
 mod codec;
 mod feed_state;
 mod handle;
@@ -35,6 +36,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use articles::{ArticleFilter, StoreStats, UpsertCounts};
+pub use check::StoreCheck;
 pub use handle::StoreHandle;
 pub use outbox::{Cursor, Delivery, DeliveryState, DigestRecord};
 pub use retention::Pruned;

@@ -2,90 +2,11 @@
 //! `NOTIFY_SOCKET` datagram socket) when it is ready and stopping, survives a broken config on
 //! SIGHUP, picks up a fixed one, and exits 0 on SIGTERM with the store intact.
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::net::UnixDatagram;
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Stdio;
 use std::thread;
 
+use crate::common::daemon::Daemon;
 use crate::common::{feed_block, wait_for, Reply, TestServer, Workspace};
-
-/// A running `treatywatch run`, its stderr and its systemd notifications collected as they come.
-struct Daemon {
-    child: Child,
-    logs: Arc<Mutex<Vec<String>>>,
-    notices: Arc<Mutex<Vec<String>>>,
-}
-
-impl Daemon {
-    fn start(ws: &Workspace) -> Daemon {
-        let socket_path = ws.dir.path().join("notify.sock");
-        // A previous daemon of this workspace (killed, say) leaves its socket behind.
-        let _ = std::fs::remove_file(&socket_path);
-        let socket = UnixDatagram::bind(&socket_path).expect("bind notify socket");
-        let mut child = ws
-            .std_cmd()
-            .arg("run")
-            .env("NOTIFY_SOCKET", &socket_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start daemon");
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = logs.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let notices = Arc::new(Mutex::new(Vec::new()));
-        let sink = notices.clone();
-        thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = socket.recv(&mut buf) {
-                sink.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-            }
-        });
-        Daemon { child, logs, notices }
-    }
-
-    fn signal(&self, name: &str) {
-        let status = std::process::Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn logged(&self, needle: &str) -> bool {
-        self.logs.lock().unwrap().iter().any(|l| l.contains(needle))
-    }
-
-    fn notified(&self, needle: &str) -> bool {
-        self.notices.lock().unwrap().iter().any(|n| n.contains(needle))
-    }
-
-    fn running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
-        self.signal("TERM");
-        let status = self.child.wait().unwrap();
-        let logs = self.logs.lock().unwrap().clone();
-        (status, logs)
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn requests_to(server: &TestServer, path: &str) -> usize {
     server.seen().iter().filter(|s| s.path == path).count()
@@ -380,6 +301,8 @@ fn the_cli_reads_through_the_running_daemon_exactly_as_from_the_store() {
         vec!["search", "convention", "--json"],
         vec!["export"],
         vec!["export", "--format", "csv", "--lang", "vi"],
+        vec!["check-store"],
+        vec!["check-store", "--json"],
     ];
 
     // The daemon holds the store: every read goes through its socket, beside the store.
