@@ -40,6 +40,7 @@ pub mod daemon;
 pub mod details;
 pub mod digest;
 pub mod events;
+pub mod failpoint;
 pub mod fingerprint;
 pub mod health;
 pub mod language_codes;

@@ -10,12 +10,15 @@
 //! - `pages`: page sources, `fetch_full`, link safety, `discover`.
 //! - `scheduling`: the daemon in-process on a paused clock: schedules, backoff, store
 //!   failures, shutdown grace, the digest hour.
+//! - `crash`: the daemon killed again and again while a site publishes; nothing lost or
+//!   sent twice.
 //! - `service`: `run` as a child process under signals and systemd's notify protocol.
 //! - `eval`: language, topic, story and extraction accuracy on the labelled sets in
 //!   `fixtures/eval/` and `fixtures/pages/`.
 
 mod common;
 mod config;
+mod crash;
 mod digest;
 mod eval;
 mod fetching;

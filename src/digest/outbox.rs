@@ -238,6 +238,7 @@ pub fn make_next(
         stories: rendered.stories,
         deliveries: rendered.copies,
     };
+    crate::failpoint::pause("digest.rendered");
     store.record_digest(&record)?;
     Ok(Some(record))
 }
@@ -300,6 +301,9 @@ pub async fn deliver_due(
                     next_try: now + chrono_of(retry_after(tries)),
                 },
             };
+            if matches!(state, DeliveryState::Delivered { .. }) {
+                crate::failpoint::pause_async("digest.delivered").await;
+            }
             let (id, stored) = (record.id, state.clone());
             store
                 .call(move |s| s.set_delivery(id, index, tries, stored))

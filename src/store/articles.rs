@@ -83,6 +83,7 @@ impl Store {
             ingest.add(feed, entry)?;
         }
         let (counts, fingerprinted, refingerprinted) = ingest.commit()?;
+        crate::failpoint::pause("ingest.committed");
         for f in fingerprinted {
             index.insert(f.id, now, f.lang, f.signature, Some(f.happening));
         }

@@ -920,6 +920,7 @@ impl<'a> Ingest<'a> {
                     for (old, new) in &self.aliases {
                         stories.insert(alias_key(*old).as_slice(), &new.to_be_bytes())?;
                     }
+                    crate::failpoint::pause("ingest.transaction");
                     Ok::<_, ConflictableTransactionError<String>>(())
                 },
             );
