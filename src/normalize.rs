@@ -5,8 +5,8 @@
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// NFKC, lower case, and the letter variants that writers use interchangeably: Arabic
-/// diacritics and tatweel dropped, alef forms to bare alef, ta marbuta to ha, alef maqsura to
-/// ya; Russian ё to е; typographic apostrophes to a plain one.
+/// diacritics and tatweel dropped, alef forms to bare alef, the other hamza carriers to their
+/// bare letters, ta marbuta to ha, alef maqsura to ya; Russian ё to е; typographic apostrophes to a plain one.
 pub fn normalize(text: &str) -> String {
     // Most text already is NFKC; composing it again is the costliest step here. Arabic
     // diacritics are combining marks that make the quick check unsure, and are dropped anyway.
@@ -63,6 +63,13 @@ fn fold_char(c: char, out: &mut String) {
             // Marks that NFKC produced from presentation forms.
             c if is_arabic_mark(c) => {}
             'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
+            // The other letters that carry a hamza or madda, which written apart is a mark
+            // and dropped: composed or not, they read alike.
+            'ؤ' => out.push('و'),
+            'ئ' => out.push('ي'),
+            'ۀ' => out.push('ە'),
+            'ۂ' => out.push('ہ'),
+            'ۓ' => out.push('ے'),
             'ة' => out.push('ه'),
             'ى' => out.push('ي'),
             'ё' => out.push('е'),
@@ -89,6 +96,9 @@ mod tests {
         assert_eq!(normalize("Объединённых"), "объединенных");
         assert_eq!(normalize("ONU’s"), "onu's");
         assert_eq!(normalize("أُمَمٌ"), "امم");
+        // A hamza carrier composed, and its letter with the hamza written apart.
+        assert_eq!(normalize("مسؤول"), normalize("مسو\u{654}ول"));
+        assert_eq!(normalize("هيئة"), "هييه");
     }
 }
 
