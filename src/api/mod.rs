@@ -149,6 +149,9 @@ pub struct Health {
     pub version: String,
     /// The store it holds.
     pub store: PathBuf,
+    /// Whether that store is failing its writes (a full disk, a read-only directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_trouble: Option<crate::store::StoreTrouble>,
 }
 
 /// The filter of `/v1/articles` and `/v1/stories`, as query parameters.
@@ -241,7 +244,8 @@ async fn health(State(state): State<ApiState>) -> Json<Health> {
     Json(Health {
         api: API_VERSION,
         version: env!("CARGO_PKG_VERSION").to_string(),
-        store: state.store.store().path().to_path_buf(),
+        store: state.store.path(),
+        store_trouble: state.store.trouble(),
     })
 }
 
@@ -372,7 +376,10 @@ async fn search(
 async fn export(State(state): State<ApiState>, Query(params): Query<FilterParams>) -> Response {
     let filter = ArticleFilter::from(params);
     let (lines, received) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
-    let store = state.store.store().clone();
+    let store = match state.store.store() {
+        Ok(store) => store,
+        Err(e) => return Failure::from(e).into_response(),
+    };
     tokio::task::spawn_blocking(move || {
         let sent = query::export(&store, &filter, |view| {
             let mut line = serde_json::to_vec(&view).unwrap_or_default();
@@ -416,7 +423,10 @@ impl std::io::Write for ChannelWriter {
 /// [`crate::store::backup`]; the client checks its digest).
 async fn backup(State(state): State<ApiState>) -> Response {
     let (chunks, received) = mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
-    let store = state.store.store().clone();
+    let store = match state.store.store() {
+        Ok(store) => store,
+        Err(e) => return Failure::from(e).into_response(),
+    };
     tokio::task::spawn_blocking(move || {
         let sender = chunks.clone();
         if let Err(e) = store.backup(ChannelWriter(chunks)) {

@@ -20,7 +20,22 @@ pub struct FeedsArgs {
 pub fn run(cli: &Cli, args: &FeedsArgs) -> anyhow::Result<ExitCode> {
     let config = cli.optional_config()?;
     let reader = super::open_reader(cli, config.as_ref())?;
-    let feeds = reader.feeds(config.as_ref().map_or(&[][..], |c| &c.feeds))?;
+    let trouble = reader.store_trouble().map(|t| {
+        format!(
+            "STORE FAILING since {}: {} (the daemon reopens it and goes on; what the feeds list is fetched again)",
+            t.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            t.error
+        )
+    });
+    let feeds = match (
+        reader.feeds(config.as_ref().map_or(&[][..], |c| &c.feeds)),
+        &trouble,
+    ) {
+        (Ok(feeds), _) => feeds,
+        // Nothing to read the feeds from: the store's trouble is the health there is.
+        (Err(_), Some(trouble)) => return Err(super::exit(super::EXIT_STORE, trouble.clone())),
+        (Err(e), None) => return Err(e),
+    };
     let mut out = stdout();
     if args.json {
         for feed in &feeds {
@@ -63,6 +78,10 @@ pub fn run(cli: &Cli, args: &FeedsArgs) -> anyhow::Result<ExitCode> {
             f.consecutive_failures,
             f.articles,
         )?;
+    }
+    // Feed states cannot be recorded while the store fails: the daemon says so itself.
+    if let Some(trouble) = &trouble {
+        writeln!(out, "\n{trouble}")?;
     }
     // Digest copies are part of the health an operator looks at: a dead one is a lost day
     // until someone resends it.

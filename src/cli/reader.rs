@@ -134,6 +134,14 @@ impl Reader {
         })
     }
 
+    /// Whether the daemon's store is failing its writes (a store read directly is not).
+    pub fn store_trouble(&self) -> Option<crate::store::StoreTrouble> {
+        match self {
+            Reader::Store(_) => None,
+            Reader::Daemon(api) => api.health.store_trouble.clone(),
+        }
+    }
+
     /// The store's consistency.
     pub fn check(&self) -> anyhow::Result<crate::store::StoreCheck> {
         Ok(match self {

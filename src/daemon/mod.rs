@@ -109,7 +109,7 @@ pub async fn run(
     // The local API, for the CLI while the daemon holds the store. Polling goes on without it
     // when the socket cannot be made; the CLI then says why it cannot read.
     let (digest_requests, requested) = tokio::sync::mpsc::channel(8);
-    let socket = crate::api::socket_path(config.api_socket.as_deref(), store.store().path());
+    let socket = crate::api::socket_path(config.api_socket.as_deref(), &store.path());
     match crate::api::bind(&socket) {
         Ok(listener) => {
             let state = crate::api::ApiState {
@@ -153,7 +153,7 @@ pub async fn run(
         renderer: std::sync::Arc::new(renderer),
         store: store.clone(),
         // Sinks without a folder of their own write into the store's.
-        store_dir: store.store().path().to_path_buf(),
+        store_dir: store.path(),
         clock: options.clock,
         events: options.events.clone(),
         requests: requested,

@@ -1,15 +1,46 @@
 //! The store's async face, used by everything that runs on tokio (the daemon, the pipeline,
 //! `poll`): sled calls block, so each one hops to the blocking pool, and writes queue at an
 //! async gate first.
+//!
+//! sled poisons a database at its first failed write (a full disk, a read-only directory):
+//! every later call returns that error, even once the disk has room again. So when a call fails
+//! with an I/O error and the store no longer takes a probe write, the handle closes it and opens
+//! it again (at most every [`REOPEN_PAUSE`]); what the poisoned database held only in memory is
+//! lost, and feeds whose state went with it are fetched again.
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use super::{Store, StoreError};
+
+/// The shortest time between two attempts to reopen a failing store.
+pub const REOPEN_PAUSE: Duration = Duration::from_secs(5);
+
+/// A store failing its writes: since when, and the last error. Kept in memory, since the store
+/// cannot record it, so that `treatywatch feeds` can say so through the daemon.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StoreTrouble {
+    /// The first failure of this spell.
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// The last error.
+    pub error: String,
+}
+
+/// The open store, or none while it could not be reopened; and when that was last tried.
+struct Current {
+    store: RwLock<Option<Store>>,
+    /// When an attempt to reopen was last made, and why the last one failed.
+    tried: Mutex<(Option<Instant>, String)>,
+    /// Set by a failed call, cleared by a batch of articles written.
+    trouble: Mutex<Option<StoreTrouble>>,
+    path: PathBuf,
+}
 
 /// A store shared by async tasks. Cheap to clone; all clones share one store and one gate.
 #[derive(Clone)]
 pub struct StoreHandle {
-    store: Store,
+    current: Arc<Current>,
     /// Taken before a write is handed to the blocking pool, released when it is done. The store
     /// admits one writer at a time; without this gate every waiting write held a pool thread
     /// (and its allocator cache) while parsing waited for threads.
@@ -20,14 +51,24 @@ impl StoreHandle {
     /// The async handle of an open store.
     pub fn new(store: Store) -> StoreHandle {
         StoreHandle {
-            store,
+            current: Arc::new(Current {
+                path: store.path().to_path_buf(),
+                store: RwLock::new(Some(store)),
+                tried: Mutex::new((None, String::new())),
+                trouble: Mutex::new(None),
+            }),
             writes: Arc::default(),
         }
     }
 
-    /// The store itself, for synchronous callers.
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The store's directory.
+    pub fn path(&self) -> PathBuf {
+        self.current.path.clone()
+    }
+
+    /// The store itself, for synchronous callers; an error while it cannot be reopened.
+    pub fn store(&self) -> Result<Store, StoreError> {
+        self.current.get()
     }
 
     /// Runs a store call on the blocking pool: reads, and small writes such as feed state.
@@ -36,10 +77,19 @@ impl StoreHandle {
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?
+        let current = self.current.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = current.get().inspect_err(|e| current.troubled(e))?;
+            let result = f(&store);
+            if let Err(e @ StoreError::Io(_)) = &result {
+                current.troubled(e);
+                drop(store);
+                current.reopen_if_poisoned();
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     /// Runs a batch of article writes on the blocking pool, one batch at a time.
@@ -49,6 +99,100 @@ impl StoreHandle {
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     {
         let _turn = self.writes.lock().await;
-        self.call(f).await
+        let result = self.call(f).await;
+        if result.is_ok() {
+            *self.current.trouble.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        result
+    }
+
+    /// Whether the store is failing its writes: since when, and why.
+    pub fn trouble(&self) -> Option<StoreTrouble> {
+        self.current
+            .trouble
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl Current {
+    /// The open store; when there is none, one attempt to open it (if the last was long enough
+    /// ago).
+    fn get(&self) -> Result<Store, StoreError> {
+        if let Some(store) = self.store.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return Ok(store.clone());
+        }
+        let mut slot = self.store.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(store) = slot.as_ref() {
+            return Ok(store.clone());
+        }
+        if !self.may_try() {
+            return Err(StoreError::Reopening {
+                path: self.path.clone(),
+                cause: self.tried.lock().unwrap_or_else(|e| e.into_inner()).1.clone(),
+            });
+        }
+        let store = Store::open(&self.path).inspect_err(|e| self.failed(e))?;
+        tracing::warn!(store = %self.path.display(), "store reopened");
+        *slot = Some(store.clone());
+        Ok(store)
+    }
+
+    /// Whether an attempt to reopen may be made now (and if so, it counts as made).
+    fn may_try(&self) -> bool {
+        let mut tried = self.tried.lock().unwrap_or_else(|e| e.into_inner());
+        if tried.0.is_some_and(|at| at.elapsed() < REOPEN_PAUSE) {
+            return false;
+        }
+        tried.0 = Some(Instant::now());
+        true
+    }
+
+    /// Notes a failed call in the trouble record.
+    fn troubled(&self, error: &StoreError) {
+        let mut trouble = self.trouble.lock().unwrap_or_else(|e| e.into_inner());
+        let since = trouble.as_ref().map_or_else(chrono::Utc::now, |t| t.since);
+        *trouble = Some(StoreTrouble {
+            since,
+            error: error.to_string(),
+        });
+    }
+
+    /// Keeps why an attempt to reopen failed, for the errors until the next.
+    fn failed(&self, error: &StoreError) {
+        self.tried.lock().unwrap_or_else(|e| e.into_inner()).1 = error.to_string();
+    }
+
+    /// After an I/O error: if the store refuses a probe write too, it is poisoned; it is
+    /// closed and opened again, keeping its settings.
+    fn reopen_if_poisoned(&self) {
+        let mut slot = self.store.write().unwrap_or_else(|e| e.into_inner());
+        let Some(store) = slot.as_ref() else { return };
+        if !store.is_poisoned() || !self.may_try() {
+            return;
+        }
+        let settings = store.settings();
+        // The last handle must go before sled lets the directory be opened again; calls under
+        // way hold theirs a moment longer, which `Store::open` waits out.
+        *slot = None;
+        match Store::open(&self.path) {
+            Ok(reopened) => {
+                reopened.apply(settings);
+                tracing::warn!(
+                    store = %self.path.display(),
+                    "the store failed a write and was reopened; what it held only in memory is fetched again"
+                );
+                *slot = Some(reopened);
+            }
+            Err(e) => {
+                self.failed(&e);
+                tracing::error!(
+                store = %self.path.display(), error = %e,
+                retry = ?REOPEN_PAUSE,
+                    "the store failed a write and cannot be opened again yet"
+                )
+            }
+        }
     }
 }

@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use articles::{ArticleFilter, StoreStats, UpsertCounts};
 pub use check::StoreCheck;
-pub use handle::StoreHandle;
+pub use handle::{StoreHandle, StoreTrouble};
 pub use outbox::{Cursor, Delivery, DeliveryState, DigestRecord};
 pub use retention::Pruned;
 pub use search_index::{Indexed, TermQuery};
@@ -87,6 +87,14 @@ pub enum StoreError {
     /// A store task on the blocking pool panicked or was cancelled.
     #[error("store task failed: {0}")]
     Task(String),
+    /// The store failed and could not be opened again yet; it is retried.
+    #[error("store {} failed and cannot be opened again yet ({cause}); retried", path.display())]
+    Reopening {
+        /// The store directory.
+        path: PathBuf,
+        /// Why the last attempt failed.
+        cause: String,
+    },
     /// A stored value does not decode.
     #[error("corrupt record in {tree}: {message}")]
     Corrupt {
@@ -95,6 +103,13 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// What a store is told after opening, kept when it is reopened.
+pub(super) struct Settings {
+    dedup_window_secs: Arc<AtomicI64>,
+    writes_fail: Arc<AtomicBool>,
+    actors: Arc<Mutex<Arc<crate::details::actors::Actors>>>,
 }
 
 /// The article store. Cheap to clone; all clones share one database.
@@ -243,6 +258,39 @@ impl Store {
         self.meta
             .insert("probe", &chrono::Utc::now().timestamp().to_be_bytes())?;
         Ok(())
+    }
+
+    /// Whether sled has poisoned the database: it refuses a probe write after a failed one.
+    /// The injected failure is not poisoning: it clears when disarmed.
+    pub fn is_poisoned(&self) -> bool {
+        if self.writes_fail.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.meta
+            .insert("probe", &chrono::Utc::now().timestamp().to_be_bytes())
+            .is_err()
+            || self.db.flush().is_err()
+    }
+
+    /// The settings a reopened store keeps.
+    pub(super) fn settings(&self) -> Settings {
+        Settings {
+            dedup_window_secs: self.dedup_window_secs.clone(),
+            writes_fail: self.writes_fail.clone(),
+            actors: self.actors.clone(),
+        }
+    }
+
+    /// Gives a reopened store the settings of the one it replaces.
+    pub(super) fn apply(&self, settings: Settings) {
+        self.dedup_window_secs.store(
+            settings.dedup_window_secs.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        self.writes_fail
+            .store(settings.writes_fail.load(Ordering::Relaxed), Ordering::Relaxed);
+        let actors = settings.actors.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        *self.actors.lock().unwrap_or_else(|e| e.into_inner()) = actors;
     }
 
     /// Arms (or disarms) the write-failure failpoint: while armed, article writes and the

@@ -65,6 +65,15 @@ impl Daemon {
         assert!(status.success());
     }
 
+    /// The address of its `[api] listen` (`127.0.0.1:0` in the tests), once it says it serves.
+    pub fn metrics_addr(&self) -> String {
+        super::wait_for("the metrics listener", || self.logged("serving /metrics"));
+        let logs = self.logs.lock().unwrap();
+        let line = logs.iter().find(|l| l.contains("serving /metrics")).unwrap();
+        let at = line.find("addr=").unwrap() + "addr=".len();
+        line[at..].split_whitespace().next().unwrap().to_string()
+    }
+
     pub fn logged(&self, needle: &str) -> bool {
         self.logs.lock().unwrap().iter().any(|l| l.contains(needle))
     }

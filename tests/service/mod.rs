@@ -7,6 +7,7 @@ use std::thread;
 
 use crate::common::daemon::Daemon;
 use crate::common::{feed_block, wait_for, Reply, TestServer, Workspace};
+use crate::common::{http_get, sample};
 
 fn requests_to(server: &TestServer, path: &str) -> usize {
     server.seen().iter().filter(|s| s.path == path).count()
@@ -388,31 +389,6 @@ fn a_stale_socket_or_another_api_version_is_named() {
     assert!(stderr.contains("speaks API 2, this treatywatch 1"), "{stderr}");
 }
 
-/// GETs `path` from a TCP listener the way a scraper does; returns the status and the body.
-fn http_get(addr: &str, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).unwrap();
-    let reply = String::from_utf8(reply).unwrap();
-    let (head, body) = reply.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    // axum sends a length, not chunks, for these bodies.
-    (status, body.to_string())
-}
-
-/// The value of the sample `name` (with its labels, as printed), if it is there.
-fn sample(metrics: &str, name: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-}
-
 /// Runs `program args` with `input` on stdin; returns whether it succeeded and what it said.
 fn run_with_input(program: &str, args: &[&str], input: &str) -> (bool, String) {
     use std::io::Write;
@@ -443,13 +419,7 @@ fn metrics_health_and_the_coverage_feed_are_served_while_the_daemon_runs() {
         feed_block("failing", &server.url("/error.rss"))
     ));
     let daemon = Daemon::start(&ws);
-    wait_for("the metrics listener", || daemon.logged("serving /metrics"));
-    let addr = {
-        let logs = daemon.logs.lock().unwrap();
-        let line = logs.iter().find(|l| l.contains("serving /metrics")).unwrap();
-        let at = line.find("addr=").unwrap() + "addr=".len();
-        line[at..].split_whitespace().next().unwrap().to_string()
-    };
+    let addr = daemon.metrics_addr();
 
     // Every feed polled at least twice: the counters have moved.
     let stored = "treatywatch_polls_total{outcome=\"stored\"}";
