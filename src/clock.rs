@@ -1,6 +1,8 @@
 //! Where the daemon's "now" comes from. In production it is the system clock; in tests it is
 //! tokio's clock, so that a paused runtime moves the daemon's dates and its timers together
-//! and a day of polling runs in a moment.
+//! and a day of polling runs in a moment; shifted, it is a system clock that jumps.
+
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 
@@ -16,6 +18,16 @@ pub enum Clock {
         /// The date at `start`.
         at: DateTime<Utc>,
     },
+    /// Tokio's clock, shifted by `shift` seconds that a test moves: a system clock that jumps
+    /// while the monotonic one does not.
+    Shifted {
+        /// Tokio's instant that corresponds to `at`.
+        start: tokio::time::Instant,
+        /// The date at `start`, before any shift.
+        at: DateTime<Utc>,
+        /// The jumps so far, in seconds.
+        shift: &'static AtomicI64,
+    },
 }
 
 impl Clock {
@@ -27,13 +39,27 @@ impl Clock {
         }
     }
 
+    /// Tokio's clock reading `at` now, plus whatever `shift` holds when read. Must be called
+    /// inside a runtime.
+    pub fn shifted(at: DateTime<Utc>, shift: &'static AtomicI64) -> Clock {
+        Clock::Shifted {
+            start: tokio::time::Instant::now(),
+            at,
+            shift,
+        }
+    }
+
     /// The current time.
     pub fn now(&self) -> DateTime<Utc> {
+        let since = |start: &tokio::time::Instant, at: &DateTime<Utc>| {
+            let elapsed = tokio::time::Instant::now().saturating_duration_since(*start);
+            *at + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)
+        };
         match self {
             Clock::System => Utc::now(),
-            Clock::Tokio { start, at } => {
-                let elapsed = tokio::time::Instant::now().saturating_duration_since(*start);
-                *at + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)
+            Clock::Tokio { start, at } => since(start, at),
+            Clock::Shifted { start, at, shift } => {
+                since(start, at) + chrono::Duration::seconds(shift.load(Ordering::Relaxed))
             }
         }
     }

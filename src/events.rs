@@ -60,6 +60,34 @@ pub enum Event {
     Pruned(Result<crate::store::Pruned, String>),
     /// The daily backup went to this file, or failed.
     BackedUp(Result<std::path::PathBuf, String>),
+    /// The system clock jumped by this many seconds (negative: back).
+    ClockJumped(i64),
+}
+
+/// The system clock moved more than a minute further, or less far, than the monotonic clock.
+pub struct ClockJumped {
+    /// How far: the wall clock's move less the monotonic one's.
+    pub by: chrono::Duration,
+}
+
+impl ClockJumped {
+    /// Logs it at WARN and counts it by direction.
+    pub fn emit(self, events: &Events) {
+        let seconds = self.by.num_seconds();
+        let (direction, size) = if seconds < 0 {
+            ("back", -seconds)
+        } else {
+            ("forward", seconds)
+        };
+        tracing::warn!(
+            jump = %humantime::format_duration(std::time::Duration::from_secs(size as u64)),
+            direction,
+            "the system clock jumped; feeds keep their intervals, digests follow the new time \
+             (one per digest hour passed, none twice)"
+        );
+        counter!(m::CLOCK_JUMPS, "direction" => direction).increment(1);
+        events.send(Event::ClockJumped(seconds));
+    }
 }
 
 /// A reload applied a new config.

@@ -41,6 +41,8 @@ pub const PRUNE_FAILURES: &str = "treatywatch_prune_failures_total";
 pub const BACKUPS: &str = "treatywatch_backups_total";
 /// Config reloads applied.
 pub const RELOADS: &str = "treatywatch_config_reloads_total";
+/// Jumps of the system clock against the monotonic one, by direction (`forward`, `back`).
+pub const CLOCK_JUMPS: &str = "treatywatch_clock_jumps_total";
 /// Feeds being polled.
 pub const FEEDS: &str = "treatywatch_feeds";
 /// The bytes the store takes on disk (read when scraped).
@@ -111,6 +113,10 @@ fn describe() {
     describe_counter!(PRUNE_FAILURES, "Retention rounds that failed.");
     describe_counter!(BACKUPS, "Daily backups, by result (written, failed).");
     describe_counter!(RELOADS, "Config reloads applied.");
+    describe_counter!(
+        CLOCK_JUMPS,
+        "Jumps of the system clock of more than a minute, by direction."
+    );
     describe_gauge!(FEEDS, "Feeds being polled.");
     describe_gauge!(STORE_BYTES, Unit::Bytes, "Bytes the store takes on disk.");
     describe_gauge!(

@@ -54,6 +54,8 @@ pub(super) struct DigestTimer {
     pub(super) store_dir: PathBuf,
     pub(super) clock: Clock,
     pub(super) events: Events,
+    /// Told when the system clock jumps: a wait measured before is wrong after.
+    pub(super) clock_jumped: Arc<tokio::sync::Notify>,
 }
 
 impl DigestTimer {
@@ -189,6 +191,7 @@ impl DigestTimer {
         tokio::select! {
             _ = shutdown.cancelled() => true,
             _ = tokio::time::sleep_until(deadline) => false,
+            _ = self.clock_jumped.notified() => false,
             Some(request) = self.requests.recv() => {
                 self.serve(request, sinks).await;
                 false

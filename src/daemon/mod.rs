@@ -141,7 +141,8 @@ pub async fn run(
             }
         }
     }
-    tracker.spawn(scheduler.run(reload, heartbeat.clone()));
+    let clock_jumped = std::sync::Arc::new(tokio::sync::Notify::new());
+    tracker.spawn(scheduler.run(reload, heartbeat.clone(), clock_jumped.clone()));
     // Without a [digest] the timer only answers the API (previews; sends are refused).
     let digest = config.digest.clone();
     let renderer = Renderer::new(digest.as_ref().and_then(|d| d.templates.as_deref()))
@@ -157,6 +158,7 @@ pub async fn run(
         clock: options.clock,
         events: options.events.clone(),
         requests: requested,
+        clock_jumped,
     };
     tracker.spawn(timer.run(shutdown.clone()));
     let upkeep = maintenance::Maintenance {

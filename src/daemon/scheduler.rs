@@ -16,7 +16,7 @@ use super::Options;
 use crate::api::PollRequest;
 use crate::clock::Clock;
 use crate::config::{Config, FetchConfig, TopicConfig};
-use crate::events::{ConfigReloaded, Events, RefreshFinished, RefreshSummary};
+use crate::events::{ClockJumped, ConfigReloaded, Events, RefreshFinished, RefreshSummary};
 use crate::model::Feed;
 use crate::pipeline::Pipeline;
 use crate::schedule;
@@ -28,6 +28,10 @@ const START_SPREAD: Duration = Duration::from_secs(10);
 
 /// How often the scheduler's loop beats when nothing else wakes it.
 const BEAT: Duration = Duration::from_secs(1);
+
+/// A system clock that moves this much more or less than the monotonic one between two beats
+/// has jumped (NTP slews far less; a suspended machine shows as a jump forward).
+const CLOCK_JUMP: chrono::Duration = chrono::Duration::seconds(60);
 
 /// A running feed task and what it was started with.
 struct FeedTask {
@@ -116,11 +120,19 @@ impl Scheduler {
         }
     }
 
-    /// Applies reload requests until shutdown, beating `heartbeat` as it goes.
-    pub(super) async fn run(mut self, mut reload: mpsc::Receiver<()>, heartbeat: Heartbeat) {
+    /// Applies reload requests until shutdown, beating `heartbeat` as it goes, and watching
+    /// the system clock against the monotonic one: a jump is reported and `jumped` told (the
+    /// digest timer waits by the system clock).
+    pub(super) async fn run(
+        mut self,
+        mut reload: mpsc::Receiver<()>,
+        heartbeat: Heartbeat,
+        jumped: Arc<tokio::sync::Notify>,
+    ) {
         let mut beats = tokio::time::interval(BEAT);
         beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut reloads_open = true;
+        let mut last = (self.clock.now(), tokio::time::Instant::now());
         loop {
             tokio::select! {
                 _ = self.shutdown.cancelled() => return,
@@ -129,7 +141,17 @@ impl Scheduler {
                     None => reloads_open = false,
                 },
                 Some(request) = self.polls.recv() => self.poll_now(request),
-                _ = beats.tick() => heartbeat.beat(),
+                _ = beats.tick() => {
+                    heartbeat.beat();
+                    let now = (self.clock.now(), tokio::time::Instant::now());
+                    let monotonic = chrono::Duration::from_std(now.1 - last.1).unwrap_or_default();
+                    let by = (now.0 - last.0) - monotonic;
+                    if by.abs() > CLOCK_JUMP {
+                        ClockJumped { by }.emit(&self.events);
+                        jumped.notify_one();
+                    }
+                    last = now;
+                }
             }
         }
     }
@@ -330,11 +352,14 @@ async fn feed_loop(
             _ = tokio::time::sleep(delay) => None,
             Some(reply) = poll_now.recv() => Some(reply),
         };
-        let at = clock.now();
+        let (at, started) = (clock.now(), tokio::time::Instant::now());
         let refreshed = pipeline.refresh(&feed, at).await;
-        delay = (refreshed.next_poll - clock.now())
+        // Measured on the monotonic clock from the refresh's start: a system clock that jumps
+        // meanwhile neither stalls the feed nor makes it poll early.
+        delay = (refreshed.next_poll - at)
             .to_std()
-            .unwrap_or(Duration::ZERO);
+            .unwrap_or(Duration::ZERO)
+            .saturating_sub(started.elapsed());
         let summary = RefreshFinished {
             feed: feed.name.clone(),
             at,

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -69,6 +69,16 @@ struct InProcess {
 impl InProcess {
     /// Starts the daemon on `config_text` (written to a file in `dir`) with `grace`.
     fn start(dir: &Path, config_text: &str, grace: Duration) -> InProcess {
+        InProcess::start_on(dir, config_text, grace, Clock::tokio)
+    }
+
+    /// The same on the clock `clock` makes from the start time.
+    fn start_on(
+        dir: &Path,
+        config_text: &str,
+        grace: Duration,
+        clock: impl FnOnce(DateTime<Utc>) -> Clock,
+    ) -> InProcess {
         let hold = hold_clock();
         let path = dir.join("feeds.toml");
         // No daily backups: these tests watch the feeds and the digest, not upkeep.
@@ -81,7 +91,7 @@ impl InProcess {
         let path = path.clone();
         let store = Store::open(&dir.join("store")).unwrap();
         let (events, rx) = Events::observed();
-        let clock = Clock::tokio("2026-12-01T06:00:00Z".parse().unwrap());
+        let clock = clock("2026-12-01T06:00:00Z".parse().unwrap());
         let shutdown = CancellationToken::new();
         let (reload_tx, reload) = mpsc::channel(1);
         let control = Control {
@@ -697,6 +707,105 @@ fn the_daemon_prunes_what_is_older_than_keep_soon_after_it_starts() {
             other => panic!("expected a prune, got {other:?}"),
         }
         assert_eq!(daemon.store.article_count(), 1, "the feed's new article stays");
+        daemon.shutdown.cancel();
+        daemon.run.await.unwrap().unwrap();
+    });
+}
+
+/// Follows the feed through `steps` more polls, moving tokio's (monotonic) clock by the wait
+/// each poll set (its `next_poll` less its start: the system clock may jump meanwhile); returns
+/// the other events seen meanwhile and the last poll.
+async fn polls(
+    daemon: &mut InProcess,
+    mut last: RefreshSummary,
+    steps: usize,
+) -> (Vec<Event>, RefreshSummary) {
+    let mut others = Vec::new();
+    for _ in 0..steps {
+        let wait = (last.next_poll - last.at).to_std().unwrap() + Duration::from_millis(2);
+        tokio::time::advance(wait).await;
+        // The poll, however long its real I/O takes (the clock is held meanwhile).
+        last = loop {
+            match daemon.events.recv().await {
+                Some(Event::Refreshed(r)) => break r,
+                Some(other) => others.push(other),
+                None => panic!("the daemon stopped sending events"),
+            }
+        };
+        assert!(last.outcome.is_ok(), "{last:?}");
+    }
+    (others, last)
+}
+
+#[test]
+fn a_clock_jumping_back_an_hour_or_forward_a_day_sends_each_digest_once_and_polls_on() {
+    let server = TestServer::routes(vec![("/ok.rss", Reply::ok("application/rss+xml", rss(2)))]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("digests");
+    let config = format!(
+        "{}interval = \"15m\"\n\n[digest]\ntime = \"07:00\"\ntimezone = \"UTC\"\n\n[[digest.sink]]\nkind = \"file\"\ndir = \"digests\"\nformat = \"text\"\n",
+        feed_block("ok", &server.url("/ok.rss"))
+    );
+    let shift: &'static AtomicI64 = Box::leak(Box::new(AtomicI64::new(0)));
+    runtime().block_on(async {
+        let mut daemon = InProcess::start_on(dir.path(), &config, Duration::from_secs(10), |at| {
+            Clock::shifted(at, shift)
+        });
+        daemon.started().await;
+        tokio::time::advance(SPREAD).await;
+        daemon.next_refresh().await;
+        daemon.advance_to("2026-12-01T07:00:00Z".parse().unwrap()).await;
+        // The 07:00 poll and digest, in either order.
+        let (mut made, mut delivered, mut last) = (0, 0, None);
+        while made == 0 || delivered == 0 || last.is_none() {
+            match daemon.events.recv().await {
+                Some(Event::DigestMade { .. }) => made += 1,
+                Some(Event::Delivery(_)) => delivered += 1,
+                Some(Event::Refreshed(r)) => last = Some(r),
+                other => panic!("{other:?}"),
+            }
+        }
+        let last = last.unwrap();
+        // Back an hour, just after the digest: 07:00 comes round again, and nothing goes out;
+        // the feed keeps its quarter hours.
+        shift.fetch_sub(3600, Ordering::SeqCst);
+        let (events, last) = polls(&mut daemon, last, 8).await;
+        assert!(
+            matches!(events.first(), Some(Event::ClockJumped(-3600))),
+            "the jump is reported: {events:?}"
+        );
+        assert!(
+            !events.iter().any(|e| matches!(e, Event::DigestMade { .. })),
+            "no second digest for the same hour: {events:?}"
+        );
+        assert_eq!(digest_files(&out).len(), 1);
+
+        // Forward a day, past the next 07:00: that day's digest goes out at once, once.
+        shift.fetch_add(24 * 3600, Ordering::SeqCst);
+        let jumped_to = daemon.clock.now();
+        // The scheduler's next beat sees the jump.
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(matches!(
+            daemon.events.recv().await,
+            Some(Event::ClockJumped(86400))
+        ));
+        assert!(matches!(
+            next_digest_event(&mut daemon).await,
+            Event::DigestMade { .. }
+        ));
+        let made = daemon.store.digests().unwrap()[0].created;
+        assert!(
+            made - jumped_to < chrono::Duration::seconds(5),
+            "made at once ({made}), not at the timer's next look after the jump to {jumped_to}"
+        );
+        let (events, _) = polls(&mut daemon, last, 8).await;
+        assert!(
+            !events.iter().any(|e| matches!(e, Event::DigestMade { .. })),
+            "{events:?}"
+        );
+        let files = digest_files(&out);
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(files[1].starts_with("treatywatch-2026-12-02-"), "{files:?}");
         daemon.shutdown.cancel();
         daemon.run.await.unwrap().unwrap();
     });
