@@ -5,7 +5,7 @@
 //! - `config`: config errors with file, line and key.
 //! - `polling`: `poll --once` over every feed format, failing feeds, `parse`.
 //! - `reading`: `list`, `show`, and read commands under a closed pipe.
-//! - `faults`: a full disk under the running daemon.
+//! - `faults`: a full disk under the running daemon; no secret in any output or log.
 //! - `fetching`: validators and 304, Retry-After, backoff, hostile servers.
 //! - `digest`: `digest --preview`, `--send` and `--history` through the real binary.
 //! - `pages`: page sources, `fetch_full`, link safety, `discover`.

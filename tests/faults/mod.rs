@@ -1,6 +1,7 @@
 //! Faults the daemon must live through, each with a clear error in its logs and feed health,
 //! no crash, and nothing lost once the fault clears: a full disk under the store (a real tmpfs
-//! the test mounts). (Sink faults are in `digest`, hostile servers in `fetching`.)
+//! the test mounts). (Sink faults are in `digest`, hostile servers in `fetching`.) And no secret
+//! in any output or log.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -143,4 +144,103 @@ fn survives(fault: impl Fn(&Tmpfs), clear: impl Fn(&Tmpfs), symptom: &str) {
 #[test]
 fn a_full_disk_fails_the_polls_by_name_and_nothing_is_lost_when_it_clears() {
     survives(Tmpfs::fill, Tmpfs::drain, "No space left on device");
+}
+
+/// Every command, the daemon's logs at trace level and what it serves, with a known secret in
+/// `password_file` and another in `secret_env`: neither appears anywhere, while both are used
+/// (the mail server logs in, the webhook is signed).
+#[test]
+fn no_command_output_or_log_shows_a_secret() {
+    use crate::common::smtp::SmtpServer;
+    const PASSWORD: &str = "pw-Zq8-never-shown";
+    const WEBHOOK_SECRET: &str = "whsec-K4t-never-shown";
+    let smtp = SmtpServer::start();
+    smtp.require_login("digest", PASSWORD);
+    let hook = TestServer::handler(|_| Reply::status(204));
+    let feeds = crate::common::fixture_server();
+    let ws = Workspace::new();
+    std::fs::write(ws.dir.path().join("smtp-password"), format!("{PASSWORD}\n")).unwrap();
+    ws.write_config(&format!(
+        "[api]\nlisten = \"127.0.0.1:0\"\n\n{}[digest]\ntime = \"07:00\"\ntimezone = \"UTC\"\n\n\
+         [[digest.sink]]\nkind = \"email\"\nsmtp = \"{}\"\nfrom = \"digest@example.org\"\nto = \"desk@example.org\"\n\
+         user = \"digest\"\npassword_file = \"smtp-password\"\n\n\
+         [[digest.sink]]\nkind = \"webhook\"\nurl = \"{}\"\nsecret_env = \"TW_TEST_WEBHOOK_SECRET\"\n",
+        crate::common::good_feeds(&feeds),
+        smtp.url(),
+        hook.url("/hook")
+    ));
+    let mut said = Vec::new();
+    let mut run = |args: &[&str]| {
+        let out = ws
+            .cmd()
+            .env("TW_TEST_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env("RUST_LOG", "trace")
+            .args(["-vv"])
+            .args(args)
+            .output()
+            .unwrap();
+        said.push((
+            args.join(" "),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ));
+        out.status.code()
+    };
+    let commands: &[&[&str]] = &[
+        &["check-config"],
+        &["poll", "--once"],
+        &["list"],
+        &["feeds"],
+        &["feeds", "--json"],
+        &["stats", "--json"],
+        &["digest", "--preview"],
+        &["digest", "--send"],
+        &["digest", "--history", "--json"],
+        &["export"],
+        &["opml", "export"],
+        &["check-store", "--json"],
+    ];
+    for args in commands {
+        run(args);
+    }
+    assert_eq!(smtp.logins().len(), 1, "the password was used");
+    let signed = hook.seen();
+    assert!(
+        signed.iter().any(|s| s.headers.contains_key("webhook-signature")),
+        "the secret was used"
+    );
+
+    // The daemon at trace level, and every command again through it.
+    let mut daemon = crate::common::daemon::Daemon::start_with(
+        &ws,
+        &[("TW_TEST_WEBHOOK_SECRET", WEBHOOK_SECRET), ("RUST_LOG", "trace")],
+    );
+    let addr = daemon.metrics_addr();
+    for args in commands {
+        run(args);
+    }
+    assert!(daemon.running());
+    for path in ["/metrics", "/healthz", "/feed.atom"] {
+        said.push((path.to_string(), http_get(&addr, path).1));
+    }
+    let (_, logs) = daemon.stop();
+    assert!(logs.iter().any(|l| l.contains("TRACE")), "logs at trace level");
+    said.push(("the daemon's log".to_string(), logs.join("\n")));
+    for (what, text) in &said {
+        for secret in [PASSWORD, WEBHOOK_SECRET] {
+            assert!(!text.contains(secret), "{what} shows a secret:\n{text}");
+        }
+    }
+    assert!(
+        said.iter().any(|(w, t)| w == "check-config" && t.contains("***")),
+        "masked, not left out"
+    );
+    assert!(
+        said.iter()
+            .any(|(w, t)| w == "digest --send" && t.contains("TRACE")),
+        "commands log at trace level too"
+    );
 }
