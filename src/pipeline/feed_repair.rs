@@ -7,7 +7,8 @@
 //!   read as RSS 2.0, and RSS 2.0 in the Userland namespace loses that namespace;
 //! - RSS 0.90's namespace becomes RSS 1.0's (the same elements), and Atom 0.3 becomes Atom 1.0
 //!   (its namespace, and `issued`, `modified`, `tagline`, `copyright` renamed);
-//! - an Atom text construct's `type` of `text/plain`, `""` or `TEXT` is read as `text`.
+//! - an Atom text construct's `type` of `text/plain`, `""` or `TEXT` is read as `text`;
+//! - an XML declaration anywhere but at the start is dropped.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -40,8 +41,43 @@ static VERSION_ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(\sversion\s*=\s*)(["'])([^"']*)(["'])"#).expect("a valid literal pattern")
 });
 
+/// An XML declaration (or what looks like one), anywhere.
+static DECLARATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<\?xml\s[^>]*\?>").expect("a valid literal pattern"));
+
 /// The feed text with what feed-rs would refuse mended; borrowed when nothing needed it.
 pub fn repair(text: &str) -> Cow<'_, str> {
+    match drop_stray_declarations(text) {
+        Cow::Borrowed(text) => repair_markup(text),
+        Cow::Owned(text) => Cow::Owned(repair_markup(&text).into_owned()),
+    }
+}
+
+/// Every XML declaration but one at the very start: a second one (concatenated feeds, a
+/// template that printed its header twice) is ill-formed, and feed-rs switches its decoder on
+/// it, which its XML reader cannot do mid-document (it panics).
+fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
+    let lead = text.len() - text.trim_start_matches('\u{feff}').trim_start().len();
+    let stray: Vec<_> = DECLARATION
+        .find_iter(text)
+        .filter(|m| m.start() != lead)
+        .map(|m| m.range())
+        .collect();
+    if stray.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for range in stray {
+        out.push_str(&text[at..range.start]);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
+}
+
+/// [`repair`] past the declarations.
+fn repair_markup(text: &str) -> Cow<'_, str> {
     let Some(root) = RootTag::find(text) else {
         return Cow::Borrowed(text);
     };
@@ -290,6 +326,24 @@ mod tests {
             Ok(feed) => feed.entries.into_iter().map(|e| e.entry.title).collect(),
             Err(e) => panic!("{e}\n{}", repair(text)),
         }
+    }
+
+    #[test]
+    fn a_second_xml_declaration_is_dropped_not_a_crash() {
+        // Found by the feed fuzz target: feed-rs switched encodings on the second declaration,
+        // and its XML reader panicked.
+        let twice = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<?xml version=\"1.0\" encoding=\"windows-1256\"?>{}",
+            &rss("<rss version=\"2.0\">")["<?xml version=\"1.0\"?>\n".len()..]
+        );
+        assert_eq!(titles(&twice), ["AT&T wins … café deal"]);
+        let inside = rss("<rss version=\"2.0\">").replace(
+            "<channel>",
+            "<channel><?xml version=\"1.0\" encoding=\"koi8-r\"?>",
+        );
+        assert_eq!(titles(&inside), ["AT&T wins … café deal"]);
+        // The one at the start stays.
+        assert!(repair(&rss("<rss version=\"2.0\">")).starts_with("<?xml version=\"1.0\"?>"));
     }
 
     #[test]
