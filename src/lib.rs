@@ -42,6 +42,8 @@ pub mod digest;
 pub mod events;
 pub mod failpoint;
 pub mod fingerprint;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod health;
 pub mod language_codes;
 pub mod links;

@@ -8,6 +8,7 @@
 //! - `faults`: a full disk under the running daemon; no secret in any output or log.
 //! - `fetching`: validators and 304, Retry-After, backoff, hostile servers.
 //! - `digest`: `digest --preview`, `--send` and `--history` through the real binary.
+//! - `fuzzed`: the fuzz targets' corpora replayed.
 //! - `pages`: page sources, `fetch_full`, link safety, `discover`.
 //! - `scheduling`: the daemon in-process on a paused clock: schedules, backoff, store
 //!   failures, shutdown grace, the digest hour.
@@ -24,6 +25,7 @@ mod digest;
 mod eval;
 mod faults;
 mod fetching;
+mod fuzzed;
 mod pages;
 mod polling;
 mod reading;
