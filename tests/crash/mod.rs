@@ -12,17 +12,15 @@
 //! quoted in the README is from 200), `TREATYWATCH_CRASH_SEED` the seed (printed on failure).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::common::daemon::Daemon;
 use crate::common::smtp::SmtpServer;
-use crate::common::{Reply, TestServer, Workspace};
+use crate::common::{wait_for, Reply, TestServer, Workspace};
 
 /// SplitMix64: a seeded sequence, so that a failing run can be replayed.
 struct Rng(u64);
@@ -230,21 +228,27 @@ impl Site {
 /// A webhook receiver that can hold a request before answering: a kill then lands mid-send.
 struct Receiver {
     server: TestServer,
-    hold: Arc<AtomicBool>,
+    /// While set, requests wait (at most a minute) before they are answered.
+    hold: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Receiver {
     fn start() -> Receiver {
-        let hold = Arc::new(AtomicBool::new(false));
+        let hold = Arc::new((Mutex::new(false), Condvar::new()));
         let held = hold.clone();
         let server = TestServer::handler(move |_| {
-            let since = Instant::now();
-            while held.load(Ordering::SeqCst) && since.elapsed() < Duration::from_secs(60) {
-                thread::sleep(Duration::from_millis(10));
-            }
+            let (holding, released) = &*held;
+            let _ = released.wait_timeout_while(holding.lock().unwrap(), Duration::from_secs(60), |h| *h);
             Reply::status(204)
         });
         Receiver { server, hold }
+    }
+
+    /// Starts or stops holding requests.
+    fn holding(&self, hold: bool) {
+        let (holding, released) = &*self.hold;
+        *holding.lock().unwrap() = hold;
+        released.notify_all();
     }
 
     /// The digest id of each webhook received, in order.
@@ -350,24 +354,8 @@ fn start(ws: &Workspace, pause_at: Option<&str>) -> Daemon {
         Some(point) => Daemon::start_with(ws, &[("TREATYWATCH_PAUSE_AT", point)]),
         None => Daemon::start(ws),
     };
-    until("READY=1", Duration::from_secs(60), || daemon.notified("READY=1"));
+    wait_for("READY=1", || daemon.notified("READY=1"));
     daemon
-}
-
-/// Waits for `condition` at most `limit`; whether it came.
-fn within(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while !condition() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-    true
-}
-
-fn until(what: &str, limit: Duration, condition: impl FnMut() -> bool) {
-    assert!(within(limit, condition), "gave up waiting for {what}");
 }
 
 fn kill(mut daemon: Daemon) -> Vec<String> {
@@ -494,32 +482,32 @@ fn the_daemon_killed_at_every_step_loses_and_repeats_nothing() {
             Kill::Anytime => {
                 clients.push(spawn_cli(&ws, &["poll", "--once"]));
                 clients.push(spawn_cli(&ws, &["digest", "--send"]));
-                thread::sleep(Duration::from_millis(rng.below(1500)));
+                // After a random number of the daemon's log lines, or when the work is done:
+                // a moment set by progress, not by wall time, so that a seed replays it.
+                let lines = daemon.logs.lock().unwrap().len() + rng.below(12) as usize;
+                wait_for("a random moment", || {
+                    daemon.logs.lock().unwrap().len() >= lines
+                        || clients.iter_mut().all(|c| c.try_wait().ok().flatten().is_some())
+                });
             }
             Kill::MidFetch => {
                 site.lock().unwrap().drip = true;
                 clients.push(spawn_cli(&ws, &["poll", "--once"]));
-                until("a fetch", Duration::from_secs(60), || {
-                    server.seen().len() > seen_before
-                });
-                thread::sleep(Duration::from_millis(rng.below(200)));
+                // The body drips for seconds: a kill as soon as it is asked for lands mid-body.
+                wait_for("a fetch", || server.seen().len() > seen_before);
             }
             Kill::At(point) if point.starts_with("ingest") => {
                 clients.push(spawn_cli(&ws, &["poll", "--once"]));
-                until(point, Duration::from_secs(60), || {
-                    daemon.logged("failpoint reached")
-                });
+                wait_for(point, || daemon.logged("failpoint reached"));
             }
             Kill::At(point) => {
                 clients.push(spawn_cli(&ws, &["digest", "--send"]));
-                until(point, Duration::from_secs(60), || {
-                    daemon.logged("failpoint reached")
-                });
+                wait_for(point, || daemon.logged("failpoint reached"));
             }
             Kill::MidSend => {
-                receiver.hold.store(true, Ordering::SeqCst);
+                receiver.holding(true);
                 clients.push(spawn_cli(&ws, &["digest", "--send"]));
-                until("a webhook request", Duration::from_secs(60), || {
+                wait_for("a webhook request", || {
                     receiver.server.seen().len() > received_before
                 });
             }
@@ -529,7 +517,7 @@ fn the_daemon_killed_at_every_step_loses_and_repeats_nothing() {
         }
         let logs = kill(daemon);
         site.lock().unwrap().drip = false;
-        receiver.hold.store(false, Ordering::SeqCst);
+        receiver.holding(false);
         for mut client in clients {
             client.wait().unwrap();
         }
@@ -585,7 +573,7 @@ fn the_daemon_killed_at_every_step_loses_and_repeats_nothing() {
         String::from_utf8_lossy(&poll.stdout)
     );
     ws.cmd().args(["digest", "--send"]).assert().success();
-    until("every copy delivered", Duration::from_secs(120), || {
+    wait_for("every copy delivered", || {
         let history = ws.cmd().args(["digest", "--history", "--json"]).output().unwrap();
         let history = String::from_utf8_lossy(&history.stdout).into_owned();
         !history.contains("\"pending\"") && !history.contains("\"failed\"")
