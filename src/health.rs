@@ -38,6 +38,29 @@ impl Heartbeat {
     }
 }
 
+/// What is wrong with the daemon.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Problem {
+    /// The scheduler's loop has not run for this long.
+    #[error("the scheduler has not run for {}", humantime::format_duration(Duration::from_secs(.0.as_secs())))]
+    Silent(Duration),
+    /// A small write to the store did not come back within this long.
+    #[error("the store did not answer a write within {}", humantime::format_duration(*.0))]
+    StoreHung(Duration),
+    /// The store refused a small write (a full or read-only disk): the store's handle keeps
+    /// reopening it, so a restart would not mend it.
+    #[error("the store failed: {0}")]
+    StoreFailing(String),
+}
+
+impl Problem {
+    /// Whether restarting the daemon could mend it: a wedged scheduler or a hung store, not a
+    /// disk that refuses writes.
+    pub fn restart_helps(&self) -> bool {
+        !matches!(self, Problem::StoreFailing(_))
+    }
+}
+
 /// What is wrong, if anything: the scheduler silent for longer than `max_silence`, or the
 /// store failing (or not answering within `probe_timeout`) a small write.
 pub async fn problem(
@@ -45,18 +68,12 @@ pub async fn problem(
     store: &StoreHandle,
     max_silence: Duration,
     probe_timeout: Duration,
-) -> Option<String> {
+) -> Option<Problem> {
     let probe = tokio::time::timeout(probe_timeout, store.call(|s| s.probe())).await;
     match probe {
-        _ if heartbeat.age() > max_silence => Some(format!(
-            "the scheduler has not run for {}",
-            humantime::format_duration(Duration::from_secs(heartbeat.age().as_secs()))
-        )),
-        Err(_) => Some(format!(
-            "the store did not answer a write within {}",
-            humantime::format_duration(probe_timeout)
-        )),
-        Ok(Err(e)) => Some(format!("the store failed: {e}")),
+        _ if heartbeat.age() > max_silence => Some(Problem::Silent(heartbeat.age())),
+        Err(_) => Some(Problem::StoreHung(probe_timeout)),
+        Ok(Err(e)) => Some(Problem::StoreFailing(e.to_string())),
         Ok(Ok(())) => None,
     }
 }

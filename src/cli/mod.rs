@@ -215,15 +215,22 @@ impl Cli {
         let path = self.store_path(config)?;
         let store = open_store_at(&path)?;
         if let Some(config) = config {
-            store.set_dedup_window(crate::schedule::to_chrono(config.dedup_window));
-            store.set_actors(
-                crate::pipeline::topic::Topics::new(&config.topics)
-                    .actors()
-                    .clone(),
-            );
+            prepare_store(config)(&store);
         }
         Ok(store)
     }
+}
+
+/// What a store opened for `config` is told: its dedup window and the topics' actors.
+fn prepare_store(config: &Config) -> crate::store::Prepare {
+    let window = crate::schedule::to_chrono(config.dedup_window);
+    let actors = crate::pipeline::topic::Topics::new(&config.topics)
+        .actors()
+        .clone();
+    std::sync::Arc::new(move |store: &Store| {
+        store.set_dedup_window(window);
+        store.set_actors(actors.clone());
+    })
 }
 
 fn open_store_at(path: &Path) -> anyhow::Result<Store> {

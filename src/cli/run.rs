@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Cli;
 use crate::daemon::{self, signals, Control, Options};
+use crate::store::StoreHandle;
 
 /// Arguments of `run`.
 #[derive(Debug, Args)]
@@ -32,22 +33,29 @@ pub fn run(cli: &Cli, _args: &RunArgs) -> anyhow::Result<ExitCode> {
 
 /// Opens the store; one that will not open (damaged files, or a panic inside sled while
 /// reading them) is moved aside and rebuilt from the newest good backup, so that systemd does
-/// not restart a daemon that can never start. A store held by another process, or of a newer
-/// schema, is an error as it is.
-fn open_or_recover(cli: &Cli, config: &crate::config::Config) -> anyhow::Result<crate::store::Store> {
+/// not restart a daemon that can never start. One that its disk refuses (full, read-only) is
+/// not damaged: the daemon starts without it, says so in its health, and opens it when the
+/// disk mends. A store held by another process, or of a newer schema, is an error as it is.
+fn open_or_recover(cli: &Cli, config: &crate::config::Config) -> anyhow::Result<StoreHandle> {
     use crate::store::StoreError;
     let attempt = || std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cli.open_store(Some(config))));
     let failure = match attempt() {
-        Ok(Ok(store)) => return Ok(store),
+        Ok(Ok(store)) => return Ok(StoreHandle::new(store)),
         Ok(Err(e)) => {
-            let fatal = e.chain().any(|c| {
-                matches!(
-                    c.downcast_ref::<StoreError>(),
-                    Some(StoreError::Locked { .. } | StoreError::Schema { .. })
-                )
-            });
-            if fatal {
+            let store_error = e.chain().find_map(|c| c.downcast_ref::<StoreError>());
+            if matches!(
+                store_error,
+                Some(StoreError::Locked { .. } | StoreError::Schema { .. })
+            ) {
                 return Err(e);
+            }
+            if let Some(refused) = store_error.filter(|e| e.refused_by_disk()) {
+                let path = cli.store_path(Some(config))?;
+                tracing::error!(
+                    store = %path.display(), error = %refused, retry = ?crate::store::REOPEN_PAUSE,
+                    "the disk refuses the store; the daemon runs without it and opens it when the disk mends"
+                );
+                return Ok(StoreHandle::unopened(path, refused, super::prepare_store(config)));
             }
             format!("{e:#}")
         }
@@ -63,7 +71,7 @@ fn open_or_recover(cli: &Cli, config: &crate::config::Config) -> anyhow::Result<
                 "the store would not open; its files were moved aside and it was rebuilt from the newest backup (what came after that backup is lost)"
             );
             match attempt() {
-                Ok(result) => result,
+                Ok(result) => result.map(StoreHandle::new),
                 Err(_) => anyhow::bail!(
                     "the store rebuilt from {} would not open either",
                     recovered.backup.display()

@@ -22,7 +22,7 @@ use crate::digest::render::Renderer;
 use crate::events::{DaemonStarted, Events, ShutdownStarted};
 use crate::pipeline::fetch::FetchError;
 use crate::pipeline::Pipeline;
-use crate::store::{Store, StoreError, StoreHandle};
+use crate::store::{StoreError, StoreHandle};
 use scheduler::Scheduler;
 
 /// How long in-flight refreshes get to finish after shutdown is asked before they are
@@ -88,16 +88,41 @@ fn feed_topic(config: &Config) -> String {
         .unwrap_or_else(|| crate::config::topic::BUILTIN_TOPIC.to_string())
 }
 
+/// Serves the local API on `socket` until `shutdown`. A socket that cannot be made (its folder
+/// on a read-only disk, say) is tried again every [`crate::store::REOPEN_PAUSE`], as the store
+/// beside it is.
+async fn serve_api(socket: std::path::PathBuf, state: crate::api::ApiState, shutdown: CancellationToken) {
+    let mut failing = false;
+    loop {
+        match crate::api::bind(&socket) {
+            Ok(listener) => {
+                tracing::info!(socket = %socket.display(), "local API listening");
+                return crate::api::serve(listener, socket, state, shutdown).await;
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::error!(error = %e, retry = ?crate::store::REOPEN_PAUSE, "local API not started");
+                    failing = true;
+                }
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(crate::store::REOPEN_PAUSE) => {}
+        }
+    }
+}
+
 /// Runs until `control.shutdown` is cancelled, then gives in-flight work `options.grace` to
-/// finish and flushes the store. The store must already be open.
+/// finish and flushes the store. The store is open, or its handle keeps trying to open it.
 pub async fn run(
     config: Config,
-    store: Store,
+    store: impl Into<StoreHandle>,
     control: Control,
     options: Options,
 ) -> Result<(), DaemonError> {
     let Control { shutdown, reload } = control;
-    let store = StoreHandle::new(store);
+    let store: StoreHandle = store.into();
     let tracker = TaskTracker::new();
     let pipeline = Pipeline::from_config(&config, store.clone())?;
     let heartbeat = crate::health::Heartbeat::new();
@@ -110,19 +135,13 @@ pub async fn run(
     // when the socket cannot be made; the CLI then says why it cannot read.
     let (digest_requests, requested) = tokio::sync::mpsc::channel(8);
     let socket = crate::api::socket_path(config.api_socket.as_deref(), &store.path());
-    match crate::api::bind(&socket) {
-        Ok(listener) => {
-            let state = crate::api::ApiState {
-                store: store.clone(),
-                feeds: scheduler.running_feeds(),
-                poll: scheduler.poll_requests(),
-                digest: digest_requests,
-            };
-            tracing::info!(socket = %socket.display(), "local API listening");
-            tracker.spawn(crate::api::serve(listener, socket, state, shutdown.clone()));
-        }
-        Err(e) => tracing::error!(error = %e, "local API not started"),
-    }
+    let state = crate::api::ApiState {
+        store: store.clone(),
+        feeds: scheduler.running_feeds(),
+        poll: scheduler.poll_requests(),
+        digest: digest_requests,
+    };
+    tracker.spawn(serve_api(socket, state, shutdown.clone()));
     if let Some(addr) = config.api_listen {
         match tokio::net::TcpListener::bind(addr).await {
             Ok(listener) => {

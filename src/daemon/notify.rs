@@ -56,8 +56,10 @@ pub async fn watchdog(
 }
 
 /// Calls `ping` at half of `period` until `shutdown`, but only while the scheduler beats and
-/// the store answers a write: a daemon whose scheduler is wedged, or whose store has stopped
-/// working, goes unpinged and systemd restarts it.
+/// the store answers: a daemon whose scheduler is wedged, or whose store hangs, goes unpinged
+/// and systemd restarts it. A store that refuses writes (a full or read-only disk) is pinged
+/// through: the store's handle reopens it when the disk mends, and a restart every watchdog
+/// period would only loop.
 async fn watch(
     period: Duration,
     heartbeat: Heartbeat,
@@ -81,6 +83,13 @@ async fn watch(
                 healthy = true;
                 ping();
             }
+            Some(problem) if !problem.restart_helps() => {
+                if healthy {
+                    tracing::error!(%problem, "unwell, but a restart would not help; still pinging the systemd watchdog");
+                }
+                healthy = false;
+                ping();
+            }
             Some(problem) => {
                 if healthy {
                     tracing::error!(%problem, "not pinging the systemd watchdog");
@@ -100,7 +109,7 @@ mod tests {
     use crate::store::Store;
 
     #[tokio::test(start_paused = true)]
-    async fn the_watchdog_is_pinged_only_while_the_scheduler_beats_and_the_store_answers() {
+    async fn the_watchdog_is_pinged_while_the_scheduler_beats_even_when_the_store_refuses_writes() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let heartbeat = Heartbeat::new();
@@ -127,15 +136,15 @@ mod tests {
         let healthy = pings.load(Ordering::SeqCst);
         assert!((4..=5).contains(&healthy), "{healthy} pings in 20 s");
 
-        // The store stops taking writes: no pings.
+        // The store refuses writes (a full disk): a restart would not mend it, so pings go on.
         store.fail_article_writes(true);
         for _ in 0..4 {
             heartbeat.beat();
             tokio::time::sleep(Duration::from_secs(5)).await;
         }
         assert!(
-            pings.load(Ordering::SeqCst) <= healthy + 1,
-            "pinged with a failing store"
+            pings.load(Ordering::SeqCst) >= healthy + 3,
+            "a refusing store stopped the pings, and systemd would restart in a loop"
         );
         store.fail_article_writes(false);
 

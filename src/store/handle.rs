@@ -34,8 +34,15 @@ struct Current {
     tried: Mutex<(Option<Instant>, String)>,
     /// Set by a failed call, cleared by a batch of articles written.
     trouble: Mutex<Option<StoreTrouble>>,
+    /// The settings of the store last closed, for the one opened in its place.
+    settings: Mutex<Option<super::Settings>>,
+    /// What a store that was never open is told once it opens (the config's settings).
+    prepare: Option<Prepare>,
     path: PathBuf,
 }
+
+/// Tells a newly opened store what the config says.
+pub type Prepare = Arc<dyn Fn(&Store) + Send + Sync>;
 
 /// A store shared by async tasks. Cheap to clone; all clones share one store and one gate.
 #[derive(Clone)]
@@ -47,6 +54,12 @@ pub struct StoreHandle {
     writes: Arc<tokio::sync::Mutex<()>>,
 }
 
+impl From<Store> for StoreHandle {
+    fn from(store: Store) -> StoreHandle {
+        StoreHandle::new(store)
+    }
+}
+
 impl StoreHandle {
     /// The async handle of an open store.
     pub fn new(store: Store) -> StoreHandle {
@@ -56,7 +69,28 @@ impl StoreHandle {
                 store: RwLock::new(Some(store)),
                 tried: Mutex::new((None, String::new())),
                 trouble: Mutex::new(None),
+                settings: Mutex::new(None),
+                prepare: None,
             }),
+            writes: Arc::default(),
+        }
+    }
+
+    /// The handle of a store at `path` that its disk refused to open (`error`): every call
+    /// fails with that error until an attempt to open it (at most every [`REOPEN_PAUSE`])
+    /// succeeds, and the store is then given `prepare`.
+    pub fn unopened(path: PathBuf, error: &StoreError, prepare: Prepare) -> StoreHandle {
+        let current = Current {
+            path,
+            store: RwLock::new(None),
+            tried: Mutex::new((Some(Instant::now()), error.to_string())),
+            trouble: Mutex::new(None),
+            settings: Mutex::new(None),
+            prepare: Some(prepare),
+        };
+        current.troubled(error);
+        StoreHandle {
+            current: Arc::new(current),
             writes: Arc::default(),
         }
     }
@@ -134,6 +168,14 @@ impl Current {
             });
         }
         let store = Store::open(&self.path).inspect_err(|e| self.failed(e))?;
+        match self.settings.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            Some(settings) => store.apply(settings),
+            None => {
+                if let Some(prepare) = &self.prepare {
+                    prepare(&store);
+                }
+            }
+        }
         tracing::warn!(store = %self.path.display(), "store reopened");
         *slot = Some(store.clone());
         Ok(store)
@@ -173,6 +215,7 @@ impl Current {
             return;
         }
         let settings = store.settings();
+        *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = Some(settings.clone());
         // The last handle must go before sled lets the directory be opened again; calls under
         // way hold theirs a moment longer, which `Store::open` waits out.
         *slot = None;

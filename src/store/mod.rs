@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use articles::{ArticleFilter, StoreStats, UpsertCounts};
 pub use check::StoreCheck;
-pub use handle::{StoreHandle, StoreTrouble};
+pub use handle::{Prepare, StoreHandle, StoreTrouble, REOPEN_PAUSE};
 pub use outbox::{Cursor, Delivery, DeliveryState, DigestRecord};
 pub use retention::Pruned;
 pub use search_index::{Indexed, TermQuery};
@@ -105,7 +105,28 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the disk refused the store (full, read-only, over quota, or not ours to write):
+    /// the files are not damaged, and the store opens once the disk mends.
+    pub fn refused_by_disk(&self) -> bool {
+        let io = match self {
+            StoreError::Open {
+                source: sled::Error::Io(io),
+                ..
+            }
+            | StoreError::Io(sled::Error::Io(io)) => io,
+            _ => return false,
+        };
+        use std::io::ErrorKind::*;
+        matches!(
+            io.kind(),
+            ReadOnlyFilesystem | StorageFull | QuotaExceeded | PermissionDenied
+        )
+    }
+}
+
 /// What a store is told after opening, kept when it is reopened.
+#[derive(Clone)]
 pub(super) struct Settings {
     dedup_window_secs: Arc<AtomicI64>,
     writes_fail: Arc<AtomicBool>,

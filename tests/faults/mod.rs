@@ -1,6 +1,6 @@
 //! Faults the daemon must live through, each with a clear error in its logs and feed health,
 //! no crash, and nothing lost once the fault clears: a full disk under the store (a real tmpfs
-//! the test mounts). (Sink faults are in `digest`, hostile servers in `fetching`.) And no secret
+//! the test mounts) and a disk the kernel takes read-only (ext4 on a loop device). (Sink faults are in `digest`, hostile servers in `fetching`.) And no secret
 //! in any output or log.
 
 use std::io::Write;
@@ -11,29 +11,66 @@ use std::sync::Arc;
 use crate::common::daemon::Daemon;
 use crate::common::{feed_block, http_get, sample, wait_for, Reply, TestServer, Workspace};
 
-/// A tmpfs of `megabytes` mounted on `dir` for the test's life (the tests run as root, as CI
-/// does).
-struct Tmpfs(PathBuf);
+/// A small file system mounted on a directory for the test's life (the tests run as root, as
+/// CI does): a tmpfs to fill, or ext4 on a loop device that the kernel can force read-only.
+struct Disk {
+    dir: PathBuf,
+    /// The loop device under an ext4 disk.
+    loop_device: Option<String>,
+}
 
-impl Tmpfs {
-    fn mount(dir: &Path, megabytes: u32) -> Tmpfs {
+/// Runs a command that must succeed, naming it when it does not.
+fn must(program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} (these tests run as root, as CI does): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl Disk {
+    /// A tmpfs of `megabytes` on `dir`.
+    fn tmpfs(dir: &Path, megabytes: u32) -> Disk {
         std::fs::create_dir_all(dir).unwrap();
-        let out = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
-            .arg(dir)
-            .output()
-            .expect("mount(8)");
-        assert!(
-            out.status.success(),
-            "mounting a tmpfs needs root, as CI runs: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let size = format!("size={megabytes}m");
+        must(
+            "mount",
+            &["-t", "tmpfs", "-o", &size, "tmpfs", &dir.to_string_lossy()],
         );
-        Tmpfs(dir.to_path_buf())
+        Disk {
+            dir: dir.to_path_buf(),
+            loop_device: None,
+        }
+    }
+
+    /// ext4 on a loop device over `image`, mounted on `dir` to turn read-only at its first
+    /// error, as servers mount their disks.
+    fn ext4(dir: &Path, image: &Path, megabytes: u64) -> Disk {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::File::create(image)
+            .unwrap()
+            .set_len(megabytes * 1024 * 1024)
+            .unwrap();
+        let device = must("losetup", &["--find", "--show", &image.to_string_lossy()]);
+        must("mkfs.ext4", &["-q", &device]);
+        must(
+            "mount",
+            &["-o", "errors=remount-ro", &device, &dir.to_string_lossy()],
+        );
+        Disk {
+            dir: dir.to_path_buf(),
+            loop_device: Some(device),
+        }
     }
 
     /// Fills it up with one file, which `drain` removes.
     fn fill(&self) {
-        let mut file = std::fs::File::create(self.0.join("filler")).unwrap();
+        let mut file = std::fs::File::create(self.dir.join("filler")).unwrap();
         let block = vec![0u8; 64 * 1024];
         while file.write_all(&block).is_ok() {}
         // The last partial block, byte by byte.
@@ -42,16 +79,74 @@ impl Tmpfs {
     }
 
     fn drain(&self) {
-        std::fs::remove_file(self.0.join("filler")).unwrap();
+        std::fs::remove_file(self.dir.join("filler")).unwrap();
+    }
+
+    /// Has the kernel take the file system read-only, as it does at a disk error: every write
+    /// after, to files already open too, fails with EROFS.
+    fn force_read_only(&self) {
+        let device = self.loop_device.as_deref().expect("an ext4 disk");
+        let name = device.trim_start_matches("/dev/");
+        std::fs::write(
+            format!("/sys/fs/ext4/{name}/trigger_fs_error"),
+            "treatywatch fault test\n",
+        )
+        .unwrap();
+        let probe = std::fs::File::create(self.dir.join("probe"));
+        assert_eq!(
+            probe.map_err(|e| e.raw_os_error()).err(),
+            Some(Some(30)),
+            "{device} is still writable"
+        );
+    }
+
+    /// What an operator does about a disk gone read-only: copies the store off it onto a
+    /// good disk mounted in its place. The daemon runs on meanwhile, holding the old files.
+    fn replace(&self) {
+        let rescue = self.dir.with_extension("rescued");
+        let (from, to) = (
+            format!("{}/.", self.dir.display()),
+            rescue.to_string_lossy().to_string(),
+        );
+        must("cp", &["-a", &from, &to]);
+        must("umount", &["-l", &self.dir.to_string_lossy()]);
+        if let Some(device) = &self.loop_device {
+            let _ = std::process::Command::new("losetup")
+                .args(["-d", device])
+                .status();
+        }
+        must(
+            "mount",
+            &[
+                "-t",
+                "tmpfs",
+                "-o",
+                "size=64m",
+                "tmpfs",
+                &self.dir.to_string_lossy(),
+            ],
+        );
+        let (from, to) = (
+            format!("{}/.", rescue.display()),
+            self.dir.to_string_lossy().to_string(),
+        );
+        must("cp", &["-a", &from, &to]);
     }
 }
 
-impl Drop for Tmpfs {
+impl Drop for Disk {
     fn drop(&mut self) {
         let _ = std::process::Command::new("umount")
             .arg("-l")
-            .arg(&self.0)
+            .arg(&self.dir)
             .status();
+        if let Some(device) = &self.loop_device {
+            // Already detached when the disk was replaced.
+            let _ = std::process::Command::new("losetup")
+                .args(["-d", device])
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
     }
 }
 
@@ -95,10 +190,10 @@ fn run(ws: &Workspace, args: &[&str]) -> (Option<i32>, String) {
 /// The daemon polls into a store on a tmpfs; `fault` breaks the tmpfs, `clear` mends it. Each
 /// poll under the fault fails naming `symptom`, health and metrics say so, the daemon goes on;
 /// once mended, the store is reopened and every article is stored once.
-fn survives(fault: impl Fn(&Tmpfs), clear: impl Fn(&Tmpfs), symptom: &str) {
+fn survives(make: impl Fn(&Workspace) -> Disk, fault: impl Fn(&Disk), clear: impl Fn(&Disk), symptom: &str) {
     let (server, open) = gated_feeds();
     let ws = Workspace::new();
-    let disk = Tmpfs::mount(&ws.store_path(), 16);
+    let disk = make(&ws);
     ws.write_config(&format!(
         "[api]\nlisten = \"127.0.0.1:0\"\n\n{}",
         feeds_config(&server)
@@ -109,10 +204,21 @@ fn survives(fault: impl Fn(&Tmpfs), clear: impl Fn(&Tmpfs), symptom: &str) {
     fault(&disk);
     open.store(true, Ordering::SeqCst);
 
-    // Each poll fails by the store's error, named; the daemon goes on, and says it is unwell.
-    let (code, said) = run(&ws, &["poll", "--once"]);
-    assert_eq!(code, Some(6), "{said}");
-    assert!(said.contains(symptom), "{said}");
+    // The polls fail by the store's error, named; the daemon goes on, and says it is unwell.
+    // The first may still succeed: sled holds writes in memory for a moment before its
+    // background flush meets the fault.
+    let mut said = String::new();
+    wait_for("a poll failing by the store's error", || {
+        let (code, out) = run(&ws, &["poll", "--once"]);
+        said = out;
+        code == Some(6) && said.contains(symptom)
+    });
+    let (code, again) = run(&ws, &["poll", "--once"]);
+    assert_eq!(
+        code,
+        Some(6),
+        "a poll after the first failure: {again}\nfirst: {said}"
+    );
     wait_for("/healthz failing", || http_get(&addr, "/healthz").0 == 503);
     let (code, said) = run(&ws, &["feeds"]);
     assert!(matches!(code, Some(0 | 3)), "{said}");
@@ -143,7 +249,90 @@ fn survives(fault: impl Fn(&Tmpfs), clear: impl Fn(&Tmpfs), symptom: &str) {
 
 #[test]
 fn a_full_disk_fails_the_polls_by_name_and_nothing_is_lost_when_it_clears() {
-    survives(Tmpfs::fill, Tmpfs::drain, "No space left on device");
+    survives(
+        |ws| Disk::tmpfs(&ws.store_path(), 16),
+        Disk::fill,
+        Disk::drain,
+        "No space left on device",
+    );
+}
+
+#[test]
+fn a_store_disk_gone_read_only_fails_the_polls_by_name_and_nothing_is_lost_on_a_good_disk() {
+    survives(
+        |ws| Disk::ext4(&ws.store_path(), &ws.dir.path().join("disk.img"), 32),
+        Disk::force_read_only,
+        Disk::replace,
+        "Read-only file system",
+    );
+}
+
+/// A daemon started while its store's disk is read-only (a server booted with a file system
+/// the kernel mounted read-only) neither exits, which under systemd would loop, nor mistakes
+/// the store for a damaged one and restores a backup over it: it runs unwell, says why, and
+/// opens the store and its API socket once the disk is writable.
+#[test]
+fn a_daemon_started_on_a_read_only_disk_waits_for_it_and_loses_nothing() {
+    let (server, open) = gated_feeds();
+    open.store(true, Ordering::SeqCst);
+    let ws = Workspace::new();
+    let disk = Disk::ext4(&ws.store_path(), &ws.dir.path().join("disk.img"), 32);
+    ws.write_config(&format!(
+        "[api]\nlisten = \"127.0.0.1:0\"\n\n{}",
+        feeds_config(&server)
+    ));
+    // A store with the first feed's articles in it, and a backup that must not be restored.
+    let (code, said) = run(&ws, &["poll", "--once", "--feed", "vnexpress"]);
+    assert_eq!(code, Some(0), "{said}");
+    let (code, said) = run(
+        &ws,
+        &["backup", &ws.dir.path().join("old.backup").to_string_lossy()],
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let dir = disk.dir.to_string_lossy().to_string();
+    must("mount", &["-o", "remount,ro", &dir]);
+
+    let mut daemon = Daemon::start(&ws);
+    let addr = daemon.metrics_addr();
+    let (status, health) = http_get(&addr, "/healthz");
+    assert_eq!(status, 503, "{health}");
+    assert!(health.contains("Read-only file system"), "{health}");
+    assert!(daemon.logged("the disk refuses the store"));
+    wait_for("a failed poll", || {
+        sample(
+            &http_get(&addr, "/metrics").1,
+            "treatywatch_poll_failures_total{kind=\"store\"}",
+        )
+        .is_some_and(|n| n >= 1.0)
+    });
+    assert!(daemon.running());
+
+    must("mount", &["-o", "remount,rw", &dir]);
+    wait_for("the store and its socket", || {
+        run(&ws, &["poll", "--once"]).0 == Some(0)
+    });
+    wait_for("/healthz passing", || http_get(&addr, "/healthz").0 == 200);
+    let (status, logs) = daemon.stop();
+    assert!(status.success(), "{}", logs.join("\n"));
+    assert!(
+        !logs.iter().any(|l| l.contains("rebuilt from")),
+        "{}",
+        logs.join("\n")
+    );
+    let set_aside = std::fs::read_dir(ws.store_path())
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("corrupt-"));
+    assert!(!set_aside, "the store was set aside as damaged");
+    let (code, said) = run(&ws, &["check-store"]);
+    assert_eq!(code, Some(0), "{said}");
+    let mut feeds: Vec<String> = ws
+        .list_json(&[])
+        .iter()
+        .map(|a| a["feed"].as_str().unwrap().to_string())
+        .collect();
+    feeds.sort();
+    assert_eq!(feeds, ["onu-fr", "onu-fr", "vnexpress", "vnexpress", "vnexpress"]);
 }
 
 /// Every command, the daemon's logs at trace level and what it serves, with a known secret in
