@@ -450,6 +450,55 @@ mod tests {
         canary.unblock();
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dns_failure_names_the_host_and_the_next_lookup_that_answers_fetches() {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let port = server.server_addr().to_ip().unwrap().port();
+        let serving = server.clone();
+        std::thread::spawn(move || {
+            for request in serving.incoming_requests() {
+                let _ = request.respond(tiny_http::Response::from_string("<rss/>"));
+            }
+        });
+        // The resolver's first answer is the one a machine without DNS gets.
+        let lookups = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = lookups.clone();
+        let flaky: crate::pipeline::resolve::Lookup = Arc::new(move |_host: String| {
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async move {
+                if n == 0 {
+                    return Err(std::io::Error::other(
+                        "failed to lookup address information: Temporary failure in name resolution",
+                    ));
+                }
+                Ok(vec![std::net::SocketAddr::from(([127, 0, 0, 1], 0))])
+            })
+        });
+        let client = HttpClient::new(
+            &FetchConfig::default(),
+            GuardedResolver::with_lookup(["feeds.example".to_string()], flaky),
+        )
+        .unwrap();
+        let limits = RequestLimits {
+            timeout: Duration::from_secs(10),
+            max_body: 1 << 20,
+        };
+        let url = Url::parse(&format!("http://feeds.example:{port}/feed")).unwrap();
+        let failed = client
+            .get(&url, &Validators::default(), &limits)
+            .await
+            .unwrap_err();
+        let said = failed.to_string();
+        assert!(
+            said.contains("cannot resolve feeds.example")
+                && said.contains("Temporary failure in name resolution"),
+            "{said}"
+        );
+        let fetched = client.get(&url, &Validators::default(), &limits).await.unwrap();
+        assert_eq!(fetched.body, b"<rss/>");
+        server.unblock();
+    }
+
     #[test]
     fn user_agent_names_version_and_url() {
         let ua = user_agent();

@@ -27,6 +27,11 @@ pub type Lookup = Arc<
 )]
 pub struct InternalOnly(pub String);
 
+/// A name the resolver could not look up (no DNS server answering, no such name).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot resolve {0}: {1}")]
+pub struct Unresolved(pub String, #[source] pub std::io::Error);
+
 /// The resolver the HTTP client uses.
 #[derive(Clone)]
 pub struct GuardedResolver {
@@ -57,7 +62,9 @@ impl GuardedResolver {
         host: &str,
     ) -> Result<Vec<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
         let host = normal_host(host);
-        let found = (self.lookup)(host.clone()).await?;
+        let found = (self.lookup)(host.clone())
+            .await
+            .map_err(|e| Unresolved(host.clone(), e))?;
         if self.allowed.contains(&host) {
             return Ok(found);
         }

@@ -1,5 +1,6 @@
 //! Polite, bounded fetching through `poll --once`: validators and 304, Retry-After, backoff,
-//! and every kind of hostile server ending in a recorded error while good feeds keep flowing.
+//! and every kind of hostile server (a connection reset mid-body too) ending in a recorded
+//! error while good feeds keep flowing.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -231,4 +232,75 @@ fn hostile_servers_end_in_recorded_errors_while_good_feeds_flow() {
     }
     assert_eq!(feed(&feeds, "good")["last_error"], Value::Null);
     assert_eq!(ws.list_json(&[]).len(), 5);
+}
+
+/// A server on 127.0.0.1 that answers the first `resets` requests with the headers and part
+/// of the body, then resets the connection (SO_LINGER 0, so the kernel sends RST), and the
+/// whole feed after that.
+fn resetting_server(feed: Vec<u8>, resets: usize) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                feed.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            if n < resets {
+                let _ = stream.write_all(&feed[..feed.len() / 3]);
+                let _ = stream.flush();
+                let linger = libc::linger {
+                    l_onoff: 1,
+                    l_linger: 0,
+                };
+                // SAFETY: a valid socket and a correctly sized linger struct.
+                unsafe {
+                    libc::setsockopt(
+                        stream.as_raw_fd(),
+                        libc::SOL_SOCKET,
+                        libc::SO_LINGER,
+                        std::ptr::addr_of!(linger).cast(),
+                        std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                    );
+                }
+            } else {
+                let _ = stream.write_all(&feed);
+            }
+        }
+    });
+    format!("http://{addr}/reset.rss")
+}
+
+#[test]
+fn a_connection_reset_mid_body_is_the_feeds_error_and_the_next_poll_stores_it_whole() {
+    let vi = std::fs::read(crate::common::fixture("feeds/rss2_vietnamese.xml")).unwrap();
+    let url = resetting_server(vi, 1);
+    let ws = Workspace::new();
+    ws.write_config(&feed_block("reset", &url));
+
+    let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(6), "{stdout}");
+    assert!(stdout.contains("reset: failed:"), "{stdout}");
+    let health = feed(&feeds_json(&ws), "reset").clone();
+    let error = health["last_error"].as_str().unwrap();
+    assert!(error.contains("Connection reset by peer"), "{health}");
+    assert_eq!(health["consecutive_failures"], 1);
+    assert!(ws.list_json(&[]).is_empty(), "a cut body stored nothing");
+
+    // The next poll (not before its backoff in the daemon; `poll --once` polls now) gets it.
+    let out = ws.cmd().args(["poll", "--once"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("reset: 3 new"), "{stdout}");
+    assert_eq!(feed(&feeds_json(&ws), "reset")["last_error"], Value::Null);
 }
