@@ -137,8 +137,12 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/backup", get(backup))
         .route("/v1/digests", get(digests))
         .route("/v1/digest", post(digest))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .with_state(state)
 }
+
+/// The largest request body the API reads: its only body, a digest action, is a few bytes.
+pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 
 /// What `/v1/health` answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -478,5 +482,58 @@ mod tests {
         assert_eq!(mode & 0o777, 0o660);
         assert!(matches!(bind(&path), Err(ApiError::InUse(_))));
         drop(live);
+    }
+
+    /// POSTs `body` over the socket at `path`; returns the status line.
+    fn post(path: &Path, body: &[u8]) -> String {
+        use std::io::{BufRead, Write};
+        let mut stream = std::os::unix::net::UnixStream::connect(path).unwrap();
+        let head = format!(
+            "POST /v1/digest HTTP/1.1\r\nHost: treatywatch\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        // The server may answer and close before reading all of an oversized body.
+        let _ = stream.write_all(body);
+        let mut status = String::new();
+        std::io::BufReader::new(stream).read_line(&mut status).unwrap();
+        status
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_body_past_the_limit_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("store")).unwrap();
+        let (poll, _polls) = mpsc::channel(1);
+        let (digest, mut digests) = mpsc::channel::<DigestRequest>(1);
+        let state = ApiState {
+            store: StoreHandle::new(store),
+            feeds: Arc::default(),
+            poll,
+            digest,
+        };
+        let path = dir.path().join("api.sock");
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(serve(bind(&path).unwrap(), path.clone(), state, shutdown.clone()));
+
+        let huge = vec![b' '; 4 * MAX_REQUEST_BODY];
+        let socket = path.clone();
+        let status = tokio::task::spawn_blocking(move || post(&socket, &huge))
+            .await
+            .unwrap();
+        assert!(status.contains(" 413 "), "{status}");
+        assert!(
+            digests.try_recv().is_err(),
+            "an oversized request reached the digest timer"
+        );
+
+        // A body within the limit is read (this one is not a digest action: 422).
+        let socket = path.clone();
+        let status = tokio::task::spawn_blocking(move || post(&socket, b"{\"nothing\": 1}"))
+            .await
+            .unwrap();
+        assert!(status.contains(" 422 "), "{status}");
+        shutdown.cancel();
+        server.await.unwrap();
     }
 }
