@@ -241,8 +241,10 @@ struct Tally {
 
 fn main() {
     let args = args();
-    std::fs::create_dir_all(&args.out).unwrap();
-    let work = tempfile::tempdir().unwrap();
+    // The daemon's config and store stay in `out/run` for a look afterwards.
+    let work = args.out.join("run");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
     println!(
         "soak: {} feeds, {} simulated days, keep {} days, into {}",
         args.feeds,
@@ -256,7 +258,7 @@ fn main() {
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    let (samples, tally, site) = runtime.block_on(soak(&args, work.path()));
+    let (samples, tally, site) = runtime.block_on(soak(&args, &work));
     let real = started.elapsed();
 
     write_csv(&args.out.join("soak.csv"), &samples);
@@ -403,6 +405,24 @@ fn peak(samples: &[Sample], from: f64, to: f64, metric: Metric) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The least-squares slope of `metric` per simulated day over the last two thirds.
+fn slope(samples: &[Sample], metric: Metric) -> f64 {
+    let tail = &samples[samples.len() / 3..];
+    let n = tail.len() as f64;
+    let (mx, my) = tail.iter().fold((0.0, 0.0), |(x, y), s| {
+        (x + s.hours / 24.0 / n, y + metric(s) / n)
+    });
+    let (sxy, sxx) = tail.iter().fold((0.0, 0.0), |(xy, xx), s| {
+        let dx = s.hours / 24.0 - mx;
+        (xy + dx * (metric(s) - my), xx + dx * dx)
+    });
+    if sxx == 0.0 {
+        0.0
+    } else {
+        sxy / sxx
+    }
+}
+
 /// Flat means the last third's peak is within 10 % (and a small absolute margin) of the
 /// middle third's: after warming up, nothing keeps growing.
 fn report(samples: &[Sample]) {
@@ -417,7 +437,8 @@ fn report(samples: &[Sample]) {
         let last = peak(samples, 2.0 / 3.0, 1.0, metric);
         let flat = last <= middle * 1.10 + margin;
         println!(
-            "{name:<24} peak in the middle third {middle:>8.1}, in the last third {last:>8.1}: {}",
+            "{name:<24} peak in the middle third {middle:>8.1}, in the last third {last:>8.1}, trend {:>+6.2}/day over the last two thirds: {}",
+            slope(samples, metric),
             if flat { "flat" } else { "GROWING" }
         );
     }
