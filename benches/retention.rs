@@ -56,7 +56,7 @@ fn main() {
             n += 1000;
             store.upsert_entries("feed", &batch, now).unwrap();
         }
-        store.prune(now - chrono::Duration::days(keep)).unwrap();
+        store.prune(now - chrono::Duration::days(keep), now).unwrap();
         store.flush().unwrap();
         if day % 10 == 0 || day == days {
             println!(

@@ -210,7 +210,7 @@ impl RefreshFinished {
                 }
                 tracing::debug!(
                     feed = %feed, new = counts.new, updated = counts.updated,
-                    unchanged = counts.unchanged, skipped, unfetched, %next, "polled"
+                    unchanged = counts.unchanged, pruned = counts.pruned, skipped, unfetched, %next, "polled"
                 );
             }
             Err(e) if e.is_feed_fault() => {
@@ -315,9 +315,10 @@ impl PruneFinished {
         match &self.result {
             Ok(p) => {
                 counter!(m::ARTICLES_PRUNED).increment(p.articles as u64);
-                if p.articles > 0 || p.digests > 0 {
+                if p.articles > 0 || p.digests > 0 || p.forgotten > 0 {
                     tracing::info!(
                         articles = p.articles, stories = p.stories, digests = p.digests,
+                        urls_forgotten = p.forgotten,
                         cutoff = %self.cutoff, took = ?self.took, "retention: pruned"
                     );
                 } else {

@@ -33,8 +33,9 @@ pub fn run(cli: &Cli, args: &PruneArgs) -> anyhow::Result<ExitCode> {
         })?,
     };
     let store = cli.open_store(Some(&config))?;
-    let cutoff = chrono::Utc::now() - crate::schedule::to_chrono(keep);
-    let pruned = store.prune(cutoff)?;
+    let now = chrono::Utc::now();
+    let cutoff = now - crate::schedule::to_chrono(keep);
+    let pruned = store.prune(cutoff, now)?;
     let mut out = stdout();
     writeln!(
         out,

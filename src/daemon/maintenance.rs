@@ -46,9 +46,10 @@ impl Maintenance {
             }
             wait = PERIOD;
             if let Some(keep) = self.keep {
-                let cutoff = self.clock.now() - crate::schedule::to_chrono(keep);
+                let now = self.clock.now();
+                let cutoff = now - crate::schedule::to_chrono(keep);
                 let started = tokio::time::Instant::now();
-                let result = self.store.call(move |s| s.prune(cutoff)).await;
+                let result = self.store.call(move |s| s.prune(cutoff, now)).await;
                 PruneFinished {
                     cutoff,
                     took: started.elapsed(),

@@ -38,7 +38,7 @@ impl Pipeline {
         })
         .await
         .map_err(|e| ParseError::Malformed(format!("link finder crashed: {e}")))?;
-        let new = self.unknown(links).await?;
+        let new = self.unknown(links, now).await?;
         // Forget failures of links that left the listing (or were stored meanwhile); wait out
         // the backoff of the others.
         state
@@ -96,10 +96,11 @@ impl Pipeline {
         &self,
         feed: &Feed,
         entries: &mut [Unjudged],
+        now: DateTime<Utc>,
     ) -> Result<usize, RefreshError> {
         let policy = LinkPolicy::new(&feed.url, &feed.follow_hosts);
         let urls: Vec<String> = entries.iter().map(|e| e.entry.url.clone()).collect();
-        let known = self.store.call(move |s| s.known_urls(&urls)).await?;
+        let known = self.store.call(move |s| s.known_urls(&urls, now)).await?;
         let wanted: Vec<Url> = entries
             .iter()
             .zip(&known)
@@ -146,9 +147,9 @@ impl Pipeline {
     }
 
     /// The links not stored yet, in order.
-    async fn unknown(&self, links: Vec<Url>) -> Result<Vec<Url>, RefreshError> {
+    async fn unknown(&self, links: Vec<Url>, now: DateTime<Utc>) -> Result<Vec<Url>, RefreshError> {
         let urls: Vec<String> = links.iter().map(|u| canonical_url(u).to_string()).collect();
-        let known = self.store.call(move |s| s.known_urls(&urls)).await?;
+        let known = self.store.call(move |s| s.known_urls(&urls, now)).await?;
         Ok(links
             .into_iter()
             .zip(known)

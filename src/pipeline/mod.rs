@@ -306,7 +306,7 @@ impl Pipeline {
         let mut parsed = self.parse(feed, fetched).await?;
         let mut unfetched = 0;
         if fetch_full {
-            unfetched = self.full_text(feed, &mut parsed.entries).await?;
+            unfetched = self.full_text(feed, &mut parsed.entries, now).await?;
         }
         state.title = parsed.title.clone();
         state.ttl_minutes = parsed.ttl_minutes;

@@ -30,6 +30,9 @@ pub struct UpsertCounts {
     pub founded: usize,
     /// Stories merged into another, because an article joined both.
     pub merged: usize,
+    /// Entries whose article retention removed while their feed still lists them: not
+    /// stored again.
+    pub pruned: usize,
 }
 
 /// Which articles to list.
@@ -142,11 +145,37 @@ impl Store {
         Ok(index)
     }
 
-    /// Which of these canonical URLs are stored already.
-    pub fn known_urls(&self, urls: &[String]) -> Result<Vec<bool>, StoreError> {
+    /// Which of these canonical URLs are stored already, or were and went by retention
+    /// (their page is not fetched again). A pruned URL listed again at `now` is remembered for
+    /// another `keep` from then.
+    pub fn known_urls(&self, urls: &[String], now: DateTime<Utc>) -> Result<Vec<bool>, StoreError> {
         urls.iter()
-            .map(|u| Ok(self.by_url.contains_key(u.as_bytes())?))
+            .map(|u| {
+                if self.by_url.contains_key(u.as_bytes())? {
+                    return Ok(true);
+                }
+                match self.pruned_listed(u)? {
+                    Some(listed) => {
+                        if super::retention::stale(listed, now) {
+                            self.check_writable()?;
+                            self.pruned_urls
+                                .insert(u.as_bytes(), &now.timestamp().to_be_bytes())?;
+                        }
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            })
             .collect()
+    }
+
+    /// When a feed last listed this URL after retention removed its article.
+    pub(super) fn pruned_listed(&self, url: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .pruned_urls
+            .get(url.as_bytes())?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .and_then(|b| DateTime::from_timestamp(i64::from_be_bytes(b), 0)))
     }
 
     /// One article by id.

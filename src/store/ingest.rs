@@ -120,6 +120,8 @@ pub(super) struct Ingest<'a> {
     refingerprinted: Vec<Fingerprinted>,
     /// The topics' actors.
     actors: std::sync::Arc<crate::details::actors::Actors>,
+    /// Pruned URLs listed again, to remember for longer.
+    pruned_listed: Vec<String>,
 }
 
 impl<'a> Ingest<'a> {
@@ -141,6 +143,7 @@ impl<'a> Ingest<'a> {
             counts: UpsertCounts::default(),
             refingerprinted: Vec::new(),
             actors: store.actors(),
+            pruned_listed: Vec::new(),
         }
     }
 
@@ -148,6 +151,14 @@ impl<'a> Ingest<'a> {
     pub(super) fn add(&mut self, feed: &str, entry: &Entry) -> Result<(), StoreError> {
         match self.url_id(&entry.url)? {
             None => {
+                if let Some(listed) = self.store.pruned_listed(&entry.url)? {
+                    // Still in its feed, long after: storing it again would tell it again.
+                    if super::retention::stale(listed, self.now) {
+                        self.pruned_listed.push(entry.url.clone());
+                    }
+                    self.counts.pruned += 1;
+                    return Ok(());
+                }
                 self.insert_new(feed, entry, entry.fingerprint.as_ref())?;
                 self.counts.new += 1;
             }
@@ -876,9 +887,13 @@ impl<'a> Ingest<'a> {
             &s.refs,
             &s.stories,
             &s.search_dirty,
+            &s.pruned_urls,
         )
             .transaction(
-                |(articles, by_url, by_time, fingerprints, refs, stories, search_dirty)| {
+                |(articles, by_url, by_time, fingerprints, refs, stories, search_dirty, pruned_urls)| {
+                    for url in &self.pruned_listed {
+                        pruned_urls.insert(url.as_bytes(), &self.now.timestamp().to_be_bytes())?;
+                    }
                     for key in &self.time_removed {
                         by_time.remove(key.as_slice())?;
                     }

@@ -13,6 +13,8 @@
 //!   `ingest`, `near_dup`)
 //! - `digests`: the digest outbox (`outbox`)
 //! - `search_postings`, `search_segments`, `search_dirty`: the search index (`search_index`)
+//! - `pruned_urls`: canonical URL of an article retention removed → when its feed last listed
+//!   it (i64 BE seconds), so that a feed still listing it does not bring it back (`retention`)
 //! - `meta`: `schema_version` → u32 BE; `digest_cursor` (`outbox`)
 //!
 //! [`StoreHandle`] is the async face of a store: the hop to the blocking pool and the gate
@@ -149,6 +151,7 @@ pub struct Store {
     search_postings: sled::Tree,
     search_segments: sled::Tree,
     search_dirty: sled::Tree,
+    pruned_urls: sled::Tree,
     /// The directory it lives in.
     path: PathBuf,
     /// Held while articles are added: every clone shares it, so one writer decides stories at
@@ -233,6 +236,7 @@ impl Store {
             search_postings: db.open_tree("search_postings")?,
             search_segments: db.open_tree("search_segments")?,
             search_dirty: db.open_tree("search_dirty")?,
+            pruned_urls: db.open_tree("pruned_urls")?,
             writer: Default::default(),
             near_dups: Default::default(),
             dedup_window_secs: Arc::new(AtomicI64::new(

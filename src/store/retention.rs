@@ -2,6 +2,11 @@
 //! that points at them (URL, time index, fingerprint, links and citations, story membership),
 //! in bounded transactions so that ingest goes on between them; stories shrink with their
 //! members and vanish with the last; digest records whose copies are all settled go too.
+//!
+//! A feed may list an item long after retention removed its article (a slow blog, an archive
+//! page): the removed URL is remembered in `pruned_urls`, with the last time a feed listed it,
+//! so that it is not stored, judged and told in a digest again. It is forgotten once no feed
+//! has listed it for as long as `keep`.
 
 use chrono::{DateTime, Utc};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
@@ -26,13 +31,23 @@ pub struct Pruned {
     pub stories: usize,
     /// Digest records removed (made before the cutoff, every copy delivered or given up).
     pub digests: usize,
+    /// Removed URLs forgotten: no feed listed them since the cutoff.
+    #[serde(default)]
+    pub forgotten: usize,
+}
+
+/// Whether a pruned URL's last listing is old enough to note a new one (once a day at most,
+/// so that a feed polled hourly does not write on every poll).
+pub(super) fn stale(listed: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - listed >= chrono::Duration::days(1)
 }
 
 impl Store {
     /// Removes what was fetched before `cutoff`. Article ids grow with fetch time, so the
     /// oldest come first and the walk stops at the first one to keep; an article whose id
-    /// is younger than its fetch time (a clock set back) waits for the next prune.
-    pub fn prune(&self, cutoff: DateTime<Utc>) -> Result<Pruned, StoreError> {
+    /// is younger than its fetch time (a clock set back) waits for the next prune. `now`
+    /// dates the removed URLs' memory.
+    pub fn prune(&self, cutoff: DateTime<Utc>, now: DateTime<Utc>) -> Result<Pruned, StoreError> {
         let mut total = Pruned::default();
         loop {
             self.check_writable()?;
@@ -53,7 +68,7 @@ impl Store {
             if batch.is_empty() {
                 break;
             }
-            total.stories += self.remove_articles(&batch)?;
+            total.stories += self.remove_articles(&batch, now)?;
             self.forget_for_search(&batch.iter().map(|a| a.id).collect::<Vec<_>>())?;
             total.articles += batch.len();
             if batch.len() < PRUNE_BATCH {
@@ -61,6 +76,7 @@ impl Store {
             }
         }
         total.digests = self.prune_digests(cutoff)?;
+        total.forgotten = self.forget_pruned_urls(cutoff)?;
         if total != Pruned::default() {
             self.flush()?;
         }
@@ -69,7 +85,8 @@ impl Store {
 
     /// Removes `articles` and what points at them in one transaction; returns how many
     /// stories lost their last article.
-    fn remove_articles(&self, articles: &[Article]) -> Result<usize, StoreError> {
+    fn remove_articles(&self, articles: &[Article], now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let listed = now.timestamp().to_be_bytes();
         let result = (
             &self.articles,
             &self.by_url,
@@ -77,53 +94,72 @@ impl Store {
             &self.fingerprints,
             &self.refs,
             &self.stories,
+            &self.pruned_urls,
         )
-            .transaction(|(tx_articles, by_url, by_time, fingerprints, refs, stories)| {
-                let mut emptied = 0;
-                for article in articles {
-                    let id = article.id;
-                    tx_articles.remove(&id.to_be_bytes())?;
-                    // The URL is another article's only if it was re-stored under a new id.
-                    if by_url
-                        .get(article.entry.url.as_bytes())?
-                        .is_some_and(|v| v.as_ref() == id.to_be_bytes())
-                    {
-                        by_url.remove(article.entry.url.as_bytes())?;
-                    }
-                    by_time.remove(time_key(article.sort_time(), id).as_slice())?;
-                    fingerprints.remove(signature_key(id).as_slice())?;
-                    for url in article.entry.links.iter().chain(&article.entry.cited) {
-                        for kind in [KIND_LINK, KIND_CITED] {
-                            refs.remove(ref_key(url, kind, id))?;
+            .transaction(
+                |(tx_articles, by_url, by_time, fingerprints, refs, stories, pruned_urls)| {
+                    let mut emptied = 0;
+                    for article in articles {
+                        let id = article.id;
+                        tx_articles.remove(&id.to_be_bytes())?;
+                        // The URL is another article's only if it was re-stored under a new id.
+                        if by_url
+                            .get(article.entry.url.as_bytes())?
+                            .is_some_and(|v| v.as_ref() == id.to_be_bytes())
+                        {
+                            by_url.remove(article.entry.url.as_bytes())?;
+                            pruned_urls.insert(article.entry.url.as_bytes(), &listed)?;
+                        }
+                        by_time.remove(time_key(article.sort_time(), id).as_slice())?;
+                        fingerprints.remove(signature_key(id).as_slice())?;
+                        for url in article.entry.links.iter().chain(&article.entry.cited) {
+                            for kind in [KIND_LINK, KIND_CITED] {
+                                refs.remove(ref_key(url, kind, id))?;
+                            }
+                        }
+                        // A founder has no `A` key: its story has its id.
+                        let story = match stories.get(article_story_key(id).as_slice())? {
+                            Some(v) => id_from(&v, "stories").map_err(abort)?,
+                            None => id,
+                        };
+                        stories.remove(article_story_key(id).as_slice())?;
+                        stories.remove(alias_key(id).as_slice())?;
+                        if stories.remove(member_key(story, id).as_slice())?.is_none() {
+                            continue;
+                        }
+                        if let Some(record) = stories.get(story_key(story).as_slice())? {
+                            let mut record: Story = decode("stories", &record).map_err(abort)?;
+                            record.size = record.size.saturating_sub(1);
+                            if record.size == 0 {
+                                stories.remove(story_key(story).as_slice())?;
+                                emptied += 1;
+                            } else {
+                                stories.insert(story_key(story).as_slice(), encode(&record))?;
+                            }
                         }
                     }
-                    // A founder has no `A` key: its story has its id.
-                    let story = match stories.get(article_story_key(id).as_slice())? {
-                        Some(v) => id_from(&v, "stories").map_err(abort)?,
-                        None => id,
-                    };
-                    stories.remove(article_story_key(id).as_slice())?;
-                    stories.remove(alias_key(id).as_slice())?;
-                    if stories.remove(member_key(story, id).as_slice())?.is_none() {
-                        continue;
-                    }
-                    if let Some(record) = stories.get(story_key(story).as_slice())? {
-                        let mut record: Story = decode("stories", &record).map_err(abort)?;
-                        record.size = record.size.saturating_sub(1);
-                        if record.size == 0 {
-                            stories.remove(story_key(story).as_slice())?;
-                            emptied += 1;
-                        } else {
-                            stories.insert(story_key(story).as_slice(), encode(&record))?;
-                        }
-                    }
-                }
-                Ok(emptied)
-            });
+                    Ok(emptied)
+                },
+            );
         result.map_err(|e| match e {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => StoreError::Io(e),
         })
+    }
+
+    /// Forgets removed URLs no feed listed since `cutoff`; returns how many.
+    fn forget_pruned_urls(&self, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut forgotten = 0;
+        for item in self.pruned_urls.iter() {
+            let (url, listed) = item?;
+            let listed = <[u8; 8]>::try_from(listed.as_ref()).map_or(i64::MIN, i64::from_be_bytes);
+            if listed < cutoff.timestamp() {
+                self.check_writable()?;
+                self.pruned_urls.remove(url)?;
+                forgotten += 1;
+            }
+        }
+        Ok(forgotten)
     }
 
     /// Removes digest records made before `cutoff` whose every copy is settled; a copy still
@@ -266,13 +302,14 @@ mod tests {
             .record_digest(&digest(3, day(50), DeliveryState::Delivered { at: day(50) }))
             .unwrap();
 
-        let pruned = store.prune(day(5)).unwrap();
+        let pruned = store.prune(day(5), day(6)).unwrap();
         assert_eq!(
             pruned,
             Pruned {
                 articles: 3,
                 stories: 0,
-                digests: 1
+                digests: 1,
+                forgotten: 0,
             }
         );
         let left: Vec<String> = store
@@ -284,8 +321,9 @@ mod tests {
         assert_eq!(left, ["https://e.example/e", "https://late.example/d"]);
         assert_eq!(id("https://wire.example/a"), None);
         assert_eq!(
-            store.known_urls(&["https://c.example/c".into()]).unwrap(),
-            [false]
+            store.known_urls(&["https://c.example/c".into()], day(6)).unwrap(),
+            [true],
+            "a pruned page is not fetched again while it is listed"
         );
         assert_eq!(
             store.refs.len(),
@@ -308,23 +346,64 @@ mod tests {
         assert_eq!(digests, [3, 2], "a copy still being retried keeps its digest");
 
         // Nothing more before the same cutoff; the last member takes the story with it.
-        assert_eq!(store.prune(day(5)).unwrap(), Pruned::default());
+        assert_eq!(store.prune(day(5), day(6)).unwrap(), Pruned::default());
         assert_eq!(
-            store.prune(day(20)).unwrap(),
+            store.prune(day(20), day(21)).unwrap(),
             Pruned {
                 articles: 1,
                 stories: 1,
-                digests: 0
+                digests: 0,
+                forgotten: 3,
             }
         );
         assert!(store.story(story).unwrap().is_none());
         assert_eq!(store.stories.scan_prefix(b"M").count(), 0);
         assert_eq!(store.stories.scan_prefix(b"A").count(), 0);
 
-        // A pruned URL that comes back is a new article; the store reopens as it was left.
+        // A pruned URL forgotten and listed again is a new article; the store reopens as it
+        // was left.
         assert_eq!(store.upsert_entries("wire", &[a], day(101)).unwrap().new, 1);
         drop(store);
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.list(&ArticleFilter::default()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn an_item_its_feed_still_lists_after_pruning_is_not_stored_again_until_the_feed_drops_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let slow = judged(
+            "https://blog.example/post",
+            "Harvest",
+            "A record harvest is expected.",
+            day(0),
+        );
+        let keep = chrono::Duration::days(7);
+        assert_eq!(
+            store
+                .upsert_entries("blog", std::slice::from_ref(&slow), day(0))
+                .unwrap()
+                .new,
+            1
+        );
+        assert_eq!(store.prune(day(8) - keep, day(8)).unwrap().articles, 1);
+
+        // Each later poll that still lists it stores nothing, and says why.
+        for d in [9, 12, 20] {
+            let counts = store
+                .upsert_entries("blog", std::slice::from_ref(&slow), day(d))
+                .unwrap();
+            assert_eq!((counts.new, counts.pruned), (0, 1), "day {d}");
+            assert_eq!(
+                store.prune(day(d) - keep, day(d)).unwrap().forgotten,
+                0,
+                "day {d}"
+            );
+        }
+        assert!(store.list(&ArticleFilter::default()).unwrap().is_empty());
+        // Listed on day 20, so remembered until day 27; then forgotten, and new if it returns.
+        assert_eq!(store.prune(day(26) - keep, day(26)).unwrap().forgotten, 0);
+        assert_eq!(store.prune(day(28) - keep, day(28)).unwrap().forgotten, 1);
+        assert_eq!(store.upsert_entries("blog", &[slow], day(29)).unwrap().new, 1);
     }
 }

@@ -647,7 +647,7 @@ mod tests {
         store.upsert_entries("late", &[later], at(40)).unwrap();
         index_for_search(&store, true).unwrap();
         assert_eq!(store.search_segments.len(), 2);
-        let pruned = store.prune(at(30)).unwrap();
+        let pruned = store.prune(at(30), at(40)).unwrap();
         assert_eq!(pruned.articles, ARTICLES.len());
         assert_eq!(
             store.search_segments.len(),
