@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 #[cfg(test)]
 use super::codec::signature_key;
-use super::codec::{decode, id_from, time_from_key};
+use super::codec::{decode, id_from, listed_from, listed_value, time_from_key};
 use super::{ingest, near_dup, Store, StoreError};
 use crate::fingerprint::Signature;
 use crate::model::{Article, Entry};
@@ -158,8 +158,7 @@ impl Store {
                     Some(listed) => {
                         if super::retention::stale(listed, now) {
                             self.check_writable()?;
-                            self.pruned_urls
-                                .insert(u.as_bytes(), &now.timestamp().to_be_bytes())?;
+                            self.pruned_urls.insert(u.as_bytes(), &listed_value(now))?;
                         }
                         Ok(true)
                     }
@@ -174,8 +173,7 @@ impl Store {
         Ok(self
             .pruned_urls
             .get(url.as_bytes())?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-            .and_then(|b| DateTime::from_timestamp(i64::from_be_bytes(b), 0)))
+            .and_then(|v| listed_from(&v)))
     }
 
     /// One article by id.

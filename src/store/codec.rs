@@ -30,6 +30,17 @@ pub(super) fn id_from(bytes: &[u8], tree: &'static str) -> Result<u64, StoreErro
         })
 }
 
+/// A `pruned_urls` value: when a feed last listed the URL (seconds, i64 BE).
+pub(super) fn listed_value(at: DateTime<Utc>) -> [u8; 8] {
+    at.timestamp().to_be_bytes()
+}
+
+/// The time in a `pruned_urls` value; `None` if it is not one.
+pub(super) fn listed_from(value: &[u8]) -> Option<DateTime<Utc>> {
+    let bytes = <[u8; 8]>::try_from(value).ok()?;
+    DateTime::from_timestamp(i64::from_be_bytes(bytes), 0)
+}
+
 pub(super) fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
     // Invariant: our records are plain structs of strings, numbers and times; serde_json cannot
     // fail on them.

@@ -11,8 +11,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use super::codec::{
-    alias_key, article_story_key, decode, encode, id_from, member_key, ref_key, signature_key, story_key,
-    time_key, KIND_CITED, KIND_LINK,
+    alias_key, article_story_key, decode, encode, id_from, listed_value, member_key, ref_key, signature_key,
+    story_key, time_key, KIND_CITED, KIND_LINK,
 };
 use super::near_dup::{
     decode_record, encode_record, lang_code, Happening, LangCode, NearDupIndex, EVENT_WINDOW_HOURS,
@@ -892,7 +892,7 @@ impl<'a> Ingest<'a> {
             .transaction(
                 |(articles, by_url, by_time, fingerprints, refs, stories, search_dirty, pruned_urls)| {
                     for url in &self.pruned_listed {
-                        pruned_urls.insert(url.as_bytes(), &self.now.timestamp().to_be_bytes())?;
+                        pruned_urls.insert(url.as_bytes(), &listed_value(self.now))?;
                     }
                     for key in &self.time_removed {
                         by_time.remove(key.as_slice())?;

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::codec::{
-    alias_key, article_story_key, decode, encode, id_from, member_key, ref_key, signature_key, story_key,
-    time_key, KIND_CITED, KIND_LINK,
+    alias_key, article_story_key, decode, encode, id_from, listed_from, listed_value, member_key, ref_key,
+    signature_key, story_key, time_key, KIND_CITED, KIND_LINK,
 };
 use super::{DeliveryState, Store, StoreError, Story};
 use crate::model::Article;
@@ -86,7 +86,7 @@ impl Store {
     /// Removes `articles` and what points at them in one transaction; returns how many
     /// stories lost their last article.
     fn remove_articles(&self, articles: &[Article], now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let listed = now.timestamp().to_be_bytes();
+        let listed = listed_value(now);
         let result = (
             &self.articles,
             &self.by_url,
@@ -152,8 +152,7 @@ impl Store {
         let mut forgotten = 0;
         for item in self.pruned_urls.iter() {
             let (url, listed) = item?;
-            let listed = <[u8; 8]>::try_from(listed.as_ref()).map_or(i64::MIN, i64::from_be_bytes);
-            if listed < cutoff.timestamp() {
+            if listed_from(&listed).is_none_or(|at| at < cutoff) {
                 self.check_writable()?;
                 self.pruned_urls.remove(url)?;
                 forgotten += 1;
