@@ -234,7 +234,8 @@ fn survives(make: impl Fn(&Workspace) -> Disk, fault: impl Fn(&Disk), clear: imp
         run(&ws, &["poll", "--once"]).0 == Some(0)
     });
     wait_for("/healthz passing", || http_get(&addr, "/healthz").0 == 200);
-    assert!(daemon.logged("reopened"));
+    // The log is read from the daemon's stderr by another thread: it may trail /healthz.
+    wait_for("the reopening logged", || daemon.logged("reopened"));
     let (_, said) = run(&ws, &["feeds"]);
     assert!(!said.contains("STORE FAILING"), "{said}");
     let (status, logs) = daemon.stop();
