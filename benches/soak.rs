@@ -424,7 +424,8 @@ fn slope(samples: &[Sample], metric: Metric) -> f64 {
 }
 
 /// Flat means the last third's peak is within 10 % (and a small absolute margin) of the
-/// middle third's: after warming up, nothing keeps growing.
+/// middle third's, and the trend over the last two thirds would add no more than that in
+/// another run as long: after warming up, nothing keeps growing.
 fn report(samples: &[Sample]) {
     let metrics: [(&str, Metric, f64); 4] = [
         ("resident memory (MiB)", |s| s.rss_mib, 8.0),
@@ -435,10 +436,11 @@ fn report(samples: &[Sample]) {
     for (name, metric, margin) in metrics {
         let middle = peak(samples, 1.0 / 3.0, 2.0 / 3.0, metric);
         let last = peak(samples, 2.0 / 3.0, 1.0, metric);
-        let flat = last <= middle * 1.10 + margin;
+        let trend = slope(samples, metric);
+        let days = samples.last().map_or(0.0, |s| s.hours / 24.0);
+        let flat = last <= middle * 1.10 + margin && trend * days <= middle * 0.10 + margin;
         println!(
-            "{name:<24} peak in the middle third {middle:>8.1}, in the last third {last:>8.1}, trend {:>+6.2}/day over the last two thirds: {}",
-            slope(samples, metric),
+            "{name:<24} peak in the middle third {middle:>8.1}, in the last third {last:>8.1}, trend {trend:>+6.2}/day over the last two thirds: {}",
             if flat { "flat" } else { "GROWING" }
         );
     }
