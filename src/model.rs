@@ -82,7 +82,7 @@ pub struct RequestLimits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LangMethod {
-    /// whatlang was confident about the text.
+    /// The text's words decided it (whatlang on a clear sentence, else lingua).
     Text,
     /// The text's script belongs to only one allowed language (Arabic, Cyrillic, Han).
     Script,
