@@ -60,6 +60,8 @@ pub enum Event {
     Pruned(Result<crate::store::Pruned, String>),
     /// The daily backup went to this file, or failed.
     BackedUp(Result<std::path::PathBuf, String>),
+    /// The store was rebuilt from a snapshot of itself, or that failed.
+    Compacted(Result<crate::store::compact::Compacted, String>),
     /// The system clock jumped by this many seconds (negative: back).
     ClockJumped(i64),
 }
@@ -380,5 +382,42 @@ impl BackupFinished {
             }
         }
         events.send(Event::BackedUp(self.result.map_err(|e| e.to_string())));
+    }
+}
+
+/// A compaction round finished.
+pub struct CompactFinished {
+    /// How long it took.
+    pub took: std::time::Duration,
+    /// What it did, `None` when the store had not grown enough, or why it failed (the store
+    /// in place then is whole: the old one, or the new one).
+    pub result: Result<Option<crate::store::compact::Compacted>, crate::store::backup::BackupError>,
+}
+
+impl CompactFinished {
+    /// Logs a compaction at INFO, a failure at ERROR, and counts both; a round that found
+    /// nothing to do only at DEBUG, with no event (most days have none).
+    pub fn emit(self, events: &Events) {
+        let mib = |bytes: u64| (bytes as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0;
+        let result = match self.result {
+            Ok(None) => {
+                tracing::debug!("store compaction not needed");
+                return;
+            }
+            Ok(Some(c)) => {
+                counter!(m::COMPACTIONS, "result" => "done").increment(1);
+                tracing::info!(
+                    before_mib = mib(c.before), after_mib = mib(c.after), records = c.entries,
+                    took = ?self.took, "store compacted"
+                );
+                Ok(c)
+            }
+            Err(e) => {
+                counter!(m::COMPACTIONS, "result" => "failed").increment(1);
+                tracing::error!(error = %e, "store compaction failed; the store in place is kept");
+                Err(e.to_string())
+            }
+        };
+        events.send(Event::Compacted(result));
     }
 }

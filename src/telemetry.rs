@@ -39,6 +39,8 @@ pub const ARTICLES_PRUNED: &str = "treatywatch_articles_pruned_total";
 pub const PRUNE_FAILURES: &str = "treatywatch_prune_failures_total";
 /// The daemon's daily backups, by `result`: `written` or `failed`.
 pub const BACKUPS: &str = "treatywatch_backups_total";
+/// Store compactions, by result.
+pub const COMPACTIONS: &str = "treatywatch_store_compactions_total";
 /// Config reloads applied.
 pub const RELOADS: &str = "treatywatch_config_reloads_total";
 /// Jumps of the system clock against the monotonic one, by direction (`forward`, `back`).
@@ -112,6 +114,10 @@ fn describe() {
     describe_counter!(ARTICLES_PRUNED, "Articles removed by retention ([store] keep).");
     describe_counter!(PRUNE_FAILURES, "Retention rounds that failed.");
     describe_counter!(BACKUPS, "Daily backups, by result (written, failed).");
+    describe_counter!(
+        COMPACTIONS,
+        "Store rebuilds from a snapshot of itself, by result (done, failed)."
+    );
     describe_counter!(RELOADS, "Config reloads applied.");
     describe_counter!(
         CLOCK_JUMPS,

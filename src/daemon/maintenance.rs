@@ -1,13 +1,14 @@
 //! Daily upkeep while the daemon runs: retention (`[store] keep`) prunes what was fetched too
-//! long ago, then a backup goes into the store's `backups/` (`[store] backups` kept). The
-//! first round comes shortly after the start, so a daemon restarted every day still does both.
+//! long ago, then a backup goes into the store's `backups/` (`[store] backups` kept), then the
+//! store is compacted if its files have outgrown what it holds. The first round comes shortly
+//! after the start, so a daemon restarted every day still does all three.
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::events::{BackupFinished, Events, IndexFinished, PruneFinished};
+use crate::events::{BackupFinished, CompactFinished, Events, IndexFinished, PruneFinished};
 use crate::store::StoreHandle;
 
 /// The wait before the first round: the start's polls go first.
@@ -35,9 +36,6 @@ impl Maintenance {
     /// Runs a round after [`FIRST_ROUND`] and then every [`PERIOD`] until `shutdown`; a round
     /// in progress finishes its current transaction.
     pub(super) async fn run(self, shutdown: CancellationToken) {
-        if self.keep.is_none() && self.backups == 0 {
-            return;
-        }
         let mut wait = FIRST_ROUND;
         loop {
             tokio::select! {
@@ -72,6 +70,16 @@ impl Maintenance {
                 }
                 .emit(&self.events);
             }
+            let started = tokio::time::Instant::now();
+            let result = self
+                .store
+                .compact_if_grown(crate::store::compact::Policy::default())
+                .await;
+            CompactFinished {
+                took: started.elapsed(),
+                result,
+            }
+            .emit(&self.events);
         }
     }
 }

@@ -191,6 +191,7 @@ pub fn move_aside(store_dir: &Path, name: &str) -> Result<PathBuf, BackupError> 
             || file_name.starts_with("before-restore-")
             || file_name.ends_with(".sock")
             || file_name == "restoring"
+            || file_name == super::compact::OLD_DIR
             || file_name == name;
         if !ours {
             std::fs::rename(entry.path(), aside.join(&file_name)).map_err(io(&entry.path()))?;

@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use super::backup::BackupError;
+use super::compact::{self, Compacted};
 use super::{Store, StoreError};
 
 /// The shortest time between two attempts to reopen a failing store.
@@ -140,6 +142,17 @@ impl StoreHandle {
         result
     }
 
+    /// Rebuilds the store from a snapshot of itself when its files have outgrown it as
+    /// `policy` says (see [`compact`]); `None` when they have not. Writes and reads wait
+    /// meanwhile (seconds: a restore of the snapshot).
+    pub async fn compact_if_grown(&self, policy: compact::Policy) -> Result<Option<Compacted>, BackupError> {
+        let _turn = self.writes.lock().await;
+        let current = self.current.clone();
+        tokio::task::spawn_blocking(move || current.compact_if_grown(policy))
+            .await
+            .map_err(|e| BackupError::Store(StoreError::Task(e.to_string())))?
+    }
+
     /// Whether the store is failing its writes: since when, and why.
     pub fn trouble(&self) -> Option<StoreTrouble> {
         self.current
@@ -189,6 +202,73 @@ impl Current {
         }
         tried.0 = Some(Instant::now());
         true
+    }
+
+    /// See [`StoreHandle::compact_if_grown`]. Holds the slot throughout, so no call starts
+    /// meanwhile, and waits for the calls under way to end before it closes the store.
+    fn compact_if_grown(&self, policy: compact::Policy) -> Result<Option<Compacted>, BackupError> {
+        let mut slot = self.store.write().unwrap_or_else(|e| e.into_inner());
+        let Some(store) = slot.as_ref() else {
+            return Ok(None);
+        };
+        let before = store.bytes_on_disk()?;
+        // The newest backup says cheaply whether a snapshot is worth taking.
+        let newest = super::backup::backups(&self.path)
+            .first()
+            .and_then(|b| std::fs::metadata(b).ok())
+            .map_or(0, |m| m.len());
+        if !policy.worth_it(before, newest) {
+            return Ok(None);
+        }
+        let waited = Instant::now();
+        while store.handles() > 1 {
+            if waited.elapsed() > policy.wait {
+                return Err(BackupError::Invalid {
+                    path: self.path.clone(),
+                    reason: format!("still in use after {:?}; compaction put off", policy.wait),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let snapshot = compact::snapshot_path(&self.path);
+        if let Some(dir) = snapshot.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| BackupError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        store.backup_to(&snapshot)?;
+        let snapshot_bytes = std::fs::metadata(&snapshot).map_or(0, |m| m.len());
+        if !policy.worth_it(before, snapshot_bytes) {
+            let _ = std::fs::remove_file(&snapshot);
+            return Ok(None);
+        }
+        let settings = store.settings();
+        store.flush()?;
+        // The last handle goes: sled closes the database.
+        *slot = None;
+        let rebuilt = compact::rebuild(&self.path, &snapshot);
+        let _ = std::fs::remove_file(&snapshot);
+        // The new store, or the old one if the rebuild was undone.
+        match Store::open(&self.path) {
+            Ok(reopened) => {
+                reopened.apply(settings);
+                let after = reopened.bytes_on_disk();
+                *slot = Some(reopened);
+                let entries = rebuilt?;
+                Ok(Some(Compacted {
+                    before,
+                    after: after?,
+                    entries,
+                }))
+            }
+            Err(e) => {
+                // Opened again by the next call, with these settings.
+                *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = Some(settings);
+                self.failed(&e);
+                Err(rebuilt.err().unwrap_or(BackupError::Store(e)))
+            }
+        }
     }
 
     /// Notes a failed call in the trouble record.

@@ -24,6 +24,7 @@ mod articles;
 pub mod backup;
 mod check;
 mod codec;
+pub mod compact;
 mod feed_state;
 mod handle;
 mod ingest;
@@ -176,6 +177,12 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store in directory `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        // A compaction cut short (a crash, a kill) is rolled back or forward first, so that
+        // sled opens one whole store.
+        compact::finish(path).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            source: sled::Error::Io(std::io::Error::other(e.to_string())),
+        })?;
         // sled drops its file lock from a background thread after the last handle goes, so a
         // store closed a moment ago (a test, a daemon that just exited) can still look locked.
         let mut attempts = 0;
@@ -333,6 +340,12 @@ impl Store {
             ))));
         }
         Ok(())
+    }
+
+    /// How many clones of this store exist (this one included): compaction waits for the
+    /// others to go before it closes the database.
+    pub(super) fn handles(&self) -> usize {
+        Arc::strong_count(&self.writer)
     }
 
     /// The bytes the store's files take on disk.
