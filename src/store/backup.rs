@@ -342,7 +342,9 @@ mod tests {
             "lang": {"lang": "en", "confidence": 1.0, "method": "text"}
         }))
         .unwrap();
-        store.upsert_entries("f", &[entry], chrono::Utc::now()).unwrap();
+        store
+            .upsert_entries("f", std::slice::from_ref(&entry), chrono::Utc::now())
+            .unwrap();
         let file = dir.path().join("b.twbak");
         assert!(store.backup_to(&file).unwrap() > 0);
         let into = dir.path().join("restored");
@@ -357,6 +359,16 @@ mod tests {
         };
         assert_eq!(urls(&restored), urls(&store));
         assert_eq!(restored.article_count(), 1);
+        // The restored store's new articles and digests take new ids, not the stored ones.
+        let mut second = entry.clone();
+        (second.url, second.link) = ("https://a.example/2".into(), "https://a.example/2".into());
+        restored
+            .upsert_entries("f", &[second], chrono::Utc::now())
+            .unwrap();
+        assert_eq!(restored.article_count(), 2);
+        assert_eq!(urls(&restored).len(), 2);
+        let stored = store.list(&ArticleFilter::default()).unwrap()[0].id;
+        assert!(restored.next_digest_id().unwrap() > stored);
 
         // A byte changed anywhere, or the end cut off: refused before anything is written.
         let mut bytes = std::fs::read(&file).unwrap();

@@ -189,7 +189,7 @@ impl<'a> Ingest<'a> {
             at: entry.published.unwrap_or(self.now),
         };
         let joins = self.story_links(entry, lang, signature, &happening, &links)?;
-        let id = self.store.db.generate_id()?;
+        let id = self.store.new_id()?;
         self.articles.insert(
             id,
             Article {

@@ -46,6 +46,9 @@ pub use retention::Pruned;
 pub use search_index::{Indexed, TermQuery};
 pub use stories::{JoinReason, Story};
 
+/// The `meta` key of the highest id given out, as retention last saw it.
+const ID_MARK: &str = "highest_id";
+
 /// Bumped when stored data changes shape incompatibly.
 const SCHEMA_VERSION: u32 = 1;
 
@@ -169,6 +172,11 @@ pub struct Store {
     /// Tells article writes apart for the search indexer: counts up from the opening time in
     /// microseconds, so that it never repeats a value across restarts.
     write_sequence: Arc<AtomicU64>,
+    /// The highest article, story or digest id given out or stored: new ids go above it.
+    /// sled's own generator restarts near zero in a database rebuilt from a backup (a restore,
+    /// a recovery, a compaction), where it handed out ids of stored articles again and new
+    /// articles overwrote old ones.
+    last_id: Arc<AtomicU64>,
     /// The topics' actors, to name them in the explanations of stories (see
     /// [`Store::set_actors`]).
     actors: Arc<Mutex<Arc<crate::details::actors::Actors>>>,
@@ -251,13 +259,64 @@ impl Store {
             )),
             writes_fail: Arc::default(),
             write_sequence: Arc::new(AtomicU64::new(chrono::Utc::now().timestamp_micros().max(0) as u64)),
+            last_id: Arc::new(AtomicU64::new(0)),
             actors: Arc::new(Mutex::new(Arc::new(crate::details::actors::Actors::new(
                 &crate::config::topic::builtin_actors(),
             )))),
             db,
         };
+        store.last_id.store(store.highest_stored_id()?, Ordering::SeqCst);
         store.start_search_index()?;
         Ok(store)
+    }
+
+    /// The highest id the store holds: of its newest article, story and digest, and the mark
+    /// retention leaves before it removes the newest (see [`Store::mark_ids`]).
+    fn highest_stored_id(&self) -> Result<u64, StoreError> {
+        let id_in = |key: &[u8]| -> u64 {
+            key.get(..8)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u64::from_be_bytes)
+        };
+        let mut highest = self.meta.get(ID_MARK)?.map_or(0, |v| id_in(&v));
+        // Article and digest keys are the ids, big-endian: the last key is the highest.
+        for tree in [&self.articles, &self.digests] {
+            if let Some(item) = tree
+                .iter()
+                .rev()
+                .find(|i| i.as_ref().map_or(true, |(k, _)| k.len() == 8))
+            {
+                highest = highest.max(id_in(&item?.0));
+            }
+        }
+        if let Some(item) = self.stories.scan_prefix(b"S").next_back() {
+            highest = highest.max(id_in(&item?.0[1..]));
+        }
+        Ok(highest)
+    }
+
+    /// A new article, story or digest id: above every one given out or stored.
+    pub(super) fn new_id(&self) -> Result<u64, StoreError> {
+        let generated = self.db.generate_id()?;
+        let mut last = self.last_id.load(Ordering::SeqCst);
+        loop {
+            let id = generated.max(last + 1);
+            match self
+                .last_id
+                .compare_exchange(last, id, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return Ok(id),
+                Err(now) => last = now,
+            }
+        }
+    }
+
+    /// Records the highest id given out, for a store whose newest records retention is about
+    /// to remove: ids are never given twice.
+    pub(super) fn mark_ids(&self) -> Result<(), StoreError> {
+        let last = self.last_id.load(Ordering::SeqCst);
+        self.meta.insert(ID_MARK, &last.to_be_bytes())?;
+        Ok(())
     }
 
     /// Sets how long an article stays findable by likeness (`[store] dedup_window`). Takes

@@ -167,7 +167,7 @@ impl Store {
 
     /// A new digest id.
     pub fn next_digest_id(&self) -> Result<u64, StoreError> {
-        Ok(self.db.generate_id()? + 1)
+        self.new_id()
     }
 
     /// Records where one sink's copy stands, flushed to disk before it returns.

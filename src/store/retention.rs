@@ -49,6 +49,7 @@ impl Store {
     /// dates the removed URLs' memory.
     pub fn prune(&self, cutoff: DateTime<Utc>, now: DateTime<Utc>) -> Result<Pruned, StoreError> {
         let mut total = Pruned::default();
+        self.mark_ids()?;
         loop {
             self.check_writable()?;
             // Ingest decides stories from what is stored: nothing may vanish in between.
