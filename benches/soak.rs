@@ -236,6 +236,9 @@ struct Tally {
     failed: u64,
     new: u64,
     digests: u64,
+    /// Store compactions: bytes on disk before and after.
+    compactions: Vec<(u64, u64)>,
+    failed_compactions: u64,
     first_failure: Option<String>,
 }
 
@@ -274,6 +277,18 @@ fn main() {
         tally.first_failure.map(|f| format!(", first: {f}")).unwrap_or_default(),
         tally.new,
         tally.digests
+    );
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let compactions: Vec<String> = tally
+        .compactions
+        .iter()
+        .map(|(before, after)| format!("{:.0} -> {:.0} MiB", mib(*before), mib(*after)))
+        .collect();
+    println!(
+        "store compactions: {} ({}), {} failed",
+        compactions.len(),
+        compactions.join(", "),
+        tally.failed_compactions
     );
     report(&samples);
     println!(
@@ -327,7 +342,9 @@ async fn soak(args: &Args, dir: &Path) -> (Vec<Sample>, Tally, Arc<Site>) {
         shutdown: shutdown.clone(),
         reload,
     };
-    let run = tokio::spawn(daemon::run(config, store.clone(), control, options));
+    // The daemon's handle must be the store's only one, as under `treatywatch run`: compaction
+    // closes the store, and waits for every other clone to go first.
+    let run = tokio::spawn(daemon::run(config, store, control, options));
 
     let counting = tokio::spawn(async move {
         let mut tally = Tally::default();
@@ -345,6 +362,11 @@ async fn soak(args: &Args, dir: &Path) -> (Vec<Sample>, Tally, Arc<Site>) {
                     }
                 }
                 Event::DigestMade { .. } => tally.digests += 1,
+                Event::Compacted(Ok(c)) => tally.compactions.push((c.before, c.after)),
+                Event::Compacted(Err(e)) => {
+                    tally.failed_compactions += 1;
+                    tally.first_failure.get_or_insert(format!("compaction: {e}"));
+                }
                 _ => {}
             }
         }
