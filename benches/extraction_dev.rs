@@ -5,10 +5,12 @@
 //! `cargo bench --bench extraction_dev [-- --shared DIR]` decodes each page as fetching does
 //! (charset sniffing included), extracts it, and prints
 //! - for Zyte, upstream's metric: word 4-gram shingles of the expected and extracted text, mean
-//!   precision and mean recall over pages, F1 of the two means, and the share of exact matches;
+//!   precision and mean recall over pages, F1 of the two means, the share of exact matches and
+//!   the pages that came out empty;
 //! - for trafilatura, upstream's: each `with` segment found in the output is a true positive
 //!   (else a false negative), each `without` segment found a false positive; precision, recall
-//!   and F1 over all segments, and the title and date right where the set gives them.
+//!   and F1 over all segments, the title and date right where the set gives them, and the pages
+//!   that came out empty.
 //!
 //! `EXTRACT_DEBUG=1` lists the pages with the lowest recall; `EXTRACT_SHOW=ID` prints what a Zyte
 //! page gave.
@@ -102,11 +104,13 @@ fn shingles(text: &str) -> HashMap<Vec<&str>, usize> {
 fn zyte(dir: &Path) {
     let truth = ground_truth(dir);
     let (mut precisions, mut recalls, mut exact) = (Vec::new(), Vec::new(), 0usize);
+    let mut empty = 0usize;
     let mut worst: Vec<(f64, String, String)> = Vec::new();
     for (id, record) in &truth {
         let url = record["url"].as_str().unwrap_or_default();
         let expected = record["articleBody"].as_str().unwrap_or_default();
         let got = extracted(dir, id, url).map(|e| e.text).unwrap_or_default();
+        empty += usize::from(got.trim().is_empty());
         if std::env::var("EXTRACT_SHOW").is_ok_and(|show| *id == show) {
             println!("{id}:\n{got}");
         }
@@ -130,7 +134,7 @@ fn zyte(dir: &Path) {
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let (p, r) = (mean(&precisions), mean(&recalls));
     println!(
-        "zyte ({} pages): precision {p:.3}, recall {r:.3}, F1 {:.3}, exact {:.1} %",
+        "zyte ({} pages): precision {p:.3}, recall {r:.3}, F1 {:.3}, exact {:.1} %, empty {empty}",
         truth.len(),
         2.0 * p * r / (p + r).max(f64::EPSILON),
         100.0 * exact as f64 / truth.len().max(1) as f64
@@ -152,11 +156,13 @@ fn trafilatura(dir: &Path) {
     let truth = ground_truth(dir);
     let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
     let (mut titles, mut titles_right, mut dates, mut dates_right) = (0, 0, 0, 0);
+    let mut empty = 0usize;
     let mut worst: Vec<(f64, String)> = Vec::new();
     for (id, record) in &truth {
         let url = record["url"].as_str().unwrap_or_default();
         let got = extracted(dir, id, url);
         let text = got.as_ref().map(|e| collapsed(&e.text)).unwrap_or_default();
+        empty += usize::from(text.is_empty());
         let segments = |key: &str| -> Vec<String> {
             record[key]
                 .as_array()
@@ -188,7 +194,7 @@ fn trafilatura(dir: &Path) {
     let p = tp as f64 / (tp + fp).max(1) as f64;
     let r = tp as f64 / (tp + fneg).max(1) as f64;
     println!(
-        "trafilatura ({} pages): precision {p:.3}, recall {r:.3}, F1 {:.3} (segments tp {tp}, fp {fp}, fn {fneg}); title right {:.1} % of {titles}, date right {:.1} % of {dates}",
+        "trafilatura ({} pages): precision {p:.3}, recall {r:.3}, F1 {:.3} (segments tp {tp}, fp {fp}, fn {fneg}); title right {:.1} % of {titles}, date right {:.1} % of {dates}; empty {empty}",
         truth.len(),
         2.0 * p * r / (p + r).max(f64::EPSILON),
         100.0 * titles_right as f64 / f64::from(titles.max(1)),

@@ -5,10 +5,12 @@
 //!
 //! Metadata comes from what the page declares for machines (JSON-LD, Open Graph and other
 //! `<meta>` tags, `<time datetime>`, `<link rel=canonical>`) before what it shows (`h1`,
-//! `<title>`). The main text is found by scoring (`body`).
+//! `<title>`). The main text is found by scoring (`body`), and by Readability's algorithm
+//! (`readable`) when ours reads little.
 
 mod body;
 mod meta;
+mod readable;
 
 use chrono::{DateTime, Utc};
 use scraper::Html;
@@ -44,8 +46,21 @@ pub struct Extracted {
 pub fn extract(html: &str, url: &Url, content_language: Option<&str>) -> Extracted {
     let document = Html::parse_document(html);
     let meta = meta::Meta::read(&document, url);
-    let main = body::main_text(&document, url);
+    let mut main = body::main_text(&document, url);
     let title = meta.title(main.heading.as_deref());
+    // Our reading is precise but can miss a body split into many frames or marked with words
+    // our rules distrust; when it is short, Readability's is asked too and wins if it reads
+    // far more.
+    let ours = readable::words(&main.text);
+    if ours < readable::ASK_BELOW_WORDS {
+        if let Some(article) = readable::article_html(html, url) {
+            // Read by our rules in turn: its choice of container, our furniture.
+            let again = body::main_text(&Html::parse_document(&article), url);
+            if readable::reads_far_more(ours, readable::words(&again.text)) {
+                (main.text, main.refs) = (again.text, again.refs);
+            }
+        }
+    }
     Extracted {
         title,
         published: meta.published,
