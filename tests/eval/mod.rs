@@ -103,11 +103,12 @@ fn language_and_topic_targets_hold_on_the_labelled_set() {
         accuracy >= 0.99,
         "language accuracy {accuracy:.3} < 0.99: {mistakes:?}"
     );
+    // Issue 14's targets: no hard negative in any language is ever taken for the convention.
     assert!(
-        precision >= 0.95,
-        "topic precision {precision:.3} < 0.95: {mistakes:?}"
+        precision >= 1.0,
+        "topic precision {precision:.3} < 1.0: {mistakes:?}"
     );
-    assert!(recall >= 0.95, "topic recall {recall:.3} < 0.95: {mistakes:?}");
+    assert!(recall >= 0.98, "topic recall {recall:.3} < 0.98: {mistakes:?}");
 }
 
 #[derive(Deserialize)]
