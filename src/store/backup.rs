@@ -176,6 +176,24 @@ pub fn recover(
     }))
 }
 
+/// Where a compaction keeps the store it replaces until the new one is in place (see
+/// [`super::compact`]).
+pub const COMPACTED_OLD_DIR: &str = "compacted-old";
+
+/// Where a store is rebuilt from a backup before it moves in.
+pub(super) const RESTORING_DIR: &str = "restoring";
+
+/// Whether `name`, in a store's directory, is one of sled's own files: not the backups, the API
+/// socket, stores set aside, or the folders of a restore or a compaction under way.
+pub(super) fn is_sled_file(name: &str) -> bool {
+    !(name == BACKUP_DIR
+        || name == COMPACTED_OLD_DIR
+        || name == RESTORING_DIR
+        || name.starts_with("corrupt-")
+        || name.starts_with("before-restore-")
+        || name.ends_with(".sock"))
+}
+
 /// Moves the store's own files out of `store_dir` into `store_dir/name`; returns that folder.
 pub fn move_aside(store_dir: &Path, name: &str) -> Result<PathBuf, BackupError> {
     let aside = store_dir.join(name);
@@ -186,14 +204,7 @@ pub fn move_aside(store_dir: &Path, name: &str) -> Result<PathBuf, BackupError> 
     std::fs::create_dir_all(&aside).map_err(io(&aside))?;
     for entry in std::fs::read_dir(store_dir).map_err(io(store_dir))?.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let ours = file_name == BACKUP_DIR
-            || file_name.starts_with("corrupt-")
-            || file_name.starts_with("before-restore-")
-            || file_name.ends_with(".sock")
-            || file_name == "restoring"
-            || file_name == super::compact::OLD_DIR
-            || file_name == name;
-        if !ours {
+        if is_sled_file(&file_name) && file_name != name {
             std::fs::rename(entry.path(), aside.join(&file_name)).map_err(io(&entry.path()))?;
         }
     }
@@ -203,7 +214,7 @@ pub fn move_aside(store_dir: &Path, name: &str) -> Result<PathBuf, BackupError> 
 /// Restores `backup` into `store_dir`, whose store files must have been moved aside: through
 /// a folder beside them, so that a failure leaves no half store.
 pub fn restore_in_place(backup: &Path, store_dir: &Path) -> Result<u64, BackupError> {
-    let building = store_dir.join("restoring");
+    let building = store_dir.join(RESTORING_DIR);
     let _ = std::fs::remove_dir_all(&building);
     let entries = restore(backup, &building)?;
     for entry in std::fs::read_dir(&building)

@@ -11,16 +11,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::backup::{self, BackupError};
-
-/// Where the store being replaced waits until the new one is in place.
-pub const OLD_DIR: &str = "compacted-old";
+use super::backup::{self, is_sled_file, BackupError, COMPACTED_OLD_DIR as OLD_DIR};
 
 /// Written into [`OLD_DIR`] once every old file is in it: from then on the swap goes forward.
 const MOVED_MARKER: &str = ".all-moved";
 
-/// Where the new store is built (shared with [`backup::restore_in_place`]).
-const BUILD_DIR: &str = "restoring";
+/// Where the new store is built (as [`backup::restore_in_place`] does).
+const BUILD_DIR: &str = backup::RESTORING_DIR;
 
 /// The snapshot compaction rebuilds from, in the backups folder (not a `.twbak`: never taken
 /// for a daily backup, nor rotated away).
@@ -81,17 +78,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// Whether `name`, in a store's directory, is one of sled's own files (not the backups, the
-/// socket, set-aside stores or compaction's folders).
-fn is_sled_file(name: &str) -> bool {
-    !(name == backup::BACKUP_DIR
-        || name == OLD_DIR
-        || name == BUILD_DIR
-        || name.starts_with("corrupt-")
-        || name.starts_with("before-restore-")
-        || name.ends_with(".sock"))
 }
 
 /// Moves every entry of `from` accepted by `which` into `to`.
@@ -209,6 +195,16 @@ mod tests {
         store
     }
 
+    /// Adds article `n`; then the distinct URLs listed and the articles stored.
+    fn add_and_count(store: &Store, n: usize) -> (usize, usize) {
+        store
+            .upsert_entries("f", &[entry(n)], chrono::Utc::now())
+            .unwrap();
+        let mut listed = urls(store);
+        listed.dedup();
+        (listed.len(), store.article_count())
+    }
+
     const EVERY_TIME: Policy = Policy {
         factor: 1,
         min_bytes: 0,
@@ -232,23 +228,12 @@ mod tests {
         assert_eq!(store.bytes_on_disk().unwrap(), done.after);
         // Writable, new articles overwrite none (sled's id generator starts again in a new
         // database), and nothing of the swap is left behind.
-        store
-            .upsert_entries("f", &[entry(99)], chrono::Utc::now())
-            .unwrap();
-        let mut after = urls(&store);
-        after.dedup();
-        assert_eq!((after.len(), store.article_count()), (21, 21));
+        assert_eq!(add_and_count(&store, 99), (21, 21));
         // Again: each rebuilt database's generator starts from the same low value, so the
         // article added after the first compaction would be overwritten by the next one.
         drop(store);
         assert!(handle.compact_if_grown(EVERY_TIME).await.unwrap().is_some());
-        let store = handle.store().unwrap();
-        store
-            .upsert_entries("f", &[entry(100)], chrono::Utc::now())
-            .unwrap();
-        let mut after = urls(&store);
-        after.dedup();
-        assert_eq!((after.len(), store.article_count()), (22, 22));
+        assert_eq!(add_and_count(&handle.store().unwrap(), 100), (22, 22));
         for leftover in [OLD_DIR, BUILD_DIR] {
             assert!(!path.join(leftover).exists(), "{leftover} left");
         }
