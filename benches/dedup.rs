@@ -131,6 +131,34 @@ fn main() {
     }
     let tp = predicted.intersection(&truth).count();
     if std::env::var("DEDUP_DEBUG").is_ok() {
+        // Each wrongly joined story once: its members, their titles and why each joined.
+        let mut seen = HashSet::new();
+        for (a, _) in predicted.difference(&truth) {
+            let story = story_of[*a];
+            if !seen.insert(story) || seen.len() > 60 {
+                continue;
+            }
+            println!("WRONG STORY {story}");
+            for (member, reason) in store.join_reasons(story).unwrap() {
+                let article = store.article(member).unwrap().unwrap();
+                let truth_story = records
+                    .iter()
+                    .find(|(i, _)| entries[*i].0.url == article.entry.url)
+                    .map_or("?", |(_, s)| s.as_str());
+                let why = reason.map_or("founder".to_string(), |r| {
+                    serde_json::to_string(&r)
+                        .unwrap_or_default()
+                        .chars()
+                        .take(240)
+                        .collect()
+                });
+                println!(
+                    "   {member} {truth_story} [{}] {}\n      {why}",
+                    article.entry.lang.lang.as_deref().unwrap_or("?"),
+                    article.entry.title
+                );
+            }
+        }
         for (a, b) in predicted.difference(&truth).take(40) {
             let (ea, eb) = (&entries[records[*a].0].0, &entries[records[*b].0].0);
             println!(
