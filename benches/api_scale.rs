@@ -41,7 +41,7 @@ fn entry(n: usize) -> Entry {
     let words: Vec<&str> = (0..60)
         .map(|i| support::WORDS[(n * 7 + i * 13) % support::WORDS.len()])
         .collect();
-    let about = n % 10 == 0;
+    let about = n.is_multiple_of(10);
     let mut text = words.join(" ");
     for i in 0..TAIL {
         text.push(' ');
@@ -146,6 +146,7 @@ fn main() {
             feeds: Arc::new(RwLock::new(vec![])),
             poll,
             digest,
+            events: treatywatch::events::Events::default(),
         };
         tokio::spawn(treatywatch::api::serve(
             listener,

@@ -112,7 +112,7 @@ fn schedule(feed: usize) -> (chrono::Duration, chrono::Duration) {
 
 fn item(feed: usize, k: i64, published: DateTime<Utc>) -> String {
     let n = feed * 131 + k as usize;
-    let (title, lead) = if (feed + k as usize) % 4 == 0 {
+    let (title, lead) = if (feed + k as usize).is_multiple_of(4) {
         let country = COUNTRIES[n % COUNTRIES.len()];
         let states = 40 + n % 90;
         (

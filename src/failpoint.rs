@@ -7,7 +7,9 @@
 //! The points: `ingest.transaction` (an ingest transaction's writes made, not committed),
 //! `ingest.committed` (articles committed, the feed's state not yet recorded),
 //! `digest.rendered` (a digest built and rendered, not recorded), `digest.delivered` (a copy
-//! accepted by its sink, its state not yet recorded).
+//! accepted by its sink, its state not yet recorded), `compact.built` (a compaction's new store
+//! built beside the closed old one) and `compact.moved` (the old files moved aside and marked
+//! so, the new ones not yet in place).
 
 use std::sync::OnceLock;
 

@@ -245,6 +245,15 @@ impl ApiClient {
         self.get("/v1/digests", None)
     }
 
+    /// Has the daemon compact its store now.
+    pub fn compact(&self) -> Result<crate::store::compact::Compacted, ClientError> {
+        // Compaction copies every record; a large store takes a while, never this long.
+        self.send(
+            self.http.post("http://daemon/v1/compact").timeout(POLL_TIMEOUT),
+            "/v1/compact",
+        )
+    }
+
     /// A snapshot of the daemon's store, written to `out` as it arrives.
     pub fn backup(&self, out: &mut impl std::io::Write) -> Result<(), ClientError> {
         let failed = |message: String| ClientError::Unreachable {

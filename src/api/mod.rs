@@ -26,6 +26,7 @@ pub use crate::digest::desk::{DigestAction, DigestRefused, DigestReport};
 use crate::events::RefreshSummary;
 use crate::model::Feed;
 use crate::query::{self, ArticleKey};
+use crate::store::compact::{Compacted, Policy};
 use crate::store::{ArticleFilter, StoreError, StoreHandle};
 
 /// The API version this build speaks: the `/v1/` of every path, and `api` in `/v1/health`.
@@ -87,6 +88,8 @@ pub struct ApiState {
     /// To the digest timer, which makes, resends and previews digests one at a time with its
     /// own deliveries, so that no copy goes out twice.
     pub digest: mpsc::Sender<DigestRequest>,
+    /// Where what the API does besides reading (a compaction) is logged and counted.
+    pub events: crate::events::Events,
 }
 
 /// A digest action and where its answer goes.
@@ -135,6 +138,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/export", get(export))
         .route("/v1/poll", post(poll))
         .route("/v1/backup", get(backup))
+        .route("/v1/compact", post(compact))
         .route("/v1/digests", get(digests))
         .route("/v1/digest", post(digest))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
@@ -333,6 +337,27 @@ async fn poll(
     }
 }
 
+/// `POST /v1/compact`: the store rebuilt from a snapshot of itself now, whatever its size, as
+/// the daily upkeep does when it has grown; logged and counted as the upkeep's are.
+async fn compact(State(state): State<ApiState>) -> Result<Json<Compacted>, Failure> {
+    let started = tokio::time::Instant::now();
+    let result = state.store.compact_if_grown(Policy::always()).await;
+    let answer = match &result {
+        Ok(Some(done)) => Ok(Json(done.clone())),
+        Ok(None) => Err(Failure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store is closed (reopening after a failure); try again".into(),
+        )),
+        Err(e) => Err(Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    };
+    crate::events::CompactFinished {
+        took: started.elapsed(),
+        result,
+    }
+    .emit(&state.events);
+    answer
+}
+
 /// `POST /v1/digest` with a [`DigestAction`] as its JSON body.
 async fn digest(
     State(state): State<ApiState>,
@@ -511,6 +536,7 @@ mod tests {
             feeds: Arc::default(),
             poll,
             digest,
+            events: crate::events::Events::default(),
         };
         let path = dir.path().join("api.sock");
         let shutdown = CancellationToken::new();

@@ -1,5 +1,6 @@
 //! `treatywatch backup FILE` and `treatywatch restore FILE`: a consistent snapshot of the
-//! store (through the daemon while it runs), and the store rebuilt from one.
+//! store (through the daemon while it runs), and the store rebuilt from one; `treatywatch
+//! compact`, the store rebuilt from a snapshot of itself.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use super::output::stdout;
 use super::Cli;
 use crate::api::client::{ApiClient, Found};
 use crate::store::backup::{self, BackupError};
+use crate::store::compact;
 use crate::store::{Store, StoreError};
 
 /// Arguments of `backup`.
@@ -62,6 +64,39 @@ pub fn backup(cli: &Cli, args: &BackupArgs) -> anyhow::Result<ExitCode> {
         out,
         "backed up {entries} records from {through} to {}",
         args.file.display()
+    )?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Compacts the store now: through the daemon when it holds the store, else by itself.
+pub fn compact(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.optional_config()?;
+    let store_path = cli.store_path(config.as_ref())?;
+    let socket = crate::api::socket_path(config.as_ref().and_then(|c| c.api_socket.as_deref()), &store_path);
+    let (done, through) = match ApiClient::find(&socket)? {
+        Found::Daemon(client) => (client.compact()?, "the running daemon"),
+        Found::Absent | Found::Stale(_) => {
+            if !store_path.exists() {
+                return Err(super::no_store_yet(&store_path));
+            }
+            let handle = crate::store::StoreHandle::new(Store::open(&store_path)?);
+            let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+            let done = runtime
+                .block_on(handle.compact_if_grown(compact::Policy::always()))?
+                .context("the store closed before it could be compacted")?;
+            (done, "the store")
+        }
+    };
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    let mut out = stdout();
+    writeln!(
+        out,
+        "compacted {} from {:.1} MiB to {:.1} MiB on disk ({} records, by {through})",
+        store_path.display(),
+        mib(done.before),
+        mib(done.after),
+        done.entries
     )?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)

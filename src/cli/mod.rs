@@ -97,6 +97,9 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Rebuild the store from a snapshot (its current files are moved aside, not deleted)
     Restore(backup::RestoreArgs),
+    /// Rebuild the store from a snapshot of itself now, giving back the space sled keeps (the
+    /// daemon does it daily once its files have grown; through the daemon while it runs)
+    Compact,
     /// Import feeds from an OPML file into the config, or export the configured feeds as OPML
     Opml(opml::OpmlArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -178,6 +181,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Prune(args) => prune::run(&cli, args),
         Command::Backup(args) => backup::backup(&cli, args),
         Command::Restore(args) => backup::restore(&cli, args),
+        Command::Compact => backup::compact(&cli),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
     }

@@ -140,6 +140,7 @@ pub async fn run(
         feeds: scheduler.running_feeds(),
         poll: scheduler.poll_requests(),
         digest: digest_requests,
+        events: options.events.clone(),
     };
     tracker.spawn(serve_api(socket, state, shutdown.clone()));
     if let Some(addr) = config.api_listen {

@@ -183,12 +183,47 @@ pub const COMPACTED_OLD_DIR: &str = "compacted-old";
 /// Where a store is rebuilt from a backup before it moves in.
 pub(super) const RESTORING_DIR: &str = "restoring";
 
+/// The file locked while a store's files are rebuilt or swapped (see [`swap_lock`]).
+const SWAP_LOCK: &str = ".swap.lock";
+
+/// Locks the store's files against a rebuild or swap in another process, waiting for one under
+/// way: a daemon's compaction closes the store while it swaps the files, and a command that
+/// opened it in that moment would otherwise undo the swap under it or open half a store. In a
+/// folder it may not write (a read-only disk), no swap can be under way, and none is locked.
+pub(super) fn swap_lock(store_dir: &Path) -> Result<Option<std::fs::File>, BackupError> {
+    let path = store_dir.join(SWAP_LOCK);
+    let io = |source| BackupError::Io {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(store_dir).map_err(io)?;
+    let opened = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                std::fs::File::open(&path)
+            }
+            _ => Err(e),
+        });
+    let file = match opened {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e)),
+    };
+    file.lock().map_err(io)?;
+    Ok(Some(file))
+}
+
 /// Whether `name`, in a store's directory, is one of sled's own files: not the backups, the API
 /// socket, stores set aside, or the folders of a restore or a compaction under way.
 pub(super) fn is_sled_file(name: &str) -> bool {
     !(name == BACKUP_DIR
         || name == COMPACTED_OLD_DIR
         || name == RESTORING_DIR
+        || name == SWAP_LOCK
         || name.starts_with("corrupt-")
         || name.starts_with("before-restore-")
         || name.ends_with(".sock"))
@@ -214,6 +249,7 @@ pub fn move_aside(store_dir: &Path, name: &str) -> Result<PathBuf, BackupError> 
 /// Restores `backup` into `store_dir`, whose store files must have been moved aside: through
 /// a folder beside them, so that a failure leaves no half store.
 pub fn restore_in_place(backup: &Path, store_dir: &Path) -> Result<u64, BackupError> {
+    let _swapping = swap_lock(store_dir)?;
     let building = store_dir.join(RESTORING_DIR);
     let _ = std::fs::remove_dir_all(&building);
     let entries = restore(backup, &building)?;

@@ -32,7 +32,7 @@ pub const FACTOR: u64 = 4;
 pub const MIN_BYTES: u64 = 32 * 1024 * 1024;
 
 /// What a compaction did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Compacted {
     /// The store's bytes on disk before.
     pub before: u64,
@@ -67,6 +67,15 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// Compacts whatever the store's size: what `treatywatch compact` asks for.
+    pub fn always() -> Policy {
+        Policy {
+            factor: 0,
+            min_bytes: 0,
+            wait: HANDLES_WAIT,
+        }
+    }
+
     /// Whether a store of `bytes` on disk with a snapshot of `snapshot` bytes is worth it.
     pub fn worth_it(&self, bytes: u64, snapshot: u64) -> bool {
         bytes >= self.min_bytes && bytes > snapshot.saturating_mul(self.factor)
@@ -101,6 +110,7 @@ fn sync_dir(dir: &Path) -> Result<(), BackupError> {
 /// Builds the new store from `snapshot` beside the closed old one in `store_dir`, then swaps
 /// them. On an error before the swap the old store is untouched; the new one is removed.
 pub fn rebuild(store_dir: &Path, snapshot: &Path) -> Result<u64, BackupError> {
+    let _swapping = backup::swap_lock(store_dir)?;
     let build = store_dir.join(BUILD_DIR);
     let _ = std::fs::remove_dir_all(&build);
     let entries = match backup::restore(snapshot, &build) {
@@ -110,6 +120,7 @@ pub fn rebuild(store_dir: &Path, snapshot: &Path) -> Result<u64, BackupError> {
             return Err(e);
         }
     };
+    crate::failpoint::pause("compact.built");
     let old = store_dir.join(OLD_DIR);
     let moved = std::fs::create_dir_all(&old)
         .map_err(io(&old))
@@ -119,10 +130,11 @@ pub fn rebuild(store_dir: &Path, snapshot: &Path) -> Result<u64, BackupError> {
         .and_then(|()| sync_dir(store_dir));
     if let Err(e) = moved {
         // Without the marker this puts the old files back.
-        finish(store_dir)?;
+        finish_locked(store_dir)?;
         return Err(e);
     }
-    finish(store_dir)?;
+    crate::failpoint::pause("compact.moved");
+    finish_locked(store_dir)?;
     Ok(entries)
 }
 
@@ -130,9 +142,23 @@ pub fn rebuild(store_dir: &Path, snapshot: &Path) -> Result<u64, BackupError> {
 /// marker the old files go back and the half-built store is removed; after it the new files
 /// move in. Then the leftovers go.
 pub fn finish(store_dir: &Path) -> Result<(), BackupError> {
+    if !store_dir.exists() {
+        return Ok(());
+    }
+    let _swapping = backup::swap_lock(store_dir)?;
+    finish_locked(store_dir)
+}
+
+/// [`finish`], with the swap lock held by the caller.
+fn finish_locked(store_dir: &Path) -> Result<(), BackupError> {
     let old = store_dir.join(OLD_DIR);
     let build = store_dir.join(BUILD_DIR);
     if !old.exists() {
+        // No swap under way, and with the lock no build either: a store built and never
+        // swapped in (a kill before the swap) is only space.
+        if build.exists() {
+            std::fs::remove_dir_all(&build).map_err(io(&build))?;
+        }
         return Ok(());
     }
     if old.join(MOVED_MARKER).exists() {
@@ -296,5 +322,21 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(urls(&store).len(), 20, "the new store, whole");
         assert!(!path.join(OLD_DIR).exists() && !path.join(BUILD_DIR).exists());
+    }
+
+    #[test]
+    fn a_new_store_built_and_never_swapped_in_is_removed_and_the_old_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        half_swapped(&path);
+        // Cut before any old file moved: not even the old files' folder was made.
+        std::fs::remove_dir(path.join(OLD_DIR)).unwrap();
+        assert!(path.join(BUILD_DIR).exists());
+        let store = Store::open(&path).unwrap();
+        assert_eq!(urls(&store).len(), 21, "the old store, whole");
+        assert!(
+            !path.join(BUILD_DIR).exists(),
+            "the unused copy's space is given back"
+        );
     }
 }

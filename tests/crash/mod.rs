@@ -1,8 +1,9 @@
 //! The crash harness: the real daemon against a loopback site that keeps publishing (new
 //! items, edits, republished copies, translations; two feeds and a page source), killed with
 //! SIGKILL again and again — at random moments, mid-fetch (a site that drips its bodies),
-//! mid-ingest and mid-digest (failpoints it arms with `TREATYWATCH_PAUSE_AT`), and mid-send (a
-//! webhook receiver that holds the request) — and restarted each time. After every kill the
+//! mid-ingest, mid-digest and mid-compaction (failpoints it arms with `TREATYWATCH_PAUSE_AT`;
+//! `treatywatch compact` starts a compaction), and mid-send (a webhook receiver that holds the
+//! request) — and restarted each time. After every kill the
 //! store must open and hold together (`check-store`); at the end every published article is in
 //! it exactly once with its latest words, the digests' windows follow each other without a gap,
 //! and every digest reached the mail server and the webhook receiver, twice only where a kill
@@ -283,13 +284,15 @@ enum Kill {
 
 impl Kill {
     fn pick(rng: &mut Rng) -> Kill {
-        match rng.below(10) {
+        match rng.below(12) {
             0..=2 => Kill::Anytime,
             3 => Kill::MidFetch,
             4 => Kill::At("ingest.transaction"),
             5 => Kill::At("ingest.committed"),
             6 => Kill::At("digest.rendered"),
             7 => Kill::At("digest.delivered"),
+            8 => Kill::At("compact.built"),
+            9 => Kill::At("compact.moved"),
             _ => Kill::MidSend,
         }
     }
@@ -498,6 +501,10 @@ fn the_daemon_killed_at_every_step_loses_and_repeats_nothing() {
             }
             Kill::At(point) if point.starts_with("ingest") => {
                 clients.push(spawn_cli(&ws, &["poll", "--once"]));
+                wait_for(point, || daemon.logged("failpoint reached"));
+            }
+            Kill::At(point) if point.starts_with("compact") => {
+                clients.push(spawn_cli(&ws, &["compact"]));
                 wait_for(point, || daemon.logged("failpoint reached"));
             }
             Kill::At(point) => {

@@ -668,6 +668,42 @@ fn a_backup_taken_while_the_daemon_writes_restores_and_a_corrupt_store_starts_fr
 }
 
 #[test]
+fn compact_rebuilds_the_store_through_the_daemon_and_by_itself_and_keeps_every_record() {
+    let (server, ws) = crate::common::polled_fixtures();
+    ws.write_config(&format!(
+        "[fetch]\ninterval = \"1s\"\n\n{}",
+        crate::common::good_feeds(&server)
+    ));
+    let daemon = Daemon::start(&ws);
+    wait_for("READY=1", || daemon.notified("READY=1"));
+    wait_for("polls", || requests_to(&server, "/vi.rss") >= 2);
+    let said = read(&ws, &["compact"]);
+    assert!(said.contains("by the running daemon"), "{said}");
+    // The daemon goes on with the new store: it polls and answers.
+    let polls = requests_to(&server, "/vi.rss");
+    wait_for("polls after the compaction", || {
+        requests_to(&server, "/vi.rss") > polls + 1
+    });
+    assert!(
+        daemon.logged("store compacted"),
+        "{:?}",
+        daemon.logs.lock().unwrap()
+    );
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    let listed = read(&ws, &["list", "--json", "--limit", "0"]);
+    let stories = read(&ws, &["stories", "--json", "--limit", "0"]);
+    assert!(!listed.is_empty());
+
+    let said = read(&ws, &["compact"]);
+    assert!(said.contains("by the store"), "{said}");
+    assert_eq!(read(&ws, &["list", "--json", "--limit", "0"]), listed);
+    assert_eq!(read(&ws, &["stories", "--json", "--limit", "0"]), stories);
+    let report = read(&ws, &["check-store", "--json"]);
+    assert!(report.contains("\"problem_count\":0"), "{report}");
+}
+
+#[test]
 fn the_socket_refuses_a_user_without_permission() {
     use std::os::unix::fs::PermissionsExt;
     let (_server, ws) = crate::common::polled_fixtures();
