@@ -592,8 +592,9 @@ fn poll_once_draws_a_progress_bar_only_on_a_terminal() {
     assert!(drawn.contains("vnexpress: 0 new"), "{drawn}");
 }
 
-#[test]
-fn a_backup_taken_while_the_daemon_writes_restores_and_a_corrupt_store_starts_from_one() {
+/// The fixtures' feeds polled every second by a daemon that has polled one of them `polls`
+/// times.
+fn polling_every_second(polls: usize) -> (TestServer, Workspace, Daemon) {
     let (server, ws) = crate::common::polled_fixtures();
     ws.write_config(&format!(
         "[fetch]\ninterval = \"1s\"\n\n{}",
@@ -601,7 +602,13 @@ fn a_backup_taken_while_the_daemon_writes_restores_and_a_corrupt_store_starts_fr
     ));
     let daemon = Daemon::start(&ws);
     wait_for("READY=1", || daemon.notified("READY=1"));
-    wait_for("polls", || requests_to(&server, "/vi.rss") >= 3);
+    wait_for("polls", || requests_to(&server, "/vi.rss") >= polls);
+    (server, ws, daemon)
+}
+
+#[test]
+fn a_backup_taken_while_the_daemon_writes_restores_and_a_corrupt_store_starts_from_one() {
+    let (_server, ws, daemon) = polling_every_second(3);
     let file = ws.dir.path().join("snapshot.twbak");
     let said = read(&ws, &["backup", file.to_str().unwrap()]);
     assert!(said.contains("from the running daemon"), "{said}");
@@ -669,14 +676,7 @@ fn a_backup_taken_while_the_daemon_writes_restores_and_a_corrupt_store_starts_fr
 
 #[test]
 fn compact_rebuilds_the_store_through_the_daemon_and_by_itself_and_keeps_every_record() {
-    let (server, ws) = crate::common::polled_fixtures();
-    ws.write_config(&format!(
-        "[fetch]\ninterval = \"1s\"\n\n{}",
-        crate::common::good_feeds(&server)
-    ));
-    let daemon = Daemon::start(&ws);
-    wait_for("READY=1", || daemon.notified("READY=1"));
-    wait_for("polls", || requests_to(&server, "/vi.rss") >= 2);
+    let (server, ws, daemon) = polling_every_second(2);
     let said = read(&ws, &["compact"]);
     assert!(said.contains("by the running daemon"), "{said}");
     // The daemon goes on with the new store: it polls and answers.
