@@ -41,9 +41,10 @@ static VERSION_ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(\sversion\s*=\s*)(["'])([^"']*)(["'])"#).expect("a valid literal pattern")
 });
 
-/// An XML declaration (or what looks like one), anywhere.
+/// An XML declaration (or what looks like one), anywhere, up to the `?>` an XML reader ends it
+/// at, whatever comes before (a `>` included: `<?xml version="1>` runs on to the next `?>`).
 static DECLARATION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<\?xml\s[^>]*\?>").expect("a valid literal pattern"));
+    LazyLock::new(|| Regex::new(r"(?s)<\?xml\s.*?\?>").expect("a valid literal pattern"));
 
 /// The feed text with what feed-rs would refuse mended; borrowed when nothing needed it.
 pub fn repair(text: &str) -> Cow<'_, str> {
@@ -342,6 +343,12 @@ mod tests {
             "<channel><?xml version=\"1.0\" encoding=\"koi8-r\"?>",
         );
         assert_eq!(titles(&inside), ["AT&T wins … café deal"]);
+        // Found by a later campaign: a broken one with a `>` in it runs on to the next `?>`.
+        let broken = rss("<rss version=\"2.0\">").replace(
+            "<channel>",
+            "<channel><?xml version=\"1.0>\n<title>x</title>\" encoding=\"koi8-r\"?>",
+        );
+        assert_eq!(titles(&broken), ["AT&T wins … café deal"]);
         // The one at the start stays.
         assert!(repair(&rss("<rss version=\"2.0\">")).starts_with("<?xml version=\"1.0\"?>"));
     }
