@@ -54,23 +54,37 @@ pub fn repair(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Every XML declaration but one at the very start: a second one (concatenated feeds, a
-/// template that printed its header twice) is ill-formed, and feed-rs switches its decoder on
-/// it, which its XML reader cannot do mid-document (it panics).
+/// A well-formed declaration naming UTF-8 or no encoding, which is left as it is.
+static UTF8_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"^<\?xml\s+version\s*=\s*["'][0-9.]+["'](\s+encoding\s*=\s*["'](?i:utf-?8)["'])?(\s+standalone\s*=\s*["'](yes|no)["'])?\s*\?>$"#,
+    )
+    .expect("a valid literal pattern")
+});
+
+/// What the declaration at the start becomes: the text is UTF-8 by now, whatever it said.
+const UTF8_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
+/// Every XML declaration but one at the very start, and that one made to say UTF-8 and
+/// nothing else: a second one (concatenated feeds, a template that printed its header twice)
+/// is ill-formed, and a long or garbled first one can still name another encoding after the
+/// one decoding rewrote; feed-rs switches its decoder on such a name, which its XML reader
+/// cannot do once past the document's first bytes (it panics).
 fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
     let lead = text.len() - text.trim_start_matches('\u{feff}').trim_start().len();
-    let stray: Vec<_> = DECLARATION
-        .find_iter(text)
-        .filter(|m| m.start() != lead)
-        .map(|m| m.range())
-        .collect();
-    if stray.is_empty() {
+    let found: Vec<_> = DECLARATION.find_iter(text).map(|m| m.range()).collect();
+    let clean_lead =
+        |range: &std::ops::Range<usize>| range.start == lead && UTF8_ONLY.is_match(&text[range.clone()]);
+    if found.iter().all(clean_lead) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for range in stray {
+    for range in found {
         out.push_str(&text[at..range.start]);
+        if range.start == lead {
+            out.push_str(UTF8_DECLARATION);
+        }
         at = range.end;
     }
     out.push_str(&text[at..]);
@@ -349,8 +363,15 @@ mod tests {
             "<channel><?xml version=\"1.0>\n<title>x</title>\" encoding=\"koi8-r\"?>",
         );
         assert_eq!(titles(&broken), ["AT&T wins … café deal"]);
-        // The one at the start stays.
+        // The one at the start stays, saying UTF-8 and nothing else, however garbled it was
+        // (found by the same campaign: a later `encoding=` inside a broken first one).
         assert!(repair(&rss("<rss version=\"2.0\">")).starts_with("<?xml version=\"1.0\"?>"));
+        let garbled = rss("<rss version=\"2.0\">").replacen(
+            "<?xml version=\"1.0\"?>",
+            "<?xml version=\"1.0\" encoding\u{c3}\u{dd}version=\"1.0\" encoding=\"windows-1256\"?>",
+            1,
+        );
+        assert_eq!(titles(&garbled), ["AT&T wins … café deal"]);
     }
 
     #[test]
