@@ -16,7 +16,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// thread caches, and freed pages returned at once. On the daemon's first cycle of the
 /// standard corpus (`poll_cycle`, 16 MiB store cache) returning dirty pages within half a
 /// second and 4 KiB thread caches peaked at 106 MB RSS; at once and 1 KiB caches with a
-/// quarter of the slots, at 99 MB, for about a tenth more system time in a cold `poll --once`.
+/// quarter of the slots, at 99 MB (95.6 MB in the bench), for some 0.7 s more system time in a
+/// cold `poll --once` (of 9-13 s of CPU in all on this shared machine).
 #[allow(non_upper_case_globals)]
 #[export_name = "_rjem_malloc_conf"]
 pub static malloc_conf: &[u8] =

@@ -46,10 +46,7 @@ pub fn backup(cli: &Cli, args: &BackupArgs) -> anyhow::Result<ExitCode> {
             "the running daemon"
         }
         Found::Absent | Found::Stale(_) => {
-            if !store_path.exists() {
-                return Err(super::no_store_yet(&store_path));
-            }
-            let store = Store::open(&store_path)?;
+            let store = super::open_existing_store(cli, config.as_ref())?;
             store.backup_to(&temp)?;
             "the store"
         }
@@ -77,10 +74,7 @@ pub fn compact(cli: &Cli) -> anyhow::Result<ExitCode> {
     let (done, through) = match ApiClient::find(&socket)? {
         Found::Daemon(client) => (client.compact()?, "the running daemon"),
         Found::Absent | Found::Stale(_) => {
-            if !store_path.exists() {
-                return Err(super::no_store_yet(&store_path));
-            }
-            let handle = crate::store::StoreHandle::new(Store::open(&store_path)?);
+            let handle = crate::store::StoreHandle::new(super::open_existing_store(cli, config.as_ref())?);
             let runtime = tokio::runtime::Builder::new_current_thread().build()?;
             let done = runtime
                 .block_on(handle.compact_if_grown(compact::Policy::always()))?

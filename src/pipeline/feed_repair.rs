@@ -48,7 +48,7 @@ static DECLARATION: LazyLock<Regex> =
 
 /// The feed text with what feed-rs would refuse mended; borrowed when nothing needed it.
 pub fn repair(text: &str) -> Cow<'_, str> {
-    match drop_stray_declarations(text) {
+    match normalise_declarations(text) {
         Cow::Borrowed(text) => repair_markup(text),
         Cow::Owned(text) => Cow::Owned(repair_markup(&text).into_owned()),
     }
@@ -70,7 +70,7 @@ const UTF8_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 /// is ill-formed, and a long or garbled first one can still name another encoding after the
 /// one decoding rewrote; feed-rs switches its decoder on such a name, which its XML reader
 /// cannot do once past the document's first bytes (it panics).
-fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
+fn normalise_declarations(text: &str) -> Cow<'_, str> {
     let lead = text.len() - text.trim_start_matches('\u{feff}').trim_start().len();
     let found: Vec<_> = DECLARATION.find_iter(text).map(|m| m.range()).collect();
     let clean_lead =

@@ -57,7 +57,8 @@ const LOCK_RETRIES: u32 = 10;
 const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// sled's default page cache is about 1 GiB. The daemon's peak RSS in its first cycle of the
-/// standard corpus (1000 feeds, `poll_cycle`): 138 MB with 64 MiB, 121 with 32, 106 with 16.
+/// standard corpus (1000 feeds, `poll_cycle`, before jemalloc's settings in `main.rs` were
+/// trimmed): 138 MB with 64 MiB, 121 with 32, 106 with 16.
 /// The daemon paces its polls, so its first cycle took 10.1 s with each; a cold `poll --once`,
 /// which ingests as fast as it can, took 7.05 s with 16 MiB and 6.74 s with 64 (a miss
 /// rebuilds a page from the OS's file cache), and `ingest_scale` at 200,000 articles measured
