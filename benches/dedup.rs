@@ -139,8 +139,21 @@ fn main() {
                 continue;
             }
             println!("WRONG STORY {story}");
+            let event_of = |url: &str| {
+                entries
+                    .iter()
+                    .filter(|(e, _)| e.url == url)
+                    .map(|(e, _)| e.event.clone())
+                    .collect::<Vec<_>>()
+            };
+            let founder_events = event_of(&store.article(story).unwrap().unwrap().entry.url);
             for (member, reason) in store.join_reasons(story).unwrap() {
                 let article = store.article(member).unwrap().unwrap();
+                let conflicts: Vec<bool> = event_of(&article.entry.url)
+                    .iter()
+                    .flat_map(|e| founder_events.iter().map(move |f| e.conflicts_with(f)))
+                    .collect();
+                println!("      versions conflicting with the founder's: {conflicts:?}");
                 let truth_story = records
                     .iter()
                     .find(|(i, _)| entries[*i].0.url == article.entry.url)

@@ -206,6 +206,12 @@ pub struct Event {
     /// original's sentences and their relative lengths (Gale and Church's observation, which
     /// sentence aligners are built on); another report of the event does not.
     pub shape: Vec<u8>,
+    /// How the people its title names sound ([`super::persons`]), each followed by a space:
+    /// compared across scripts.
+    pub persons: Vec<u8>,
+    /// How its whole title sounds, when its script does not tell names from words (Arabic):
+    /// the people another report names are listened for in it.
+    pub sounds: Vec<u8>,
 }
 
 /// Sentences of a text whose shape is kept at most.
@@ -525,6 +531,126 @@ fn lookup(tokens: &[Tok<'_>], at: usize) -> Option<(Meaning, usize)> {
     longest_name(tokens, at, MAX_NAME_WORDS, |key| g.look_up(key))
 }
 
+/// Lower-case words inside a person's name ("Khalid al-Mansouri", "Ludwig van Beethoven").
+const NAME_PARTICLES: [&str; 21] = [
+    "al", "el", "ibn", "bin", "ben", "van", "von", "der", "de", "da", "dos", "del", "di", "du", "аль", "эль",
+    "ибн", "бин", "ван", "фон", "де",
+];
+
+/// How the people a title names sound, and, in a script without case, how the whole title
+/// sounds (see [`Event::persons`] and [`Event::sounds`]). A person is two or more
+/// capitalised words in a row (with [`NAME_PARTICLES`] between them) that are no place, no
+/// month and no actor (actors compare by their own detail), in English and Spanish with one
+/// word at least that the language does not also write in lower case ("World Bank",
+/// "Naciones Unidas" are organisations); in Chinese a name written with "·".
+fn title_persons(actors: &Actors, title: &str, lang: Option<&str>, script: Script) -> (Vec<u8>, Vec<u8>) {
+    use super::persons::{is_common_word, push_sounds, MAX_TITLE_SOUNDS, MIN_SOUNDS};
+    let toks = tokens(title);
+    let (mut persons, mut sounds) = (Vec::new(), Vec::new());
+    let mut add = |words: &[&str]| {
+        let mut name = Vec::new();
+        for word in words {
+            push_sounds(word, &mut name);
+        }
+        if name.len() >= MIN_SOUNDS {
+            persons.extend_from_slice(&name);
+            persons.push(b' ');
+        }
+    };
+    match script {
+        Script::Other => {
+            for tok in &toks {
+                if let Token::Word(word) = tok.token {
+                    push_sounds(word, &mut sounds);
+                }
+                if sounds.len() >= MAX_TITLE_SOUNDS {
+                    break;
+                }
+            }
+            sounds.truncate(MAX_TITLE_SOUNDS);
+        }
+        Script::Han => {
+            for pair in toks.windows(2) {
+                if let (Token::Han(first), Token::Han(last)) = (&pair[0].token, &pair[1].token) {
+                    if pair[1].gap == "·" || pair[1].gap == "・" {
+                        let given: Vec<char> = first.chars().collect();
+                        let given: String = given[given.len().saturating_sub(4)..].iter().collect();
+                        let family: String = last.chars().take(4).collect();
+                        add(&[&given, &family]);
+                    }
+                }
+            }
+        }
+        Script::Latin | Script::Cyrillic => {
+            let cased = |w: &str| {
+                w.chars().next().is_some_and(char::is_uppercase) && w.chars().skip(1).any(char::is_lowercase)
+            };
+            let words: Vec<&str> = toks
+                .iter()
+                .filter_map(|t| match t.token {
+                    Token::Word(w) if w.chars().count() >= 4 => Some(w),
+                    _ => None,
+                })
+                .collect();
+            // A headline in title case says nothing by its capitals.
+            let capitalised = words.iter().filter(|w| cased(w)).count();
+            if words.len() >= 4 && capitalised * 4 >= words.len() * 3 {
+                return (persons, sounds);
+            }
+            let joined = |t: &Tok<'_>| t.gap.chars().all(|c| c == ' ' || c == '-' || c == '\u{a0}');
+            // A capitalised word that is a name of its own: no place, month or actor.
+            let name_at = |i: usize| -> Option<&str> {
+                match toks.get(i)?.token {
+                    Token::Word(w)
+                        if cased(w) && actor_at(actors, &toks, i).is_none() && lookup(&toks, i).is_none() =>
+                    {
+                        Some(w)
+                    }
+                    _ => None,
+                }
+            };
+            let mut i = 0;
+            while i < toks.len() {
+                let Some(first) = name_at(i) else {
+                    i += 1;
+                    continue;
+                };
+                let mut run = vec![first];
+                let mut names = 1;
+                let mut j = i + 1;
+                while j < toks.len() && joined(&toks[j]) {
+                    if let Some(word) = name_at(j) {
+                        run.push(word);
+                        names += 1;
+                        j += 1;
+                        continue;
+                    }
+                    let particle = match toks[j].token {
+                        Token::Word(w) => NAME_PARTICLES.contains(&w),
+                        _ => false,
+                    };
+                    if particle && toks.get(j + 1).is_some_and(joined) && name_at(j + 1).is_some() {
+                        if let Token::Word(w) = toks[j].token {
+                            run.push(w);
+                        }
+                        j += 1;
+                        continue;
+                    }
+                    break;
+                }
+                let a_name = run
+                    .iter()
+                    .any(|w| cased(w) && w.chars().count() >= 3 && !is_common_word(w, lang));
+                if names >= 2 && a_name {
+                    add(&run);
+                }
+                i = j;
+            }
+        }
+    }
+    (persons, sounds)
+}
+
 /// Where in a report a detail is first said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Part {
@@ -831,13 +957,29 @@ pub fn read_with(
     }
     // A city's country is said, not named: a report naming Beirut says Lebanon, and one
     // naming Lebanon conflicts with it in nothing; only the city is evidence of its own.
-    out.retain(|(d, _)| !(d.kind == Kind::Place && cities_in.iter().any(|(c, _)| *c == d.value)));
+    // Where each country so said was named: a title naming Senegal keeps it in its title
+    // when its text names Dakar.
+    let mut named_at: Vec<(String, Part)> = Vec::new();
+    out.retain(|(d, part)| {
+        let implied = d.kind == Kind::Place && cities_in.iter().any(|(c, _)| *c == d.value);
+        if implied {
+            named_at.push((d.value.clone(), *part));
+        }
+        !implied
+    });
     // A title's city says its country in the title: "Sydney" and "Australia" agree there.
     cities_in.sort_unstable();
     cities_in.dedup_by(|later, first| later.0 == first.0);
     out.extend(cities_in.into_iter().map(|(country, at)| {
+        let named_in_title = named_at
+            .iter()
+            .any(|(c, part)| *c == country && *part == Part::Title);
+        let part = if at < title_end || named_in_title {
+            Part::Title
+        } else {
+            Part::Body
+        };
         let value = format!("{IMPLIED}{country}");
-        let part = if at < title_end { Part::Title } else { Part::Body };
         (
             Detail {
                 kind: Kind::Place,
@@ -926,6 +1068,8 @@ impl Event {
         published: Option<DateTime<Utc>>,
     ) -> Event {
         let details = read_with(actors, title, text, lang, published);
+        let script = Script::of_lang(lang);
+        let (persons, sounds) = title_persons(actors, headline(title), lang, script);
         // The countries a title's cities imply are for comparing titles only.
         let named = |d: &Detail| !is_implied(d.key());
         let mut lead: Vec<u32> = details
@@ -965,8 +1109,10 @@ impl Event {
             headline,
             lead,
             said,
-            script: Script::of_lang(lang),
+            script,
             shape: shape(text),
+            persons,
+            sounds,
         }
     }
 
@@ -1051,7 +1197,30 @@ impl Event {
     /// "150 riders …"). What an event is, every report says first; the background after it
     /// each outlet picks for itself.
     pub fn conflicts_with(&self, other: &Event) -> bool {
-        (self.names_more_than(other) && other.names_more_than(self)) || self.titles_conflict(other)
+        (self.names_more_than(other) && other.names_more_than(self))
+            || self.titles_conflict(other)
+            || self.persons_conflict(other)
+    }
+
+    /// Whether the two titles are about different people: both name people and none of one
+    /// sounds like any of the other; or one names people and the other, in a script whose
+    /// names we cannot tell from its words, says none of them.
+    pub fn persons_conflict(&self, other: &Event) -> bool {
+        use super::persons::{alike, heard};
+        let people = |e: &'_ Event| -> Vec<Vec<u8>> {
+            e.persons
+                .split(|b| *b == b' ')
+                .filter(|p| !p.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect()
+        };
+        let (mine, theirs) = (people(self), people(other));
+        match (mine.is_empty(), theirs.is_empty()) {
+            (false, false) => !mine.iter().any(|p| theirs.iter().any(|q| alike(p, q))),
+            (false, true) => !other.sounds.is_empty() && !mine.iter().any(|p| heard(p, &other.sounds)),
+            (true, false) => !self.sounds.is_empty() && !theirs.iter().any(|q| heard(q, &self.sounds)),
+            (true, true) => false,
+        }
     }
 
     /// Whether both titles name details of one sort (figures, dates, cities, countries) and
@@ -1432,6 +1601,75 @@ mod tests {
             at,
         );
         assert!(!shout.conflicts_with(&plain));
+    }
+
+    #[test]
+    fn another_person_in_any_script_is_another_event() {
+        // Written here: one record broken by one runner, told in five languages, and the same
+        // record in the same city broken by another runner.
+        let at = "2025-11-18T09:00:00Z".parse().ok();
+        let told = [
+            ("en", "Amina Yusuf breaks the national 800 m record in Nairobi"),
+            ("fr", "Amina Yusuf bat le record national du 800 m à Nairobi"),
+            ("ru", "Амина Юсуф побила национальный рекорд на 800 м в Найроби"),
+            ("ar", "أمينة يوسف تحطم الرقم القياسي الوطني في 800 متر في نيروبي"),
+            ("zh", "阿米娜·优素福在内罗毕打破800米全国纪录"),
+        ];
+        let other = [
+            ("en", "Olga Petrenko breaks the national 800 m record in Nairobi"),
+            (
+                "ru",
+                "Ольга Петренко побила национальный рекорд на 800 м в Найроби",
+            ),
+            ("zh", "奥尔加·彼得连科在内罗毕打破800米全国纪录"),
+        ];
+        let event = |(lang, title): (&str, &str)| Event::of(title, "", Some(lang), at);
+        for (i, one) in told.iter().enumerate() {
+            for two in &told[i + 1..] {
+                assert!(
+                    !event(*one).conflicts_with(&event(*two)),
+                    "{} and {}",
+                    one.1,
+                    two.1
+                );
+            }
+            for two in &other {
+                assert!(
+                    event(*one).persons_conflict(&event(*two)),
+                    "{} and {}",
+                    one.1,
+                    two.1
+                );
+            }
+        }
+        // An organisation is no person: "World Bank" and "Banco Mundial" name nobody.
+        let bank = Event::of("World Bank lends Kenya 300 million dollars", "", Some("en"), at);
+        let banco = Event::of(
+            "El Banco Mundial presta 300 millones de dólares a Kenia",
+            "",
+            Some("es"),
+            at,
+        );
+        assert!(bank.persons.is_empty() && banco.persons.is_empty());
+        assert!(!bank.conflicts_with(&banco));
+    }
+
+    #[test]
+    fn a_country_named_in_a_title_stays_in_it_when_the_text_names_its_city() {
+        let at = "2025-11-18T09:00:00Z".parse().ok();
+        let senegal = Event::of(
+            "Senegal ratifies the convention after a parliamentary vote",
+            "Deputies in Dakar approved the text on Tuesday.",
+            Some("en"),
+            at,
+        );
+        let brazil = Event::of(
+            "Experts in São Paulo debate the convention",
+            "The meeting gathered lawyers and police officers.",
+            Some("en"),
+            at,
+        );
+        assert!(senegal.titles_conflict(&brazil));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod actors;
 pub mod event;
 pub mod gazetteer;
+pub mod persons;
 
 /// The zero of each decimal numeral system headlines in our languages use: ASCII,
 /// Arabic-Indic, Extended Arabic-Indic (Persian, Urdu), Devanagari, Bengali, Thai, full-width.

@@ -520,6 +520,11 @@ pub(super) fn encode_record(
     for key in title {
         v.extend_from_slice(&key.to_be_bytes());
     }
+    for sounds in [&event.persons, &event.sounds] {
+        let sounds = &sounds[..sounds.len().min(255)];
+        v.push(sounds.len() as u8);
+        v.extend_from_slice(sounds);
+    }
     v
 }
 
@@ -548,7 +553,10 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
             };
             // Records of the first version with details have no shape, those of the second
             // no headline: their lead stands for it; those of the third no title, whose
-            // details are then unknown (no title conflicts with theirs).
+            // details are then unknown (no title conflicts with theirs); those of the fourth
+            // no people's sounds (no person conflicts with theirs).
+            let mut persons = Vec::new();
+            let mut sounds = Vec::new();
             let (shape, headline, title) = match shape {
                 [] => (Vec::new(), None, Vec::new()),
                 [n, rest @ ..] => {
@@ -559,8 +567,22 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
                             let (keys, rest) = rest.split_at_checked(4 * usize::from(*h))?;
                             let title = match rest {
                                 [] => Vec::new(),
-                                [t, keys @ ..] if keys.len() == 4 * usize::from(*t) => decode(keys),
-                                _ => return None,
+                                [t, rest @ ..] => {
+                                    let (title, rest) = rest.split_at_checked(4 * usize::from(*t))?;
+                                    match rest {
+                                        [] => {}
+                                        [p, rest @ ..] => {
+                                            let (people, rest) = rest.split_at_checked(usize::from(*p))?;
+                                            let [n, rest @ ..] = rest else { return None };
+                                            if rest.len() != usize::from(*n) {
+                                                return None;
+                                            }
+                                            persons = people.to_vec();
+                                            sounds = rest.to_vec();
+                                        }
+                                    }
+                                    decode(title)
+                                }
                             };
                             (Some(decode(keys)), title)
                         }
@@ -578,6 +600,8 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
                     said,
                     script: Script::from_byte(*script),
                     shape,
+                    persons,
+                    sounds,
                 },
                 lang,
                 at: DateTime::from_timestamp_micros(micros)?,
@@ -648,7 +672,7 @@ mod tests {
     fn record_round_trips() {
         let happening = Happening {
             event: Event::of(
-                "72 quốc gia ký tại Hà Nội",
+                "Trần Thị Lan: 72 quốc gia ký tại Hà Nội",
                 "Hôm nay 72 quốc gia đã ký. Lễ ký diễn ra tại Hà Nội.",
                 Some("vi"),
                 None,
@@ -666,6 +690,16 @@ mod tests {
         );
         assert_eq!(record.happening, Some(happening.clone()));
         assert!(!happening.event.title.is_empty(), "72 and Hanoi with its country");
+        assert!(!happening.event.persons.is_empty(), "Trần Thị Lan");
+        // Records written before people's sounds were stored read none.
+        let sound_bytes = 2 + happening.event.persons.len() + happening.event.sounds.len();
+        let bytes = &bytes[..bytes.len() - sound_bytes];
+        let unheard = decode_record(bytes)
+            .expect("a record")
+            .happening
+            .expect("its event");
+        assert!(unheard.event.persons.is_empty());
+        assert_eq!(unheard.event.title, happening.event.title);
         // Records written before the title was stored read no title.
         let title_bytes = 1 + 4 * happening.event.title.len();
         let untitled = decode_record(&bytes[..bytes.len() - title_bytes]).expect("a record");

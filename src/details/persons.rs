@@ -1,0 +1,270 @@
+//! People named in headlines, compared across scripts by how their names sound. A look-alike
+//! story swaps the person a headline is about ("Priya Sharma breaks the national record in
+//! Sydney", "伊琳娜·索科洛娃在悉尼打破400米全国纪录"), with every place and figure kept; a
+//! translation keeps the person ("Priya Sharma", "بريا شارما", "Прия Шарма"). Each script
+//! writes a foreign name by its sounds, so a name is compared by its consonants: transliterated
+//! to ASCII (any_ascii: Chinese characters as pinyin, Arabic by its letters), then each
+//! consonant by its class (`b`/`p`, `d`/`t`, `f`/`v`/`w`, `l`/`r`, …), vowels and `h` left out.
+//! "Sokolova", "Соколова", "سوكولوفا" and "索科洛娃" are `SKLF` or one class from it.
+
+use super::gazetteer::fold_word;
+
+/// English words written in lower case, stemmed (see `tools/common_words`).
+const WORDS_EN: &str = include_str!("../../data/words.en.txt");
+/// Spanish words, as [`WORDS_EN`].
+const WORDS_ES: &str = include_str!("../../data/words.es.txt");
+
+/// Consonant classes a name has at least to be compared: fewer ("Liu Yang": `LN`) match
+/// too many others.
+pub const MIN_SOUNDS: usize = 4;
+
+/// Consonant classes of a title's sounds kept at most.
+pub const MAX_TITLE_SOUNDS: usize = 96;
+
+/// A word as the common-word lists hold it: folded, without a plural and then a gender ending.
+/// Mirrors `stem` in `tools/common_words/generate.py`.
+fn stem(word: &str) -> String {
+    let mut w = word.to_string();
+    for ending in ["es", "s"] {
+        if w.len() >= ending.len() + 3 && w.ends_with(ending) {
+            w.truncate(w.len() - ending.len());
+            break;
+        }
+    }
+    if w.len() > 3 && (w.ends_with('a') || w.ends_with('o')) {
+        w.pop();
+    }
+    w
+}
+
+/// Whether a sorted list of lines holds `word`: a binary search on the bytes, in place.
+fn listed(list: &str, word: &str) -> bool {
+    let bytes = list.as_bytes();
+    let (mut low, mut high) = (0usize, bytes.len());
+    while low < high {
+        let mid = low + (high - low) / 2;
+        // The line `mid` falls in.
+        let start = bytes[..mid]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1);
+        let end = bytes[mid..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(bytes.len(), |p| mid + p);
+        match bytes[start..end].cmp(word.as_bytes()) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => low = end + 1,
+            std::cmp::Ordering::Greater => high = start,
+        }
+    }
+    false
+}
+
+/// Whether `lang` writes `word` in lower case too (English and Spanish: the languages that
+/// capitalise every word of an organisation's name); `false` for other languages.
+pub fn is_common_word(word: &str, lang: Option<&str>) -> bool {
+    let list = match lang {
+        Some("en") => WORDS_EN,
+        Some("es") => WORDS_ES,
+        _ => return false,
+    };
+    let folded = fold_word(word);
+    folded.chars().count() >= 3 && folded.is_ascii() && listed(list, &stem(&folded))
+}
+
+/// Appends the consonant classes of `word` to `out`, a class never twice in a row.
+pub fn push_sounds(word: &str, out: &mut Vec<u8>) {
+    let arabic = word.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+    let han = word.chars().any(super::gazetteer::is_han);
+    let ascii = any_ascii::any_ascii(word).to_ascii_lowercase();
+    let letters: Vec<u8> = ascii.bytes().filter(u8::is_ascii_alphabetic).collect();
+    // A class repeats only with a vowel between ("Haddad": `TT`; "Sokolova" never `KK`).
+    let mut vowel_before = true;
+    let mut i = 0;
+    while i < letters.len() {
+        let next = letters.get(i + 1).copied();
+        let (class, used) = match (letters[i], next) {
+            (b'p', Some(b'h')) => (Some(b'F'), 2),
+            (b't', Some(b'h')) => (Some(b'T'), 2),
+            // Russian and Arabic write an h as "kh" (Х, خ).
+            (b'k', Some(b'h')) => (None, 2),
+            (b'g', Some(b'h')) => (Some(b'K'), 2),
+            (b's' | b'c' | b'z', Some(b'h')) => (Some(b'S'), 2),
+            (b't' | b'd', Some(b's' | b'z' | b'j')) => (Some(b'S'), 2),
+            (b'n', Some(b'g')) => (Some(b'N'), 2),
+            (b'c', Some(b'k')) => (Some(b'K'), 2),
+            // Pinyin's c and q are affricates.
+            (b'c' | b'q', _) if han => (Some(b'S'), 1),
+            (b'c', Some(b'e' | b'i' | b'y')) => (Some(b'S'), 1),
+            (b'b' | b'p', _) => (Some(b'P'), 1),
+            (b't' | b'd', _) => (Some(b'T'), 1),
+            (b'k' | b'g' | b'q' | b'c', _) => (Some(b'K'), 1),
+            (b'f' | b'v', _) => (Some(b'F'), 1),
+            // Inside an Arabic word و is a vowel.
+            (b'w', _) if i == 0 || !arabic => (Some(b'F'), 1),
+            (b'l' | b'r', _) => (Some(b'L'), 1),
+            (b'm', _) => (Some(b'M'), 1),
+            (b'n', _) => (Some(b'N'), 1),
+            (b's' | b'z' | b'j' | b'x', _) => (Some(b'S'), 1),
+            _ => (None, 1),
+        };
+        match class {
+            Some(class) => {
+                if vowel_before || out.last() != Some(&class) {
+                    out.push(class);
+                }
+                vowel_before = false;
+            }
+            // "h" and "kh" are silent and keep no two consonants apart.
+            None if used == 2 || letters[i] == b'h' => {}
+            None => vowel_before = true,
+        }
+        i += used;
+    }
+}
+
+/// Edits a name of `len` classes may differ by and still be the same name: scripts lose or
+/// add a sound ("Sokolova" and "索科洛娃" `SKL`, a Russian case ending).
+fn allowed_edits(len: usize) -> usize {
+    match len {
+        0..5 => 0,
+        5..8 => 1,
+        _ => 2,
+    }
+}
+
+/// Whether `needle` sounds like some part of `hay`, within its [`allowed_edits`] (Sellers'
+/// approximate substring match).
+pub fn heard(needle: &[u8], hay: &[u8]) -> bool {
+    if needle.len() < MIN_SOUNDS {
+        return false;
+    }
+    let limit = allowed_edits(needle.len());
+    let mut previous: Vec<usize> = (0..=needle.len()).collect();
+    let mut current = vec![0usize; needle.len() + 1];
+    for &h in hay {
+        current[0] = 0;
+        for j in 1..=needle.len() {
+            current[j] = (previous[j - 1] + usize::from(needle[j - 1] != h))
+                .min(previous[j] + 1)
+                .min(current[j - 1] + 1);
+        }
+        if current[needle.len()] <= limit {
+            return true;
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    false
+}
+
+/// Whether two names are one person's: the shorter sounds like a part of the longer (a
+/// headline's "Coach Lucía Fernández" and "Lucía Fernández").
+pub fn alike(one: &[u8], other: &[u8]) -> bool {
+    let (short, long) = if one.len() <= other.len() {
+        (one, other)
+    } else {
+        (other, one)
+    };
+    heard(short, long)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sounds(name: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        for word in name.split(|c: char| !c.is_alphanumeric()) {
+            push_sounds(word, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn one_name_sounds_alike_in_every_script() {
+        // Written here for the test, as each language's press writes these names.
+        for spellings in [
+            [
+                "Irina Sokolova",
+                "Ирина Соколова",
+                "إيرينا سوكولوفا",
+                "伊琳娜·索科洛娃",
+            ],
+            ["Grace Wanjiru", "Грейс Ванджиру", "غريس وانجيرو", "格雷丝·万吉鲁"],
+            [
+                "Khalid al-Mansouri",
+                "Халид аль-Мансури",
+                "خالد المنصوري",
+                "哈立德·曼苏里",
+            ],
+            [
+                "Nguyen Van Minh",
+                "Нгуен Ван Минь",
+                "نغوين فان مينه",
+                "Nguyễn Văn Minh",
+            ],
+            [
+                "Fatima El Amrani",
+                "Фатима эль-Амрани",
+                "فاطمة العمراني",
+                "法蒂玛·阿姆拉尼",
+            ],
+        ] {
+            let first = sounds(spellings[0]);
+            for other in &spellings[1..] {
+                assert!(alike(&first, &sounds(other)), "{} and {other}", spellings[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn different_people_sound_different() {
+        let people = [
+            "Irina Sokolova",
+            "Grace Wanjiru",
+            "Khalid al-Mansouri",
+            "Fatima El Amrani",
+            "Priya Sharma",
+        ];
+        for (i, one) in people.iter().enumerate() {
+            for other in &people[i + 1..] {
+                assert!(!alike(&sounds(one), &sounds(other)), "{one} and {other}");
+            }
+        }
+        // A name is heard in a title that names it, and not in one that does not.
+        let title = sounds("بريا شارما تحطم الرقم القياسي الوطني في سباق 400 متر في سيدني");
+        assert!(heard(&sounds("Priya Sharma"), &title));
+        assert!(!heard(&sounds("Layla Haddad"), &title));
+        // Too short to tell.
+        assert!(!heard(&sounds("Liu Yang"), &sounds("Liu Yang")));
+    }
+
+    #[test]
+    fn organisations_are_made_of_common_words() {
+        for word in [
+            "World",
+            "Bank",
+            "Nations",
+            "Naciones",
+            "Unidas",
+            "Mundial",
+            "Organización",
+        ] {
+            let lang = if word.is_ascii() && !["Naciones", "Unidas", "Mundial"].contains(&word) {
+                "en"
+            } else {
+                "es"
+            };
+            assert!(is_common_word(word, Some(lang)), "{word}");
+        }
+        for word in ["Sharma", "Wanjiru", "Haddad", "Rahmawati"] {
+            assert!(
+                !is_common_word(word, Some("en")) && !is_common_word(word, Some("es")),
+                "{word}"
+            );
+        }
+        // French capitalises an organisation's first word only: no list.
+        assert!(!is_common_word("Banque", Some("fr")));
+    }
+}

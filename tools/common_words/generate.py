@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Generates data/words.en.txt and data/words.es.txt, the English and Spanish words that
+src/details/persons.rs tells organisations' names from people's with ("World Bank" and
+"Naciones Unidas" are made of words the language also writes in lower case; "Priya Sharma"
+is not). Not typed by hand: every word comes from Debian's word lists (SCOWL's `wamerican`,
+and `wspanish`), of which only the entries written in lower case are kept (SCOWL lists
+names capitalised); a Spanish verb also gives its participle's stem ("unir": "unidas").
+English and Spanish only: they capitalise every word of an organisation's name, where
+French, Russian and Vietnamese capitalise the first.
+
+Usage: apt-get install wamerican wspanish
+       python3 tools/common_words/generate.py data
+
+Output: one stem per line, sorted by bytes (the reader searches the file in place): each
+word folded as the reader folds title words (lower case, ASCII letters without their
+diacritics) and cut by `stem` below, which the reader applies in the same way; stems shorter
+than three letters are left out (no name is that short).
+"""
+import sys
+import unicodedata
+
+SOURCES = {"en": "/usr/share/dict/american-english", "es": "/usr/share/dict/spanish"}
+# A Spanish verb's ending and its participle's ("unir": "unido", "unidas").
+PARTICIPLES = {"ar": "ad", "er": "id", "ir": "id"}
+
+
+def fold(word):
+    """Lower case, diacritics removed; None unless the result is ASCII letters."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    out = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return out if out.isascii() and out.isalpha() else None
+
+
+def stem(word):
+    """The word without a plural and then a gender ending (English and Spanish): "naciones"
+    and "nación", "unidas" and "unido", "nations" and "nation" share one. Mirrors
+    `persons::stem`."""
+    for ending in ("es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    if word[-1:] in ("a", "o") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "data"
+    for lang, path in SOURCES.items():
+        stems = set()
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                word = line.strip()
+                if not word or not word[0].islower():
+                    continue
+                folded = fold(word)
+                if folded is None:
+                    continue
+                forms = [folded]
+                if lang == "es" and folded[-2:] in PARTICIPLES and len(folded) >= 4:
+                    forms.append(folded[:-2] + PARTICIPLES[folded[-2:]] + "o")
+                for form in forms:
+                    s = stem(form)
+                    if len(s) >= 3:
+                        stems.add(s)
+        with open(f"{out_dir}/words.{lang}.txt", "wb") as out:
+            for s in sorted(stems, key=lambda s: s.encode()):
+                out.write(s.encode() + b"\n")
+
+
+if __name__ == "__main__":
+    main()
