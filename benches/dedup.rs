@@ -299,22 +299,42 @@ fn main() {
             let mut said = [0usize; 11];
             let mut lead = [0usize; 11];
             let mut shape = [0usize; 12];
+            let mut ratio = [0usize; 11];
             for (a, b) in &pairs {
                 let (s, l) = jaccard(*a, *b);
                 said[(s * 10.0) as usize] += 1;
                 lead[(l * 10.0) as usize] += 1;
                 let (ea, eb) = (&entries[records[*a].0].0.event, &entries[records[*b].0].0.event);
                 match ea.shape_distance(eb) {
-                    Some(d) => shape[((d * 20.0) as usize).min(10)] += 1,
+                    Some(d) => {
+                        shape[((d * 20.0) as usize).min(10)] += 1;
+                        if d <= 0.2 {
+                            let (x, y) = (&entries[records[*a].0].0, &entries[records[*b].0].0);
+                            let len = |e: &treatywatch::model::Entry| {
+                                e.text.chars().filter(|c| !c.is_whitespace()).count().max(1) as f64
+                            };
+                            let factor = |e: &treatywatch::model::Entry| match e.lang.lang.as_deref() {
+                                Some("zh") => 0.38,
+                                Some("ar") => 0.9,
+                                Some("fr") => 1.18,
+                                Some("es") => 1.15,
+                                Some("ru") => 1.1,
+                                _ => 1.0,
+                            };
+                            let dev = ((len(x) / factor(x)) / (len(y) / factor(y))).ln().abs();
+                            ratio[((dev * 20.0) as usize).min(10)] += 1;
+                        }
+                    }
                     None => shape[11] += 1,
                 }
             }
             println!(
-                "JACCARD {name} ({}): said {:?} lead {:?} shape(0.05 steps, last=unlike count) {:?}",
+                "JACCARD {name} ({}): said {:?} lead {:?} shape(0.05 steps, last=unlike count) {:?} length ratio of shapes within 0.2 (|ln| 0.05 steps) {:?}",
                 pairs.len(),
                 said,
                 lead,
-                shape
+                shape,
+                ratio
             );
         };
         histogram(
@@ -375,7 +395,21 @@ fn main() {
                 .iter()
                 .filter(|(a, b)| lang_of(*a) != lang_of(*b) && !predicted.contains(&(*a, *b)))
             {
-                table.entry(format!("{} MISSED", features(*a, *b))).or_default().0 += 1;
+                let f = features(*a, *b);
+                if f.starts_with("tr=1") && !f.contains("comp=1") && !f.contains("comp=0") {
+                    let (ea, eb) = (&entries[records[*a].0].0, &entries[records[*b].0].0);
+                    println!(
+                        "MISSED TRANSLATION {f} persons {} titles {} conflict {}\n   {} [{:?}]\n   {} [{:?}]",
+                        ea.event.persons_conflict(&eb.event),
+                        ea.event.titles_conflict(&eb.event),
+                        ea.event.conflicts_with(&eb.event),
+                        ea.title,
+                        String::from_utf8_lossy(&ea.event.persons),
+                        eb.title,
+                        String::from_utf8_lossy(&eb.event.persons)
+                    );
+                }
+                table.entry(format!("{f} MISSED")).or_default().0 += 1;
             }
             for (k, (right, wrong)) in &table {
                 println!("FEATURES {k}: right {right} wrong {wrong}");

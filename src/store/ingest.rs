@@ -66,10 +66,18 @@ pub const LONG_TRANSLATION_MIN_SHARED: usize = 1;
 fn long_translation(one: &Happening, other: &Happening) -> bool {
     one.lang != other.lang
         && one.event.shape.len() >= LONG_SHAPE
+        && lengths_agree(one, other)
         && one
             .event
             .shape_within(&other.event, TRANSLATION_MAX_SHAPE_DISTANCE)
             .is_some()
+}
+
+/// Whether two reports are of the lengths a translation of one into the other has (see
+/// [`crate::details::event::lengths_agree`]).
+fn lengths_agree(one: &Happening, other: &Happening) -> bool {
+    let code = |l: &LangCode| String::from_utf8_lossy(l).trim_end_matches('\0').to_string();
+    crate::details::event::lengths_agree((&one.event, &code(&one.lang)), (&other.event, &code(&other.lang)))
 }
 
 /// The share of the weight of what two reports say (places, numbers, dates) that both say.
@@ -648,9 +656,11 @@ impl<'a> Ingest<'a> {
             .said_both(&other.event)
             .filter(|k| Event::shared_evidence(*k) && self.index.weight(*k) >= EVENT_RARE_WEIGHT)
             .count();
-        // A translation keeps its original's sentences: then fewer shared details are enough.
-        // Within one language a text of the same shape is a copy, which likeness judges.
+        // A translation keeps its original's sentences and their length in its language: then
+        // fewer shared details are enough. Within one language a text of the same shape is a
+        // copy, which likeness judges.
         let translated = one.lang != other.lang
+            && lengths_agree(one, other)
             && one
                 .event
                 .shape_within(&other.event, TRANSLATION_MAX_SHAPE_DISTANCE)

@@ -520,11 +520,10 @@ pub(super) fn encode_record(
     for key in title {
         v.extend_from_slice(&key.to_be_bytes());
     }
-    for sounds in [&event.persons, &event.sounds] {
-        let sounds = &sounds[..sounds.len().min(255)];
-        v.push(sounds.len() as u8);
-        v.extend_from_slice(sounds);
-    }
+    let persons = &event.persons[..event.persons.len().min(255)];
+    v.push(persons.len() as u8);
+    v.extend_from_slice(persons);
+    v.extend_from_slice(&event.length.to_be_bytes());
     v
 }
 
@@ -556,7 +555,7 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
             // details are then unknown (no title conflicts with theirs); those of the fourth
             // no people's sounds (no person conflicts with theirs).
             let mut persons = Vec::new();
-            let mut sounds = Vec::new();
+            let mut length = 0;
             let (shape, headline, title) = match shape {
                 [] => (Vec::new(), None, Vec::new()),
                 [n, rest @ ..] => {
@@ -573,12 +572,11 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
                                         [] => {}
                                         [p, rest @ ..] => {
                                             let (people, rest) = rest.split_at_checked(usize::from(*p))?;
-                                            let [n, rest @ ..] = rest else { return None };
-                                            if rest.len() != usize::from(*n) {
-                                                return None;
-                                            }
                                             persons = people.to_vec();
-                                            sounds = rest.to_vec();
+                                            length = match rest {
+                                                [] => 0,
+                                                bytes => u32::from_be_bytes(bytes.try_into().ok()?),
+                                            };
                                         }
                                     }
                                     decode(title)
@@ -601,7 +599,7 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<StoredRecord> {
                     script: Script::from_byte(*script),
                     shape,
                     persons,
-                    sounds,
+                    length,
                 },
                 lang,
                 at: DateTime::from_timestamp_micros(micros)?,
@@ -692,7 +690,7 @@ mod tests {
         assert!(!happening.event.title.is_empty(), "72 and Hanoi with its country");
         assert!(!happening.event.persons.is_empty(), "Trần Thị Lan");
         // Records written before people's sounds were stored read none.
-        let sound_bytes = 2 + happening.event.persons.len() + happening.event.sounds.len();
+        let sound_bytes = 1 + happening.event.persons.len() + 4;
         let bytes = &bytes[..bytes.len() - sound_bytes];
         let unheard = decode_record(bytes)
             .expect("a record")
