@@ -135,4 +135,33 @@ fn main() {
         mixed,
         100.0 * mixed as f64 / joined.len().max(1) as f64,
     );
+    // What `details::event` weighs a translation's length by: characters (spaces aside) per
+    // character of the English version, the median over the documents.
+    let length = |v: &Version| v.text.chars().filter(|c| !c.is_whitespace()).count() as f64;
+    let english: BTreeMap<&str, f64> = versions
+        .iter()
+        .filter(|v| v.lang == "en")
+        .map(|v| (v.doc.as_str(), length(v)))
+        .collect();
+    let mut medians = Vec::new();
+    for lang in ["vi", "ar", "fr", "ru", "es", "zh"] {
+        let mut ratios: Vec<f64> = versions
+            .iter()
+            .filter(|v| v.lang == lang)
+            .filter_map(|v| {
+                english
+                    .get(v.doc.as_str())
+                    .filter(|e| **e > 0.0)
+                    .map(|e| length(v) / e)
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        if let Some(median) = ratios.get(ratios.len() / 2) {
+            medians.push(format!("{lang} {median:.2}"));
+        }
+    }
+    println!(
+        "characters per English character (median): {}",
+        medians.join(", ")
+    );
 }
