@@ -7,12 +7,28 @@
 //! consonant by its class (`b`/`p`, `d`/`t`, `f`/`v`/`w`, `l`/`r`, …), vowels and `h` left out.
 //! "Sokolova", "Соколова", "سوكولوفا" and "索科洛娃" are `SKLF` or one class from it.
 
+use std::sync::OnceLock;
+
 use super::gazetteer::fold_word;
 
-/// English words written in lower case, stemmed (see `tools/common_words`).
-const WORDS_EN: &str = include_str!("../../data/words.en.txt");
+/// English words written in lower case, stemmed (`data/words.en.txt`, see
+/// `tools/common_words`), as a set built by `build.rs`.
+static WORDS_EN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/words.en.fst"));
 /// Spanish words, as [`WORDS_EN`].
-const WORDS_ES: &str = include_str!("../../data/words.es.txt");
+static WORDS_ES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/words.es.fst"));
+
+/// The set of a language's common words, read in place from the binary.
+fn words(lang: &str) -> Option<&'static fst::Set<&'static [u8]>> {
+    static EN: OnceLock<Option<fst::Set<&'static [u8]>>> = OnceLock::new();
+    static ES: OnceLock<Option<fst::Set<&'static [u8]>>> = OnceLock::new();
+    let (cell, bytes) = match lang {
+        "en" => (&EN, WORDS_EN),
+        "es" => (&ES, WORDS_ES),
+        _ => return None,
+    };
+    // Invariant: build.rs wrote these bytes with the same crate; a failure leaves the list out.
+    cell.get_or_init(|| fst::Set::new(bytes).ok()).as_ref()
+}
 
 /// Consonant classes a name has at least to be compared: fewer ("Liu Yang": `LN`) match
 /// too many others.
@@ -46,30 +62,6 @@ fn stem(word: &str) -> String {
     w
 }
 
-/// Whether a sorted list of lines holds `word`: a binary search on the bytes, in place.
-fn listed(list: &str, word: &str) -> bool {
-    let bytes = list.as_bytes();
-    let (mut low, mut high) = (0usize, bytes.len());
-    while low < high {
-        let mid = low + (high - low) / 2;
-        // The line `mid` falls in.
-        let start = bytes[..mid]
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |p| p + 1);
-        let end = bytes[mid..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(bytes.len(), |p| mid + p);
-        match bytes[start..end].cmp(word.as_bytes()) {
-            std::cmp::Ordering::Equal => return true,
-            std::cmp::Ordering::Less => low = end + 1,
-            std::cmp::Ordering::Greater => high = start,
-        }
-    }
-    false
-}
-
 /// Whether a capitalised word can be part of a person's name: three letters at least, not
 /// written mostly in capitals (an acronym: "AMs"), not a word `lang` writes in lower case.
 pub fn names_someone(word: &str, lang: Option<&str>) -> bool {
@@ -81,13 +73,11 @@ pub fn names_someone(word: &str, lang: Option<&str>) -> bool {
 /// Whether `lang` writes `word` in lower case too (English and Spanish: the languages that
 /// capitalise every word of an organisation's name); `false` for other languages.
 pub fn is_common_word(word: &str, lang: Option<&str>) -> bool {
-    let list = match lang {
-        Some("en") => WORDS_EN,
-        Some("es") => WORDS_ES,
-        _ => return false,
+    let Some(set) = lang.and_then(words) else {
+        return false;
     };
     let folded = fold_word(word);
-    folded.chars().count() >= 3 && folded.is_ascii() && listed(list, &stem(&folded))
+    folded.chars().count() >= 3 && folded.is_ascii() && set.contains(stem(&folded))
 }
 
 /// Appends the consonant classes of `word` to `out`, a class never twice in a row.

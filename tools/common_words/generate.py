@@ -11,7 +11,7 @@ French, Russian and Vietnamese capitalise the first.
 Usage: apt-get install wamerican wspanish
        python3 tools/common_words/generate.py data
 
-Output: one stem per line, sorted by bytes (the reader searches the file in place): each
+Output: one stem per line, sorted by bytes (build.rs builds each file into an FST set): each
 word folded as the reader folds title words (lower case, ASCII letters without their
 diacritics) and cut by `stem` below, which the reader applies in the same way; stems shorter
 than three letters are left out (no name is that short).
