@@ -1698,28 +1698,13 @@ mod tests {
         }
         // A role before a name is no part of it; Chinese drops the consonants that end a
         // syllable ("Miller" 米勒).
-        let swimmer = Event::of(
-            "Swimmer Karen Miller wins three gold medals in Doha",
-            "",
-            Some("en"),
-            at,
-        );
-        let russian = Event::of(
-            "Пловчиха Карен Миллер выиграла три золотые медали в Дохе",
-            "",
-            Some("ru"),
-            at,
-        );
-        let chinese = Event::of("游泳运动员凯伦·米勒在多哈夺得三枚金牌", "", Some("zh"), at);
+        let swimmer = event(("en", "Swimmer Karen Miller wins three gold medals in Doha"));
+        let russian = event(("ru", "Пловчиха Карен Миллер выиграла три золотые медали в Дохе"));
+        let chinese = event(("zh", "游泳运动员凯伦·米勒在多哈夺得三枚金牌"));
         assert!(!swimmer.persons_conflict(&russian) && !swimmer.persons_conflict(&chinese));
         // An organisation is no person: "World Bank" and "Banco Mundial" name nobody.
-        let bank = Event::of("World Bank lends Kenya 300 million dollars", "", Some("en"), at);
-        let banco = Event::of(
-            "El Banco Mundial presta 300 millones de dólares a Kenia",
-            "",
-            Some("es"),
-            at,
-        );
+        let bank = event(("en", "World Bank lends Kenya 300 million dollars"));
+        let banco = event(("es", "El Banco Mundial presta 300 millones de dólares a Kenia"));
         assert!(bank.persons.is_empty() && banco.persons.is_empty());
         assert!(!bank.conflicts_with(&banco));
     }
