@@ -119,6 +119,13 @@ impl LangDetector {
         }
         // A word or two says little against the language its source declares.
         let declared_decides = hint.is_some() && letters < MIN_LETTERS;
+        if let (Some(Script::Latin), false) = (script, declared_decides) {
+            // Vietnamese writes letters no other allowed Latin-script language does: when
+            // most words carry one, the letters decide ("sản", "backdrop người").
+            if self.allowlist.contains(&Lang::Vie) && mostly_vietnamese(text) {
+                return guess(Some(code(Lang::Vie)), 1.0, LangMethod::Text);
+            }
+        }
         if let (Some(latin), Some(Script::Latin), false) = (&self.latin, script, declared_decides) {
             if let Some(found) = self.decide_latin(latin, text, hint.as_deref()) {
                 return found;
@@ -167,6 +174,25 @@ impl LangDetector {
         let first = candidates.next()?;
         candidates.next().is_none().then_some(*first)
     }
+}
+
+/// Whether a letter is one only Vietnamese writes among the languages we read: `ă`, `đ`,
+/// `ơ`, `ư` and the vowels with a hook or a dot below (U+1EA0–U+1EF9), also decomposed.
+fn vietnamese_letter(c: char) -> bool {
+    matches!(
+        c,
+        'ă' | 'Ă' | 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | '\u{1EA0}'..='\u{1EF9}' | '\u{0309}' | '\u{0323}'
+    )
+}
+
+/// Whether at least half the words of a text carry a letter only Vietnamese writes.
+fn mostly_vietnamese(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphabetic() && !matches!(c, '\u{0300}'..='\u{036F}'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let marked = words.iter().filter(|w| w.chars().any(vietnamese_letter)).count();
+    marked > 0 && marked * 2 >= words.len()
 }
 
 /// The lingua model compiled in for a whatlang language (see Cargo.toml's `lingua` features).
@@ -290,6 +316,16 @@ mod tests {
         // Too short for whatlang to be sure; the Arabic script alone decides among the allowed.
         assert_eq!(detect("هانوي", None), (Some("ar".into()), LangMethod::Script));
         assert_eq!(detect("Конвенция", None), (Some("ru".into()), LangMethod::Script));
+    }
+
+    #[test]
+    fn vietnamese_letters_decide_a_few_words() {
+        for words in ["sản", "đèn", "trải", "backdrop người", "Hội nghị"] {
+            assert_eq!(detect(words, None).0.as_deref(), Some("vi"), "{words}");
+        }
+        // A Vietnamese name in a French title is not enough for the letters to decide.
+        assert!(!mostly_vietnamese("Nguyễn Văn Minh à Paris"));
+        assert!(!mostly_vietnamese("Les ministres à Paris"));
     }
 
     #[test]
