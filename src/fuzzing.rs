@@ -74,7 +74,8 @@ pub fn topic(data: &[u8]) {
     let _ = crate::pipeline::topic::search_terms(title, body, judged.lang.lang.as_deref());
 }
 
-/// Event details, in each script's reading (first byte: the language; then the title line).
+/// Event details, in each script's reading, and two events compared (first byte: the
+/// language; then the title line).
 pub fn details(data: &[u8]) {
     const LANGS: [Option<&str>; 8] = [
         None,
@@ -94,6 +95,10 @@ pub fn details(data: &[u8]) {
     let (title, body) = text.split_once('\n').unwrap_or((&text, ""));
     let published = chrono::DateTime::from_timestamp(1_764_000_000, 0);
     let _ = crate::details::event::read(title, body, lang, published);
+    // The event as stories compare it: its people's sounds, its shape and length.
+    let event = crate::details::event::Event::of(title, body, lang, published);
+    let other = crate::details::event::Event::of(body, title, lang, published);
+    let _ = (event.conflicts_with(&other), event.persons_conflict(&event));
 }
 
 /// What the local API parses from a request: the query string of the listings and the body
