@@ -11,7 +11,9 @@ French, Russian and Vietnamese capitalise the first.
 Usage: apt-get install wamerican wspanish
        python3 tools/common_words/generate.py data
 
-Output: one stem per line, sorted by bytes (build.rs builds each file into an FST set): each
+Output: one stem per line, sorted by bytes and front-coded (a line's first character says how
+many letters it shares with the line before: 0-9, then A-Z), which build.rs decodes and builds
+into an FST set: each
 word folded as the reader folds title words (lower case, ASCII letters without their
 diacritics) and cut by `stem` below, which the reader applies in the same way; stems shorter
 than three letters are left out (no name is that short).
@@ -20,6 +22,9 @@ import sys
 import unicodedata
 
 SOURCES = {"en": "/usr/share/dict/american-english", "es": "/usr/share/dict/spanish"}
+# Front coding: each line starts with how many leading letters it shares with the line
+# before, as one of these characters (0-9, then A-Z), then the rest of the word.
+DIGITS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # A Spanish verb's ending and its participle's ("unir": "unido", "unidas").
 PARTICIPLES = {"ar": "ad", "er": "id", "ir": "id"}
 
@@ -64,8 +69,14 @@ def main():
                     if len(s) >= 3:
                         stems.add(s)
         with open(f"{out_dir}/words.{lang}.txt", "wb") as out:
+            previous = b""
             for s in sorted(stems, key=lambda s: s.encode()):
-                out.write(s.encode() + b"\n")
+                word = s.encode()
+                shared = 0
+                while shared < min(len(word), len(previous), len(DIGITS) - 1) and word[shared] == previous[shared]:
+                    shared += 1
+                out.write(DIGITS[shared : shared + 1] + word[shared:] + b"\n")
+                previous = word
 
 
 if __name__ == "__main__":
