@@ -592,7 +592,11 @@ impl<'a> Walk<'a> {
         if SKIPPED.contains(&name) || is_hidden(element) {
             return;
         }
-        if (UNLIKELY_TAGS.contains(&name) && name != "form") || (name == "header" && !in_article) {
+        // A page whose `<header>` is never closed sits inside it: furniture by its tag does not
+        // hold the main column.
+        if ((UNLIKELY_TAGS.contains(&name) && name != "form") || (name == "header" && !in_article))
+            && !holds_main(element)
+        {
             return;
         }
         let in_article = in_article || name == "article" || name == "main";
@@ -811,6 +815,15 @@ fn hides(token: &str) -> bool {
     HIDDEN_TOKENS.contains(&token)
         || (token.contains("print")
             && (token.contains("none") || token.contains("hidden") || token.starts_with("no")))
+}
+
+/// Whether an element holds the page's `main` element (an `article` would not do: teasers in
+/// an `aside` are articles too).
+fn holds_main(element: ElementRef) -> bool {
+    element
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .any(|e| e.value().name() == "main")
 }
 
 /// Whether an element's first content is a thematic break, down its first children.
@@ -1054,6 +1067,27 @@ mod tests {
             !text.contains("Read also") && !text.contains("More on this"),
             "{text:?}"
         );
+    }
+
+    #[test]
+    fn a_page_inside_a_header_never_closed_is_read() {
+        let paragraphs = article_paragraphs();
+        // The parser nests the whole page in the `<header>` left open.
+        let html = format!(
+            "<html><body><header class=\"header\"><div class=\"logo\"><a href=\"/\">Harbour News</a></div>\
+             <main id=\"content\"><article><h1>Depot stays open</h1>{paragraphs}</article></main></body></html>"
+        );
+        let text = body_of(&html);
+        assert!(
+            text.contains("Paragraph 1 of") && text.contains("Paragraph 6 of"),
+            "{text:?}"
+        );
+        // A site header without the main column stays out.
+        let html = format!(
+            "<html><body><header><p>Harbour News, the daily paper of the harbour district, since 1901, in print and online.</p></header>\
+             <main><article><h1>Depot stays open</h1>{paragraphs}</article></main></body></html>"
+        );
+        assert!(!body_of(&html).contains("daily paper"));
     }
 
     #[test]
