@@ -1,8 +1,9 @@
 //! The main text of a page, found by scoring as readability does: every paragraph gives points
 //! to its parent and grandparent (more for length and commas), containers whose class or id says
 //! "article" gain and those that say "comments", "related" or "share" lose, link-heavy ones are
-//! discounted; the best container and its strong siblings are the article. Inside it, furniture
-//! is dropped: link lists, ad markers, comment counters, share bars.
+//! discounted; the best container and its strong siblings and cousins are the article, with the
+//! standfirst before it. Inside it, furniture is dropped: link lists, ad markers, comment
+//! counters, share bars.
 
 use std::collections::{HashMap, HashSet};
 
@@ -507,10 +508,11 @@ fn main_text_of(
     // on this" at the end) is the furniture's title. (Short lines ending in a colon are not:
     // "The paper is here:" before its link is the article's; `extraction_dev` lost more than
     // it gained.)
+    let kept: Vec<bool> = lines.iter().map(|p| keep(p)).collect();
     let lines: Vec<&Paragraph> = lines
         .iter()
         .enumerate()
-        .filter(|(i, p)| keep(p) && !introduces_nothing(p, lines.get(i + 1).copied()))
+        .filter(|(i, p)| kept[*i] && (!p.heading || kept.get(i + 1) == Some(&true)))
         .map(|(_, p)| *p)
         .collect();
     finish(&lines, heading, base)
@@ -531,11 +533,6 @@ fn finish(lines: &[&Paragraph], heading: Option<String>, base: &Url) -> MainText
     });
     let refs = cite::refs_of_anchors(anchors, &text, base);
     MainText { text, refs, heading }
-}
-
-/// Whether a heading is followed by nothing or by furniture.
-fn introduces_nothing(p: &Paragraph, next: Option<&Paragraph>) -> bool {
-    p.heading && next.is_none_or(|n| !keep(n))
 }
 
 /// Whether a paragraph outside the body's container reads as its standfirst.
@@ -576,8 +573,8 @@ fn keep(p: &Paragraph) -> bool {
     p.link_chars as f64 / (chars as f64) <= MAX_LINK_DENSITY || cite::names_source(&p.text)
 }
 
-/// One walk over the page: its paragraphs and headlines outside the furniture that tags and
-/// roles mark, each with the class-named furniture around it.
+/// One walk over the page: its paragraphs and headlines outside the furniture that tags mark,
+/// each with the furniture that roles, classes and ids name around it.
 #[derive(Default)]
 struct Walk<'a> {
     paragraphs: Vec<Paragraph<'a>>,
