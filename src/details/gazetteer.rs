@@ -49,6 +49,8 @@ pub enum Meaning {
     Weekday(u8),
     /// A number word: multiply by ten to this power.
     Multiplier(u8),
+    /// A small number spelled out ("seven", "siete"), 2 to 9.
+    Count(u8),
 }
 
 /// Folded names and what they mean. Looked up for every word of every article, so hashed
@@ -99,6 +101,10 @@ impl Gazetteer {
                 },
                 "x" => match code.parse() {
                     Ok(p) => Meaning::Multiplier(p),
+                    Err(_) => continue,
+                },
+                "n" => match code.parse() {
+                    Ok(n) => Meaning::Count(n),
                     Err(_) => continue,
                 },
                 _ => continue,
@@ -313,6 +319,12 @@ mod tests {
         assert_eq!(g.get(&fold_word("samedi")), Some(Meaning::Weekday(6)));
         assert_eq!(g.get(&fold_word("万")), Some(Meaning::Multiplier(4)));
         assert_eq!(g.get(&fold_word("тысяч")), Some(Meaning::Multiplier(3)));
+        assert_eq!(g.get(&fold_word("seven")), Some(Meaning::Count(7)));
+        assert_eq!(g.get(&fold_word("Siete")), Some(Meaning::Count(7)));
+        // Folded alike with another word, or another meaning first: not numbers.
+        assert_eq!(g.get(&fold_word("très")), None);
+        assert_eq!(g.get(&fold_word("neuf")), None);
+        assert_eq!(g.get(&fold_word("sept")), Some(Meaning::Month(9)));
         assert_eq!(arabic_stems("والرياض").collect::<Vec<_>>(), ["الرياض", "رياض"]);
         assert_eq!(arabic_stems("بمرسيليا").collect::<Vec<_>>(), ["مرسيليا"]);
     }

