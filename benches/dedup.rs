@@ -398,11 +398,28 @@ fn main() {
                 let f = features(*a, *b);
                 if f.starts_with("tr=1") && !f.contains("comp=1") && !f.contains("comp=0") {
                     let (ea, eb) = (&entries[records[*a].0].0, &entries[records[*b].0].0);
+                    // The figures each title names that the other never says, readable.
+                    let unsaid =
+                        |one: &treatywatch::model::Entry, other: &treatywatch::model::Entry| -> Vec<String> {
+                            let keys: Vec<u32> = one.event.title_figures_unsaid_by(&other.event).collect();
+                            treatywatch::details::event::read(
+                                &one.title,
+                                "",
+                                one.lang.lang.as_deref(),
+                                one.published,
+                            )
+                            .into_iter()
+                            .filter(|(d, _)| keys.contains(&d.key()))
+                            .map(|(d, _)| d.to_string())
+                            .collect()
+                        };
                     println!(
-                        "MISSED TRANSLATION {f} persons {} titles {} conflict {}\n   {} [{:?}]\n   {} [{:?}]",
+                        "MISSED TRANSLATION {f} persons {} titles {} conflict {} unsaid {:?} {:?}\n   {} [{:?}]\n   {} [{:?}]",
                         ea.event.persons_conflict(&eb.event),
                         ea.event.titles_conflict(&eb.event),
                         ea.event.conflicts_with(&eb.event),
+                        unsaid(ea, eb),
+                        unsaid(eb, ea),
                         ea.title,
                         String::from_utf8_lossy(&ea.event.persons),
                         eb.title,

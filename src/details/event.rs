@@ -868,6 +868,13 @@ pub fn read_with(
         },
         _ => None,
     };
+    // A weekday is the day of that name in the publication's week.
+    let weekday_date = |day: u8| -> Option<String> {
+        let at = published?;
+        let back = (at.weekday().number_from_monday() + 7 - u32::from(day)) % 7;
+        let on = at - Duration::days(i64::from(back));
+        Some(format!("{:02}-{:02}", on.month(), on.day()))
+    };
     // The countries of the cities named: "Sydney" says "Australia" already.
     let mut cities_in: Vec<(String, usize)> = Vec::new();
     let mut i = 0;
@@ -899,7 +906,9 @@ pub fn read_with(
                         } else {
                             (b, n)
                         };
-                        if let Some(v) = date(month, day) {
+                        // "24/7" is around the clock.
+                        let around_the_clock = n == 24.0 && b == 7.0;
+                        if let Some(v) = date(month, day).filter(|_| !around_the_clock) {
                             push(Kind::Date, v, tok.start);
                             i += 2;
                             if toks
@@ -925,6 +934,16 @@ pub fn read_with(
                         i = j + 1;
                         continue;
                     }
+                }
+                // A month by its number ("tháng 10", "10月"), which other languages name:
+                // no figure.
+                let month = n.fract() == 0.0
+                    && (1.0..=12.0).contains(&n)
+                    && (matches!(next.map(|t| &t.token), Some(Token::Han(h)) if adjacent(next) && h.starts_with('月'))
+                        || i.checked_sub(1).is_some_and(|p| toks[p].folded == "thang"));
+                if month {
+                    i += 1;
+                    continue;
                 }
                 // 13万, 130 ألف, 7.5 million
                 let multiplier = match next.map(|t| &t.token) {
@@ -968,12 +987,21 @@ pub fn read_with(
                     for len in (2..=MAX_HAN_NAME.min(chars.len() - at)).rev() {
                         let from = chars[at].0;
                         let to = chars.get(at + len).map(|c| c.0).unwrap_or(run.len());
-                        if let Some(Meaning::Place(p)) = g.get(&run[from..to]) {
-                            push(Kind::Place, p.code(), tok.start + from);
-                            cities_in.extend(city_country(p).map(|c| (c, tok.start + from)));
-                            matched = len;
-                            break;
+                        match g.get(&run[from..to]) {
+                            Some(Meaning::Place(p)) => {
+                                push(Kind::Place, p.code(), tok.start + from);
+                                cities_in.extend(city_country(p).map(|c| (c, tok.start + from)));
+                            }
+                            // 星期一
+                            Some(Meaning::Weekday(day)) => {
+                                if let Some(on) = weekday_date(day) {
+                                    push(Kind::Weekday, on, tok.start + from);
+                                }
+                            }
+                            _ => continue,
                         }
+                        matched = len;
+                        break;
                     }
                     at += matched.max(1);
                 }
@@ -1026,14 +1054,8 @@ pub fn read_with(
                         continue;
                     }
                     Some((Meaning::Weekday(day), n)) => {
-                        if let Some(at) = published {
-                            let back = (at.weekday().number_from_monday() + 7 - u32::from(day)) % 7;
-                            let on = at - Duration::days(i64::from(back));
-                            push(
-                                Kind::Weekday,
-                                format!("{:02}-{:02}", on.month(), on.day()),
-                                tok.start,
-                            );
+                        if let Some(on) = weekday_date(day) {
+                            push(Kind::Weekday, on, tok.start);
                         }
                         i += n;
                         continue;
@@ -1402,6 +1424,39 @@ impl Event {
         self.said.iter().copied().filter(|k| Event::comparable(*k))
     }
 
+    /// Whether `other` says every figure this report's title names, however it writes it
+    /// ("seven" and "7"): a translation keeps them all ("5 provinces with reservoirs at 34 %"
+    /// is not a translation of "reservoirs at 34 %").
+    pub fn title_figures_said_by(&self, other: &Event) -> bool {
+        self.title_figures_unsaid_by(other).next().is_none()
+    }
+
+    /// The figures this report's title names that `other` never says.
+    pub fn title_figures_unsaid_by<'a>(&'a self, other: &'a Event) -> impl Iterator<Item = u32> + 'a {
+        let figure = |k: u32| matches!(Kind::of_key(k), Kind::Number | Kind::SmallNumber);
+        self.title.iter().copied().filter(move |k| {
+            figure(*k)
+                && !other
+                    .said
+                    .iter()
+                    .any(|o| figure(*o) && o & VALUE_BITS == k & VALUE_BITS)
+        })
+    }
+
+    /// How many sentences the text has (at most [`MAX_SHAPE`] are counted).
+    pub fn sentences(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// How many details both headlines say that are evidence in any language (see
+    /// [`Event::shared_evidence`]).
+    pub fn headline_evidence(&self, other: &Event) -> usize {
+        self.headline
+            .iter()
+            .filter(|k| Event::shared_evidence(**k) && other.headline.binary_search(k).is_ok())
+            .count()
+    }
+
     /// The lead details both reports name.
     pub fn shared<'a>(&'a self, other: &'a Event) -> impl Iterator<Item = u32> + 'a {
         self.lead
@@ -1480,6 +1535,94 @@ mod tests {
         assert!(numbers("quatre-vingts pays", "fr").is_empty());
         // "très" folds like Spanish "tres", "neuf" is also "new": neither is a number.
         assert!(numbers("un très beau livre neuf", "fr").is_empty());
+    }
+
+    #[test]
+    fn months_by_number_are_no_figures_and_chinese_weekdays_are_read() {
+        // Published on Tuesday 18 November: Monday is the 17th.
+        let at = "2025-11-18T09:00:00Z".parse().ok();
+        let read = |title: &str, lang: &str| -> Vec<String> {
+            super::read(title, "", Some(lang), at)
+                .into_iter()
+                .map(|(d, _)| d.to_string())
+                .collect()
+        };
+        let en = read("Electric car sales in Canada up 9.2% in October", "en");
+        assert_eq!(
+            read("Doanh số ô tô điện tại Canada tăng 9,2% trong tháng 10", "vi"),
+            en
+        );
+        assert_eq!(
+            read("加拿大10月电动汽车销量增长9.2%", "zh"),
+            ["place:CA", "number:9.2"]
+        );
+        assert!(read("风暴导致圣地亚哥星期一70个航班取消", "zh").contains(&"date:11-17".to_string()));
+        assert_eq!(read("签署于10月25日", "zh"), ["date:10-25"]);
+        // Around the clock, not the 24th of July.
+        assert!(!read("Un point de contact 24/7", "fr")
+            .iter()
+            .any(|d| d.starts_with("date:")));
+        assert_eq!(read("Signé le 24/7", "fr").len(), 2);
+    }
+
+    #[test]
+    fn a_translation_says_every_figure_of_its_original_title() {
+        let at = "2025-11-18T09:00:00Z".parse().ok();
+        let vi = Event::of(
+            "Hạn hán ở Thái Lan: hồ chứa chỉ còn 34% dung tích",
+            "Các hồ chứa ở Thái Lan chỉ còn 34% dung tích.",
+            Some("vi"),
+            at,
+        );
+        let es = Event::of(
+            "Tailandia declara la emergencia por sequía en 5 provincias con los embalses al 34 %",
+            "Tailandia declaró la emergencia en 5 provincias.",
+            Some("es"),
+            at,
+        );
+        let en = Event::of(
+            "Reservoirs in Thailand at 34% of capacity after five dry months",
+            "Thailand's reservoirs hold 34% of their capacity after 5 months without rain.",
+            Some("en"),
+            at,
+        );
+        assert!(vi.title_figures_said_by(&es) && !es.title_figures_said_by(&vi));
+        // "five" and "5" are one figure.
+        let digits = Event::of(
+            "Thai reservoirs at 34% after 5 months of drought",
+            "The reservoirs hold 34% after 5 months.",
+            Some("en"),
+            at,
+        );
+        assert!(en.title_figures_said_by(&digits) && digits.title_figures_said_by(&en));
+        assert!(!en.title_figures_said_by(&vi));
+        assert!(es.title_figures_unsaid_by(&vi).count() == 1);
+    }
+
+    #[test]
+    fn another_report_shares_its_headline() {
+        let at = "2025-11-18T09:00:00Z".parse().ok();
+        let signing = Event::of(
+            "Hanoi: 65 states sign the UN cybercrime convention",
+            "Sixty-five states signed the convention in Hanoi on Saturday.",
+            Some("en"),
+            at,
+        );
+        let report = Event::of(
+            "La convention de l'ONU signée à Hanoï",
+            "65 pays ont signé samedi à Hanoï la convention.",
+            Some("fr"),
+            at,
+        );
+        // The same city and figure, but only in the background.
+        let training = Event::of(
+            "Des procureurs formés à Bruxelles",
+            "Les procureurs étudient la convention. Elle fut signée par 65 pays à Hanoï.",
+            Some("fr"),
+            at,
+        );
+        assert!(signing.headline_evidence(&report) >= 2);
+        assert!(signing.headline_evidence(&training) < 2);
     }
 
     #[test]

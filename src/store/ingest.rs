@@ -75,6 +75,14 @@ fn long_translation(one: &Happening, other: &Happening) -> bool {
 
 /// Whether two reports are of the lengths a translation of one into the other has (see
 /// [`crate::details::event::lengths_agree`]).
+/// Whether both texts are long ([`crate::details::event::ALIGNED_SHAPE`] sentences or more)
+/// and as long as their languages say a translation is.
+fn long_texts_of_one_length(one: &Happening, other: &Happening) -> bool {
+    one.event.sentences() >= crate::details::event::ALIGNED_SHAPE
+        && other.event.sentences() >= crate::details::event::ALIGNED_SHAPE
+        && lengths_agree(one, other)
+}
+
 fn lengths_agree(one: &Happening, other: &Happening) -> bool {
     let code = |l: &LangCode| String::from_utf8_lossy(l).trim_end_matches('\0').to_string();
     crate::details::event::lengths_agree((&one.event, &code(&one.lang)), (&other.event, &code(&other.lang)))
@@ -94,6 +102,13 @@ pub const EVENT_MIN_EVIDENCE: usize = 2;
 /// The weight of a detail said by at most one article in twenty of the window: the
 /// background every report of a topic repeats ("adopted in December 2024") is commoner.
 pub const EVENT_RARE_WEIGHT: f64 = 3.0;
+
+/// Places, numbers, dates or weekdays both headlines (title and first sentence) must say for
+/// another report of an event: what the event is, every report says first, and two reports
+/// that share a city and a figure only in their background are of two events. A translation
+/// needs none (it keeps everything), nor do two long texts of one length (a translation
+/// whose sentences were regrouped).
+pub const EVENT_MIN_HEADLINE_EVIDENCE: usize = 2;
 
 /// A new article's fingerprint, to be stored and indexed once the batch is written.
 pub(super) struct Fingerprinted {
@@ -690,6 +705,12 @@ impl<'a> Ingest<'a> {
             || one.event.shared(&other.event).next().is_none()
             || one.event.conflicts_with(&other.event)
             || one.event.persons_unheard(&other.event)
+            || (translated
+                && !(one.event.title_figures_said_by(&other.event)
+                    && other.event.title_figures_said_by(&one.event)))
+            || (!translated
+                && !long_texts_of_one_length(one, other)
+                && one.event.headline_evidence(&other.event) < EVENT_MIN_HEADLINE_EVIDENCE)
         {
             return None;
         }
