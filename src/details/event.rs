@@ -1371,6 +1371,15 @@ impl Event {
             .collect()
     }
 
+    /// Whether one title names people and the other, written in a script whose names are
+    /// read by their capitals (Latin, Cyrillic), names nobody: a translation keeps its
+    /// original's people.
+    pub fn persons_one_sided(&self, other: &Event) -> bool {
+        let capitals = |e: &Event| matches!(e.script, Script::Latin | Script::Cyrillic);
+        let one_way = |a: &Event, b: &Event| !a.names().is_empty() && capitals(b) && b.names().is_empty();
+        one_way(self, other) || one_way(other, self)
+    }
+
     /// The sounds of a title whose names are not read (Arabic), if this is one.
     fn heard(&self) -> Option<&[u8]> {
         self.persons
@@ -1597,6 +1606,24 @@ mod tests {
         assert!(en.title_figures_said_by(&digits) && digits.title_figures_said_by(&en));
         assert!(!en.title_figures_said_by(&vi));
         assert!(es.title_figures_unsaid_by(&vi).count() == 1);
+    }
+
+    #[test]
+    fn a_translation_keeps_its_people() {
+        let at = "2025-11-18T09:00:00Z".parse().ok();
+        let marathon = Event::of("Грейс Ванджиру выиграла марафон в Бангкоке", "", Some("ru"), at);
+        let festival = Event::of(
+            "Theatre festival in Bangkok sells 2,100 tickets in a week",
+            "",
+            Some("en"),
+            at,
+        );
+        let told = Event::of("Grace Wanjiru wins the Bangkok marathon", "", Some("en"), at);
+        // Chinese writes a Vietnamese name without "·": its titles say nothing of people.
+        let chinese = Event::of("阮文明赢得曼谷马拉松", "", Some("zh"), at);
+        assert!(marathon.persons_one_sided(&festival));
+        assert!(!marathon.persons_one_sided(&told));
+        assert!(!told.persons_one_sided(&chinese));
     }
 
     #[test]

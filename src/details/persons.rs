@@ -186,8 +186,9 @@ pub fn heard_in(name: &[u8], heard: &[u8]) -> bool {
 
 /// Whether two stored names are one person's: the shorter sounds like some of the longer's
 /// words in a row (a headline's "Coach Lucía Fernández" and "Lucía Fernández"), with the
-/// differences they allow and one more when either was read from Chinese characters
-/// ([`HAN_MARK`]); or they share a telling word (a family name: "Ryder Cup" and "Cúp
+/// differences they allow, or when either was read from Chinese characters ([`HAN_MARK`]),
+/// whose words are not known, like a part of it with one difference more than the shorter
+/// allows; or they share a telling word (a family name: "Ryder Cup" and "Cúp
 /// Ryder", "Pourquoi Trump" and "Почему Трамп"). Whole words: "Priya Sharma" is not the end
 /// of "Carlos Ramírez" and the start of a word after it.
 pub fn alike(one: &[u8], other: &[u8]) -> bool {
@@ -203,7 +204,9 @@ pub fn alike(one: &[u8], other: &[u8]) -> bool {
     // of its `·`, some of them the words around it.
     if extra > 0 {
         let long = bare(long);
-        return (short.len() >= MIN_SOUNDS && within(&short, &long, allowed_edits(long.len()) + extra))
+        // As many differences as the shorter allows: a short name inside a long one is found
+        // with few ("Dmitri Volkov" holds 伊万·彼得罗夫 within three).
+        return (short.len() >= MIN_SOUNDS && within(&short, &long, allowed_edits(short.len()) + extra))
             || shares_a_family_name(one, other);
     }
     let words: Vec<&[u8]> = words_of(long).map(|(w, _)| w).collect();
@@ -357,6 +360,12 @@ mod tests {
             &stored("Coach Lucía Fernández"),
             &stored("Lucía Fernández")
         ));
+        // A name read from Chinese characters is found in a longer one with the differences
+        // the shorter allows, not the longer.
+        let mut chinese = vec![HAN_MARK];
+        chinese.extend(stored("伊万 彼得罗夫"));
+        assert!(!alike(&stored("Dmitri Volkov"), &chinese));
+        assert!(alike(&stored("Ivan Petrov"), &chinese));
     }
 
     #[test]

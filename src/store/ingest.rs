@@ -671,15 +671,18 @@ impl<'a> Ingest<'a> {
             .said_both(&other.event)
             .filter(|k| Event::shared_evidence(*k) && self.index.weight(*k) >= EVENT_RARE_WEIGHT)
             .count();
-        // A translation keeps its original's sentences and their length in its language: then
-        // fewer shared details are enough. Within one language a text of the same shape is a
-        // copy, which likeness judges.
+        // A translation keeps its original's sentences and their length in its language, the
+        // figures of its title and its people: then fewer shared details are enough. Within
+        // one language a text of the same shape is a copy, which likeness judges.
         let translated = one.lang != other.lang
             && lengths_agree(one, other)
             && one
                 .event
                 .shape_within(&other.event, TRANSLATION_MAX_SHAPE_DISTANCE)
-                .is_some();
+                .is_some()
+            && one.event.title_figures_said_by(&other.event)
+            && other.event.title_figures_said_by(&one.event)
+            && !one.event.persons_one_sided(&other.event);
         // A long text of the same shape is a translation by its shape alone (as many
         // sentences, at least eight, of like lengths: by chance, 4 pairs in 90,000 of
         // NTREX's documents): one shared detail and no conflict are enough.
@@ -705,9 +708,6 @@ impl<'a> Ingest<'a> {
             || one.event.shared(&other.event).next().is_none()
             || one.event.conflicts_with(&other.event)
             || one.event.persons_unheard(&other.event)
-            || (translated
-                && !(one.event.title_figures_said_by(&other.event)
-                    && other.event.title_figures_said_by(&one.event)))
             || (!translated
                 && !long_texts_of_one_length(one, other)
                 && one.event.headline_evidence(&other.event) < EVENT_MIN_HEADLINE_EVIDENCE)
