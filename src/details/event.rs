@@ -1484,6 +1484,11 @@ impl Event {
 mod tests {
     use super::*;
 
+    /// A report published on Tuesday 18 November 2025.
+    fn report(title: &str, text: &str, lang: &str) -> Event {
+        Event::of(title, text, Some(lang), "2025-11-18T09:00:00Z".parse().ok())
+    }
+
     fn values(title: &str, text: &str, lang: &str) -> Vec<String> {
         let published = "2025-10-27T09:00:00Z".parse().ok();
         read(title, text, Some(lang), published)
@@ -1532,9 +1537,8 @@ mod tests {
         assert_eq!(numbers("after seven years of work", "en"), ["number:7"]);
         assert_eq!(numbers("tras nueve décadas", "es"), ["number:9"]);
         assert_eq!(numbers("Sixty-five countries signed", "en"), ["number:65"]);
-        let at = "2025-11-18T09:00:00Z".parse().ok();
-        let words = Event::of("Sixty-five countries sign", "", Some("en"), at);
-        let digits = Event::of("65 pays signent", "", Some("fr"), at);
+        let words = report("Sixty-five countries sign", "", "en");
+        let digits = report("65 pays signent", "", "fr");
         assert!(!words.titles_conflict(&digits));
         assert_eq!(numbers("Soixante-cinq pays ont signé", "fr"), ["number:65"]);
         assert_eq!(numbers("подписали двадцать пять стран", "ru"), ["number:25"]);
@@ -1576,32 +1580,27 @@ mod tests {
 
     #[test]
     fn a_translation_says_every_figure_of_its_original_title() {
-        let at = "2025-11-18T09:00:00Z".parse().ok();
-        let vi = Event::of(
+        let vi = report(
             "Hạn hán ở Thái Lan: hồ chứa chỉ còn 34% dung tích",
             "Các hồ chứa ở Thái Lan chỉ còn 34% dung tích.",
-            Some("vi"),
-            at,
+            "vi",
         );
-        let es = Event::of(
+        let es = report(
             "Tailandia declara la emergencia por sequía en 5 provincias con los embalses al 34 %",
             "Tailandia declaró la emergencia en 5 provincias.",
-            Some("es"),
-            at,
+            "es",
         );
-        let en = Event::of(
+        let en = report(
             "Reservoirs in Thailand at 34% of capacity after five dry months",
             "Thailand's reservoirs hold 34% of their capacity after 5 months without rain.",
-            Some("en"),
-            at,
+            "en",
         );
         assert!(vi.title_figures_said_by(&es) && !es.title_figures_said_by(&vi));
         // "five" and "5" are one figure.
-        let digits = Event::of(
+        let digits = report(
             "Thai reservoirs at 34% after 5 months of drought",
             "The reservoirs hold 34% after 5 months.",
-            Some("en"),
-            at,
+            "en",
         );
         assert!(en.title_figures_said_by(&digits) && digits.title_figures_said_by(&en));
         assert!(!en.title_figures_said_by(&vi));
@@ -1610,17 +1609,15 @@ mod tests {
 
     #[test]
     fn a_translation_keeps_its_people() {
-        let at = "2025-11-18T09:00:00Z".parse().ok();
-        let marathon = Event::of("Грейс Ванджиру выиграла марафон в Бангкоке", "", Some("ru"), at);
-        let festival = Event::of(
+        let marathon = report("Грейс Ванджиру выиграла марафон в Бангкоке", "", "ru");
+        let festival = report(
             "Theatre festival in Bangkok sells 2,100 tickets in a week",
             "",
-            Some("en"),
-            at,
+            "en",
         );
-        let told = Event::of("Grace Wanjiru wins the Bangkok marathon", "", Some("en"), at);
+        let told = report("Grace Wanjiru wins the Bangkok marathon", "", "en");
         // Chinese writes a Vietnamese name without "·": its titles say nothing of people.
-        let chinese = Event::of("阮文明赢得曼谷马拉松", "", Some("zh"), at);
+        let chinese = report("阮文明赢得曼谷马拉松", "", "zh");
         assert!(marathon.persons_one_sided(&festival));
         assert!(!marathon.persons_one_sided(&told));
         assert!(!told.persons_one_sided(&chinese));
@@ -1628,60 +1625,47 @@ mod tests {
 
     #[test]
     fn another_report_shares_its_headline() {
-        let at = "2025-11-18T09:00:00Z".parse().ok();
-        let signing = Event::of(
+        let signing = report(
             "Hanoi: 65 states sign the UN cybercrime convention",
             "Sixty-five states signed the convention in Hanoi on Saturday.",
-            Some("en"),
-            at,
+            "en",
         );
-        let report = Event::of(
+        let fr = report(
             "La convention de l'ONU signée à Hanoï",
             "65 pays ont signé samedi à Hanoï la convention.",
-            Some("fr"),
-            at,
+            "fr",
         );
         // The same city and figure, but only in the background.
-        let training = Event::of(
+        let training = report(
             "Des procureurs formés à Bruxelles",
             "Les procureurs étudient la convention. Elle fut signée par 65 pays à Hanoï.",
-            Some("fr"),
-            at,
+            "fr",
         );
-        assert!(signing.headline_evidence(&report) >= 2);
+        assert!(signing.headline_evidence(&fr) >= 2);
         assert!(signing.headline_evidence(&training) < 2);
     }
 
     #[test]
     fn titles_naming_other_small_numbers_conflict() {
-        let at = "2025-11-18T09:00:00Z".parse().ok();
-        let en = Event::of(
+        let en = report(
             "Stolen statue back on display in Tunisia after six decades",
             "",
-            Some("en"),
-            at,
+            "en",
         );
-        let es = Event::of(
+        let es = report(
             "Una estatua robada vuelve a exponerse en Túnez tras 9 décadas",
             "",
-            Some("es"),
-            at,
+            "es",
         );
-        let same = Event::of(
+        let same = report(
             "Una estatua robada vuelve a exponerse en Túnez tras seis décadas",
             "",
-            Some("es"),
-            at,
+            "es",
         );
         assert!(en.titles_conflict(&es));
         assert!(!en.titles_conflict(&same));
-        let vi = Event::of("Chile sẽ mở thêm 9 bệnh viện vùng mới", "", Some("vi"), at);
-        let en = Event::of(
-            "Mobile clinics to reach 85 remote villages in Chile",
-            "",
-            Some("en"),
-            at,
-        );
+        let vi = report("Chile sẽ mở thêm 9 bệnh viện vùng mới", "", "vi");
+        let en = report("Mobile clinics to reach 85 remote villages in Chile", "", "en");
         assert!(vi.titles_conflict(&en));
     }
 
